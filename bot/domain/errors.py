@@ -29,7 +29,9 @@ class IllegalTransition(DomainError):
         state: State | None,
         actor: Actor,
         reason: str = "keadaan_salah",
+        number: str | None = None,
     ) -> None:
+        self.number = number
         self.action = action
         self.state = state
         self.actor = actor

@@ -22,8 +22,9 @@ step  activity                                                    action(s)
                                                                   FORWARD_DELIVERED
  10   LKPP receives the data                                      (delivery is step 9's end)
  11   LKPP handles, per the priority table                        (priority target clock)
- 12   LKPP status within 2 working days                           LKPP_PROGRESS,
-                                                                  STATUS_REQUEST_SENT
+ 12   LKPP status within 2 working days                           LKPP_REPLY_RECEIVED,
+                                                                  LKPP_PROGRESS,
+                                                                  REQUEST_STATUS
  13   LKPP: solved → passed to the user                           LKPP_SOLVED,
                                                                   PASS_SOLUTION_TO_USER
  14   LKPP progress every working day until solved                LKPP_PROGRESS
@@ -93,7 +94,9 @@ class Action(StrEnum):
     FORWARD_DATA = "teruskan_data"
     FORWARD_DELIVERED = "data_terkirim"
     LKPP_PROGRESS = "lkpp_progres"
-    STATUS_REQUEST_SENT = "permintaan_status_terkirim"
+    LKPP_REPLY_RECEIVED = "balasan_lkpp_diterima"
+    REQUEST_STATUS = "minta_status_lkpp"
+    STATUS_REQUEST_DELIVERED = "permintaan_status_terkirim"
     LKPP_SOLVED = "lkpp_selesai"
     PASS_SOLUTION_TO_USER = "teruskan_solusi"
     USER_CONFIRMS = "pengguna_konfirmasi"
@@ -355,7 +358,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
         description="Email eskalasi diterima server surat",
     ),
-    # --- steps 4-6: LKPP decides ------------------------------------------------------------
+    # --- steps 2-6: LKPP answers and decides ------------------------------------------------
+    Transition(
+        Action.LKPP_REPLY_RECEIVED,
+        _LKPP,
+        frozenset(State),
+        None,
+        "12/14",
+        clocks=ClockEffect(stop=(Clock.LKPP_STATUS,), start=(Clock.LKPP_PROGRESS,)),
+        description="Email LKPP diterima (kelas belum dikonfirmasi); jam status berhenti",
+    ),
     Transition(
         Action.LKPP_GUIDE,
         _LKPP,
@@ -363,8 +375,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         State.LPSE_AUTHORITY,
         "4",
         clocks=ClockEffect(
-            stop=(Clock.LKPP_STATUS, Clock.LKPP_PROGRESS, Clock.PRIORITY_TARGET,
-                  Clock.USER_ANSWER, Clock.FORWARD),
+            stop=(
+                Clock.LKPP_STATUS,
+                Clock.LKPP_PROGRESS,
+                Clock.PRIORITY_TARGET,
+                Clock.USER_ANSWER,
+                Clock.FORWARD,
+            ),
         ),
         description="LKPP: kewenangan LPSE, dengan panduan",
     ),
@@ -374,9 +391,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         WITH_LKPP,
         State.LKPP_REQUESTED_DATA,
         "6",
-        clocks=ClockEffect(
-            stop=(Clock.LKPP_STATUS, Clock.LKPP_PROGRESS),
-        ),
+        clocks=ClockEffect(stop=(Clock.LKPP_STATUS, Clock.LKPP_PROGRESS)),
         description="LKPP meminta data tambahan",
     ),
     # --- steps 7-9: additional data ---------------------------------------------------------
@@ -427,12 +442,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         description="LKPP mengirim status/progres",
     ),
     Transition(
-        Action.STATUS_REQUEST_SENT,
-        _SYSTEM,
+        Action.REQUEST_STATUS,
+        _SYSTEM | _STAFF,
         WITH_LKPP,
         None,
         "12/14",
-        description="Bot meminta status ke LKPP karena batas waktu lewat",
+        description="Bot meminta status ke LKPP karena batas waktu lewat (masuk antrean kirim)",
+    ),
+    Transition(
+        Action.STATUS_REQUEST_DELIVERED,
+        _SYSTEM,
+        frozenset(State),
+        None,
+        "12/14",
+        description="Email permintaan status diterima server surat",
     ),
     Transition(
         Action.LKPP_SOLVED,
@@ -441,8 +464,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         State.LKPP_SOLVED,
         "13",
         clocks=ClockEffect(
-            stop=(Clock.LKPP_STATUS, Clock.LKPP_PROGRESS, Clock.PRIORITY_TARGET,
-                  Clock.USER_ANSWER, Clock.FORWARD),
+            stop=(
+                Clock.LKPP_STATUS,
+                Clock.LKPP_PROGRESS,
+                Clock.PRIORITY_TARGET,
+                Clock.USER_ANSWER,
+                Clock.FORWARD,
+            ),
         ),
         description="LKPP menyatakan selesai",
     ),

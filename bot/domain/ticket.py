@@ -12,7 +12,7 @@ from bot.domain.sop import State, TicketFacts
 
 
 class TicketType(StrEnum):
-    """"Jenis" of an LPSE Support ticket."""
+    """ "Jenis" of an LPSE Support ticket."""
 
     PROBLEM = "Permasalahan"
     SERVICE_REQUEST = "Permintaan Layanan"

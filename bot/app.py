@@ -1,0 +1,83 @@
+"""Builds the python-telegram-bot Application and plugs the components into it.
+
+Clients (database, mail) are opened in ``post_init`` and closed in ``post_shutdown``, as
+python-telegram-bot recommends. Each component is a module with three optional hooks:
+
+* ``register(application, services)``: add handlers and jobs (called in ``post_init``);
+* ``async start(application, services)``: open clients, start background work;
+* ``async stop(application, services)``: close them again (reverse order).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from types import ModuleType
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, Defaults
+
+from bot.clock import utc_now
+from bot.config import Settings
+from bot.services import SERVICES_KEY, Services, open_services
+from bot.workflow import Clock
+
+log = logging.getLogger(__name__)
+
+#: Component modules, in start order. Missing modules are an error: each is part of the bot.
+COMPONENTS: tuple[str, ...] = ()
+
+
+def _components() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in COMPONENTS]
+
+
+def build_application(
+    settings: Settings, clock: Clock = utc_now
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults."""
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        services = await open_services(settings, clock)
+        application.bot_data[SERVICES_KEY] = services
+        started = []
+        try:
+            for component in _components():
+                if hasattr(component, "register"):
+                    component.register(application, services)
+            for component in _components():
+                if hasattr(component, "start"):
+                    await component.start(application, services)
+                started.append(component)
+        except BaseException:
+            for component in reversed(started):
+                if hasattr(component, "stop"):
+                    await component.stop(application, services)
+            await services.db.close()
+            raise
+        log.info("bot ready: LPSE %s, staff chat %s", settings.lpse_code, settings.staff_chat_id)
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        services: Services | None = application.bot_data.get(SERVICES_KEY)
+        if services is None:
+            return
+        for component in reversed(_components()):
+            if hasattr(component, "stop"):
+                try:
+                    await component.stop(application, services)
+                except Exception:
+                    log.exception("stopping %s failed", component.__name__)
+        await services.db.close()
+
+    return (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )

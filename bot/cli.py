@@ -1,0 +1,123 @@
+"""``python -m bot``: run the bot, migrate or back up the database, check the set-up.
+
+Every failure a person can fix (a missing setting, an unreachable server) ends as one
+Indonesian line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings, load_storage_settings
+from bot.domain.priority import PriorityTable, PriorityTableError
+from bot.logging_setup import setup_logging
+from bot.storage.db import Database
+
+EXIT_CONFIG = 2
+EXIT_FAILED = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Bot Eskalasi LPSE: helpdesk SPSE dan eskalasi ke LKPP"
+    )
+    parser.add_argument("--env-file", default=".env", help="file pengaturan (bawaan: .env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="menjalankan bot")
+    sub.add_parser("migrate", help="membuat/memperbarui skema database")
+    sub.add_parser("check", help="memeriksa pengaturan, Telegram, SMTP, IMAP dan database")
+    backup = sub.add_parser("backup", help="mencadangkan database (online backup SQLite)")
+    backup.add_argument("target", nargs="?", help="file tujuan (bawaan: DATA_DIR/backup/...)")
+    return parser
+
+
+async def _migrate(env_file: str) -> int:
+    settings = load_storage_settings(env_file)
+    async with Database(settings.db_path) as db:
+        applied = await db.upgrade()
+        version = await db.version()
+    if applied:
+        print(f"Database {settings.db_path} diperbarui ke versi {version}.")
+    else:
+        print(f"Database {settings.db_path} sudah versi terbaru ({version}).")
+    return 0
+
+
+async def _backup(env_file: str, target: str | None) -> int:
+    settings = load_storage_settings(env_file)
+    if not settings.db_path.exists():
+        print(f"Database {settings.db_path} belum ada.", file=sys.stderr)
+        return EXIT_FAILED
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(target) if target else settings.data_dir / "backup" / f"bot-{stamp}.sqlite3"
+    async with Database(settings.db_path) as db:
+        await db.backup(path)
+    print(f"Cadangan database tersimpan di {path}")
+    return 0
+
+
+async def _check(env_file: str) -> int:
+    from bot.health import run_probes
+
+    try:
+        settings = load_settings(env_file)
+        PriorityTable.load(settings.priority_table_file)
+    except (ConfigError, PriorityTableError) as exc:
+        print(f"FAIL pengaturan: {exc}")
+        return EXIT_CONFIG
+    print(f"OK   pengaturan: {env_file}, LPSE {settings.lpse_code}, zona {settings.timezone}")
+    results = await run_probes(settings)
+    for result in results:
+        print(result.line())
+    return 0 if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _run(env_file: str) -> int:
+    from bot.app import build_application
+
+    settings = load_settings(env_file)
+    PriorityTable.load(settings.priority_table_file)
+    setup_logging(settings.log_level, settings.log_format)
+    application = build_application(settings)
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret_token.get_secret_value()
+            if settings.webhook_secret_token
+            else None,
+        )
+    else:
+        application.run_polling()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        if args.command == "run":
+            return _run(args.env_file)
+        if args.command == "migrate":
+            return asyncio.run(_migrate(args.env_file))
+        if args.command == "check":
+            return asyncio.run(_check(args.env_file))
+        if args.command == "backup":
+            return asyncio.run(_backup(args.env_file, args.target))
+    except (ConfigError, PriorityTableError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""How instants are stored: UTC ISO-8601 text of fixed width, so text order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def to_db(instant: datetime) -> str:
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware instant")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def from_db_opt(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)

@@ -1,0 +1,185 @@
+"""Every user-facing text comes from the catalogs under ``locales/<lang>/``.
+
+Two Jinja2 environments, both with ``StrictUndefined`` so a missing variable fails loudly in
+tests instead of reaching a user as an empty string:
+
+* Telegram (``locales/id/telegram/*.html`` and the short messages in ``locales/id/*.toml``,
+  merged by top-level section; a section defined in two files is an error):
+  autoescape on, because messages go out with ``parse_mode=HTML`` and every piece of user text
+  must arrive as text, not markup.
+* Email (``locales/id/email/*.txt``): autoescape off, plain text.
+
+Dates, times, numbers and durations are formatted with Babel in Indonesian
+("Senin, 17 Agustus 2026").
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from bot.domain.errors import (
+    ConcurrentUpdate,
+    DomainError,
+    GuardFailed,
+    IllegalTransition,
+    InvalidInput,
+    TicketNotFound,
+)
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+_ZONE_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+              "Asia/Jayapura": "WIT"}  # fmt: skip
+
+
+class Texts:
+    """Renders templates and catalog messages for one locale and time zone.
+
+    Args:
+        tz: The LPSE's time zone; every instant is shown in it.
+        locale: The catalog folder and Babel locale (``id``).
+        root: Where the ``locales`` folders are.
+    """
+
+    def __init__(self, tz: ZoneInfo, locale: str = "id", root: Path = LOCALES_DIR) -> None:
+        self.tz = tz
+        self.locale = locale
+        self.zone_abbr = _ZONE_ABBR.get(str(tz), str(tz))
+        base = root / locale
+        self.html = self._env(base / "telegram", autoescape=True)
+        self.plain = self._env(base / "email", autoescape=False)
+        self.catalog: dict[str, Any] = {}
+        for path in sorted(base.glob("*.toml")):
+            with path.open("rb") as handle:
+                part = tomllib.load(handle)
+            clash = set(part) & set(self.catalog)
+            if clash:
+                raise ValueError(f"{path.name}: sections {sorted(clash)} defined twice")
+            self.catalog.update(part)
+        self._compiled: dict[str, Any] = {}
+
+    def _env(self, folder: Path, autoescape: bool) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(folder),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(default=True, default_for_string=True)
+            if autoescape
+            else False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        env.filters.update(
+            tanggal=self.date,
+            waktu=self.datetime,
+            jam=self.time,
+            angka=self.number,
+            persen=self.percent,
+            durasi=self.duration,
+        )
+        env.globals["t"] = self.msg
+        return env
+
+    # --- rendering ------------------------------------------------------------------------
+    def render(self, name: str, **context: Any) -> str:
+        """Render ``locales/<lang>/telegram/<name>.html`` (HTML-escaped user text)."""
+        return self.html.get_template(f"{name}.html").render(**context).strip()
+
+    def render_email(self, name: str, **context: Any) -> str:
+        """Render ``locales/<lang>/email/<name>.txt`` (plain text, nothing escaped)."""
+        return self.plain.get_template(f"{name}.txt").render(**context).strip() + "\n"
+
+    def msg(self, key: str, **context: Any) -> str:
+        """A short catalog message, e.g. ``msg("errors.tiket_tidak_ditemukan")``."""
+        template = self._compiled.get(key)
+        if template is None:
+            node: Any = self.catalog
+            for part in key.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    raise KeyError(f"no message {key!r} in locales/{self.locale}/*.toml")
+                node = node[part]
+            if not isinstance(node, str):
+                raise KeyError(f"{key!r} is a section, not a message")
+            template = self.html.from_string(node)
+            self._compiled[key] = template
+        return template.render(**context).strip()
+
+    def has(self, key: str) -> bool:
+        node: Any = self.catalog
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return isinstance(node, str)
+
+    def plain_msg(self, key: str, **context: Any) -> str:
+        """A catalog message without HTML escaping, for button labels and email subjects."""
+        return Markup(self.msg(key, **context)).unescape()
+
+    def error(self, exc: DomainError) -> str:
+        """The Indonesian message for a domain error, with its details filled in."""
+        if isinstance(exc, IllegalTransition):
+            action = self.msg(f"aksi.{exc.action.value}")
+            if isinstance(exc, GuardFailed) or exc.reason == "pelaku_salah":
+                return self.msg(
+                    "errors.syarat_tidak_terpenuhi",
+                    aksi=action,
+                    alasan=self.msg(f"alasan.{exc.reason}"),
+                )
+            status = self.msg(f"status.{exc.state.value}") if exc.state else "-"
+            return self.msg(
+                "errors.transisi_tidak_sah", aksi=action, nomor=exc.number or "", status=status
+            )
+        if isinstance(exc, TicketNotFound):
+            return self.msg("errors.tiket_tidak_ditemukan", nomor=exc.number)
+        if isinstance(exc, ConcurrentUpdate):
+            return self.msg("errors.sudah_diproses", nomor=exc.number, oleh=exc.by)
+        if isinstance(exc, InvalidInput):
+            field = self.msg(f"kolom.{exc.field}") if self.has(f"kolom.{exc.field}") else exc.field
+            return self.msg("errors.masukan_tidak_valid", kolom=field)
+        return self.msg("errors.kesalahan")
+
+    # --- formatting -----------------------------------------------------------------------
+    def date(self, value: date | datetime) -> str:
+        """``Senin, 17 Agustus 2026``."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        return format_date(value, format="full", locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        """``10.05 WIB``."""
+        local = value.astimezone(self.tz)
+        return f"{format_time(local, 'HH.mm', locale=self.locale)} {self.zone_abbr}"
+
+    def datetime(self, value: datetime) -> str:
+        """``Senin, 17 Agustus 2026 10.05 WIB``."""
+        return f"{self.date(value)} {self.time(value)}"
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        return format_percent(value, format="#,##0.0%", locale=self.locale)
+
+    def duration(self, value: timedelta) -> str:
+        """``1 hari 2 jam 5 menit``; under a minute in seconds."""
+        seconds = int(value.total_seconds())
+        sign = "-" if seconds < 0 else ""
+        seconds = abs(seconds)
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, secs = divmod(rest, 60)
+        parts = [f"{n} {unit}" for n, unit in ((days, "hari"), (hours, "jam"), (minutes, "menit"))
+                 if n]  # fmt: skip
+        if not parts:
+            parts = [f"{secs} detik"]
+        return sign + " ".join(parts)

@@ -1,0 +1,248 @@
+"""Applies SOP transitions to stored tickets: the one door every adapter goes through.
+
+A Telegram button, an LKPP email and the deadline sweep all call :meth:`Workflow.apply`. It asks
+the domain (:func:`bot.domain.sop.plan`) whether the action may happen, then, in one
+transaction, updates the ticket, appends the event, and lets the listeners (deadline clocks,
+mail outbox) write their rows, so a state change never commits without its consequences.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.errors import IllegalTransition, TicketNotFound
+from bot.domain.priority import PriorityTable
+from bot.domain.sop import FINAL, Action, Actor, State, Step, plan
+from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole
+from bot.storage.db import Database
+from bot.storage.tickets import TicketStore
+from bot.storage.timefmt import to_db
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+"""Returns the current aware instant; tests pass a controllable one."""
+
+
+@dataclass(frozen=True, slots=True)
+class By:
+    """The person behind an action: a Telegram user, or nobody for LKPP's mail and the bot."""
+
+    id: int | None = None
+    name: str | None = None
+
+
+SYSTEM = By()
+
+
+@dataclass(slots=True)
+class NewTicket:
+    """What a user's report holds before it becomes a ticket."""
+
+    type: TicketType
+    role: UserRole
+    application: str
+    title: str
+    description: str
+    contact: Contact
+    user_chat_id: int
+    package_code: str | None = None
+    error_code: str | None = None
+    priority: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A committed (or committing) transition, as listeners and callers see it."""
+
+    ticket: Ticket
+    step: Step
+    event_id: int
+    at: datetime
+    by: By
+    details: dict[str, Any]
+
+
+Listener = Callable[[aiosqlite.Connection, Applied], Awaitable[None]]
+"""Runs inside the transaction of every applied step; raising rolls the step back."""
+
+
+class Workflow:
+    """Ticket use-cases on top of the domain and the store.
+
+    Args:
+        db: The open database.
+        lpse_code: Prefix of ticket numbers (``BTG``).
+        priorities: The priority table; new tickets get its default level.
+        clock: The current instant, a parameter so tests can set the time.
+    """
+
+    def __init__(
+        self, db: Database, lpse_code: str, priorities: PriorityTable, clock: Clock
+    ) -> None:
+        self.db = db
+        self.store = TicketStore(db)
+        self.lpse_code = lpse_code.upper()
+        self.priorities = priorities
+        self.clock = clock
+        self.listeners: list[Listener] = []
+
+    def add_listener(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    async def report(self, new: NewTicket, by: By) -> Applied:
+        """Create a ticket from a user's report (before SOP step 1)."""
+        now = self.clock()
+        step = plan(None, Action.REPORT, Actor.USER, {})
+        priority = new.priority or self.priorities.default
+        self.priorities.level(priority)
+        async with self.db.transaction() as conn:
+            number = await self.store.next_number(conn, self.lpse_code, now.year)
+            ticket = Ticket(
+                id=None, number=number, state=step.target, type=new.type, role=new.role,
+                application=new.application, title=new.title, description=new.description,
+                contact=new.contact, priority=priority, user_chat_id=new.user_chat_id,
+                created_at=now, updated_at=now, package_code=new.package_code,
+                error_code=new.error_code,
+            )  # fmt: skip
+            ticket.id = await self.store.insert(conn, ticket)
+            details = {"judul": new.title}
+            event_id = await self._event(conn, ticket, step, now, by, details)
+            for attachment in new.attachments:
+                attachment.ticket_id = ticket.id
+                attachment.created_at = attachment.created_at or now
+                await self.store.add_attachment(conn, attachment, event_id)
+            ticket.attachments = list(new.attachments)
+            applied = Applied(ticket, step, event_id, now, by, details)
+            await self._notify(conn, applied)
+        return applied
+
+    async def apply(
+        self,
+        number: str,
+        action: Action,
+        actor: Actor,
+        by: By = SYSTEM,
+        details: dict[str, Any] | None = None,
+        attachments: list[Attachment] | None = None,
+    ) -> Applied:
+        """Apply ``action`` to ticket ``number`` in its own transaction.
+
+        Raises:
+            TicketNotFound: No such ticket.
+            IllegalTransition: The domain refuses (wrong state or actor, guard not met).
+        """
+        async with self.db.transaction() as conn:
+            return await self.apply_in(conn, number, action, actor, by, details, attachments)
+
+    async def apply_in(
+        self,
+        conn: aiosqlite.Connection,
+        number: str,
+        action: Action,
+        actor: Actor,
+        by: By = SYSTEM,
+        details: dict[str, Any] | None = None,
+        attachments: list[Attachment] | None = None,
+    ) -> Applied:
+        """Like :meth:`apply`, inside a transaction the caller holds (to chain steps)."""
+        details = dict(details or {})
+        ticket = await self.store.get(number)
+        if ticket is None:
+            raise TicketNotFound(number)
+        assert ticket.id is not None
+        if by.id is not None:
+            details.setdefault("staff_id", by.id)
+        try:
+            step = plan(ticket.facts, action, actor, details)
+        except IllegalTransition as exc:
+            exc.number = number
+            raise
+        now = self.clock()
+        columns = self._columns(ticket, step, by, details, now)
+        if columns or step.changes_state:
+            await self.store.update(conn, ticket.id, now, state=step.target.value, **columns)
+        event_id = await self._event(conn, ticket, step, now, by, details)
+        for attachment in attachments or ():
+            attachment.ticket_id = ticket.id
+            attachment.created_at = attachment.created_at or now
+            await self.store.add_attachment(conn, attachment, event_id)
+        updated = await self.store.get_by_id(ticket.id)
+        assert updated is not None
+        applied = Applied(updated, step, event_id, now, by, details)
+        await self._notify(conn, applied)
+        return applied
+
+    def _columns(
+        self, ticket: Ticket, step: Step, by: By, details: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        """Ticket columns an action sets besides the state."""
+        columns: dict[str, Any] = {}
+        if step.action is Action.TAKE or (
+            step.action in (Action.CANNOT_HANDLE, Action.SOLVE_LOCALLY)
+            and ticket.assignee_id is None
+            and by.id is not None
+        ):
+            columns["assignee_id"] = by.id
+            columns["assignee_name"] = by.name
+        if step.action is Action.ESCALATE and ticket.escalated_at is None:
+            columns["escalated_at"] = to_db(now)
+        if step.action is Action.SET_PRIORITY:
+            columns["priority"] = self.priorities.level(str(details["priority"])).key
+        if step.action is Action.RATE:
+            columns["rating"] = int(details["rating"])
+        if step.target in FINAL:
+            columns["closed_at"] = to_db(now)
+        return columns
+
+    async def _event(
+        self,
+        conn: aiosqlite.Connection,
+        ticket: Ticket,
+        step: Step,
+        at: datetime,
+        by: By,
+        details: dict[str, Any],
+    ) -> int:
+        assert ticket.id is not None
+        return await self.store.add_event(
+            conn,
+            ticket_id=ticket.id,
+            action=step.action,
+            sop_step=step.sop_step,
+            actor=step.actor,
+            actor_id=by.id,
+            actor_name=by.name,
+            from_state=step.source,
+            to_state=step.target,
+            at=at,
+            details={k: v for k, v in details.items() if k != "staff_id"},
+        )
+
+    async def _notify(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+        for listener in self.listeners:
+            await listener(conn, applied)
+
+    async def get(self, number: str) -> Ticket:
+        ticket = await self.store.get(number)
+        if ticket is None:
+            raise TicketNotFound(number)
+        return ticket
+
+    async def who_did_last(self, number: str) -> By | None:
+        """Who last changed the ticket's state: to tell the second of two clicks who won."""
+        ticket = await self.get(number)
+        assert ticket.id is not None
+        event = await self.store.last_event(ticket.id)
+        return None if event is None else By(event.actor_id, event.actor_name)
+
+
+def is_open(state: State) -> bool:
+    return state not in FINAL
