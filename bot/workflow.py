@@ -9,7 +9,9 @@ mail outbox) write their rows, so a state change never commits without its conse
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,6 +75,9 @@ class Applied:
 Listener = Callable[[aiosqlite.Connection, Applied], Awaitable[None]]
 """Runs inside the transaction of every applied step; raising rolls the step back."""
 
+AfterCommit = Callable[[Applied], Awaitable[None]]
+"""Runs after the step committed (Telegram messages, card refresh); its errors are logged."""
+
 
 class Workflow:
     """Ticket use-cases on top of the domain and the store.
@@ -93,9 +98,44 @@ class Workflow:
         self.priorities = priorities
         self.clock = clock
         self.listeners: list[Listener] = []
+        self.after_commit: list[AfterCommit] = []
+        self._pending: ContextVar[list[Applied] | None] = ContextVar("pending", default=None)
 
     def add_listener(self, listener: Listener) -> None:
+        """``listener`` writes its rows in the same transaction as every step."""
         self.listeners.append(listener)
+
+    def add_after_commit(self, hook: AfterCommit) -> None:
+        """``hook`` runs once each step has committed (never for a rolled-back one)."""
+        self.after_commit.append(hook)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction in which several :meth:`apply_in` calls commit together.
+
+        The after-commit hooks run for each applied step once the whole transaction commits.
+        """
+        pending: list[Applied] = []
+        token = self._pending.set(pending)
+        try:
+            async with self.db.transaction() as conn:
+                yield conn
+        finally:
+            self._pending.reset(token)
+        for applied in pending:
+            await self._run_after_commit(applied)
+
+    async def _run_after_commit(self, applied: Applied) -> None:
+        for hook in self.after_commit:
+            try:
+                await hook(applied)
+            except Exception:
+                log.exception(
+                    "after-commit hook %s failed for %s %s",
+                    getattr(hook, "__qualname__", hook),
+                    applied.ticket.number,
+                    applied.step.action,
+                )
 
     async def report(self, new: NewTicket, by: By) -> Applied:
         """Create a ticket from a user's report (before SOP step 1)."""
@@ -103,7 +143,7 @@ class Workflow:
         step = plan(None, Action.REPORT, Actor.USER, {})
         priority = new.priority or self.priorities.default
         self.priorities.level(priority)
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             number = await self.store.next_number(conn, self.lpse_code, now.year)
             ticket = Ticket(
                 id=None, number=number, state=step.target, type=new.type, role=new.role,
@@ -122,6 +162,7 @@ class Workflow:
             ticket.attachments = list(new.attachments)
             applied = Applied(ticket, step, event_id, now, by, details)
             await self._notify(conn, applied)
+            self._queue(applied)
         return applied
 
     async def apply(
@@ -139,7 +180,7 @@ class Workflow:
             TicketNotFound: No such ticket.
             IllegalTransition: The domain refuses (wrong state or actor, guard not met).
         """
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             return await self.apply_in(conn, number, action, actor, by, details, attachments)
 
     async def apply_in(
@@ -152,7 +193,7 @@ class Workflow:
         details: dict[str, Any] | None = None,
         attachments: list[Attachment] | None = None,
     ) -> Applied:
-        """Like :meth:`apply`, inside a transaction the caller holds (to chain steps)."""
+        """Like :meth:`apply`, inside a :meth:`transaction` the caller holds (to chain steps)."""
         details = dict(details or {})
         ticket = await self.store.get(number)
         if ticket is None:
@@ -178,6 +219,7 @@ class Workflow:
         assert updated is not None
         applied = Applied(updated, step, event_id, now, by, details)
         await self._notify(conn, applied)
+        self._queue(applied)
         return applied
 
     def _columns(
@@ -225,6 +267,12 @@ class Workflow:
             at=at,
             details={k: v for k, v in details.items() if k != "staff_id"},
         )
+
+    def _queue(self, applied: Applied) -> None:
+        pending = self._pending.get()
+        if pending is None:
+            raise RuntimeError("apply_in() needs a Workflow.transaction()")
+        pending.append(applied)
 
     async def _notify(self, conn: aiosqlite.Connection, applied: Applied) -> None:
         for listener in self.listeners:
