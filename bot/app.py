@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, Defaults
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.services import SERVICES_KEY, Services, open_services
+from bot.storage.db import Database
 from bot.workflow import Clock
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,10 @@ def build_application(
     settings: Settings, clock: Clock = utc_now
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults."""
+    db = Database(settings.db_path)
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        services = await open_services(settings, clock)
+        services = await open_services(settings, clock, db)
         application.bot_data[SERVICES_KEY] = services
         started = []
         try:

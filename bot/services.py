@@ -35,13 +35,17 @@ class Services:
         return self.calendar
 
 
-async def open_services(settings: Settings, clock: Clock) -> Services:
-    """Open the database (upgrading it), load the priority table and the calendar."""
+async def open_services(settings: Settings, clock: Clock, db: Database | None = None) -> Services:
+    """Open the database (upgrading it), load the priority table and the calendar.
+
+    Args:
+        db: The bot's one :class:`Database`, if already created (shared with the conversation
+            persistence); a new one on ``settings.db_path`` otherwise.
+    """
     priorities = PriorityTable.load(settings.priority_table_file)
-    db = Database(settings.db_path)
-    await db.open()
+    db = db or Database(settings.db_path)
+    await db.ensure_ready()
     try:
-        await db.upgrade()
         workflow = Workflow(db, settings.lpse_code, priorities, clock)
         calendar = WorkingCalendar(
             settings.tz,

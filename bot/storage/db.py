@@ -38,6 +38,14 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._ready_lock = asyncio.Lock()
+
+    async def ensure_ready(self) -> None:
+        """Open and upgrade once, whoever asks first (PTB persistence loads before post_init)."""
+        async with self._ready_lock:
+            if self._conn is None:
+                await self.open()
+                await self.upgrade()
 
     @property
     def conn(self) -> aiosqlite.Connection:
