@@ -48,7 +48,9 @@ def _split(value: object) -> object:
 class StorageSettings(BaseSettings):
     """What the database needs: enough for ``migrate`` and ``backup`` without the rest."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     data_dir: Path = Path("data")
     database_path: Path | None = None
