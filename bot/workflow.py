@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.errors import IllegalTransition, TicketNotFound
+from bot.domain.errors import IllegalTransition, InvalidInput, TicketNotFound
 from bot.domain.priority import PriorityTable
 from bot.domain.sop import FINAL, Action, Actor, State, Step, plan
 from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole
@@ -141,8 +141,7 @@ class Workflow:
         """Create a ticket from a user's report (before SOP step 1)."""
         now = self.clock()
         step = plan(None, Action.REPORT, Actor.USER, {})
-        priority = new.priority or self.priorities.default
-        self.priorities.level(priority)
+        priority = self._priority_key(new.priority or self.priorities.default)
         async with self.transaction() as conn:
             number = await self.store.next_number(conn, self.lpse_code, now.year)
             ticket = Ticket(
@@ -201,6 +200,8 @@ class Workflow:
         assert ticket.id is not None
         if by.id is not None:
             details.setdefault("staff_id", by.id)
+        if action is Action.SET_PRIORITY:
+            details["priority"] = self._priority_key(details.get("priority"))
         try:
             step = plan(ticket.facts, action, actor, details)
         except IllegalTransition as exc:
@@ -222,6 +223,12 @@ class Workflow:
         self._queue(applied)
         return applied
 
+    def _priority_key(self, value: object) -> str:
+        try:
+            return self.priorities.level(str(value or "")).key
+        except KeyError:
+            raise InvalidInput("prioritas", value) from None
+
     def _columns(
         self, ticket: Ticket, step: Step, by: By, details: dict[str, Any], now: datetime
     ) -> dict[str, Any]:
@@ -237,7 +244,7 @@ class Workflow:
         if step.action is Action.ESCALATE and ticket.escalated_at is None:
             columns["escalated_at"] = to_db(now)
         if step.action is Action.SET_PRIORITY:
-            columns["priority"] = self.priorities.level(str(details["priority"])).key
+            columns["priority"] = details["priority"]
         if step.action is Action.RATE:
             columns["rating"] = int(details["rating"])
         if step.target in FINAL:
