@@ -53,5 +53,5 @@ def test_a_malformed_file_stops_start_up_with_a_clear_message(tmp_path, mutation
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(PriorityTableError, match="tidak_ada.toml"):
+    with pytest.raises(PriorityTableError, match=r"tidak_ada\.toml"):
         PriorityTable.load(tmp_path / "tidak_ada.toml")

@@ -166,4 +166,4 @@ def test_reply_classes_map_to_lkpp_transitions_allowed_while_with_lkpp():
         assert cls.tag and cls.tag.startswith("#")
         transition = TRANSITIONS_BY_ACTION[cls.action]
         assert transition.actor == {Actor.LKPP}
-        assert WITH_LKPP <= transition.sources
+        assert transition.sources >= WITH_LKPP
