@@ -293,7 +293,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         Action.NOTE,
-        _STAFF,
+        # SYSTEM too: the bot records facts staff must see on the ticket, e.g. that the user
+        # blocked the bot (a 403 on a send), without pretending a staff member wrote it.
+        _STAFF | _SYSTEM,
         frozenset(State),
         None,
         "catatan",

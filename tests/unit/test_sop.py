@@ -167,3 +167,9 @@ def test_reply_classes_map_to_lkpp_transitions_allowed_while_with_lkpp():
         transition = TRANSITIONS_BY_ACTION[cls.action]
         assert transition.actor == {Actor.LKPP}
         assert transition.sources >= WITH_LKPP
+
+
+def test_the_bot_itself_may_add_a_note_for_staff():
+    step = plan(TicketFacts(State.ESCALATED), Action.NOTE, Actor.SYSTEM, {"text": "diblokir"})
+    assert step.target is State.ESCALATED
+    assert step.actor is Actor.SYSTEM
