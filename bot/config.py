@@ -105,6 +105,9 @@ class Settings(StorageSettings):
     mail_attachments_max_bytes: int = Field(10 * 1024 * 1024, ge=0)
     mail_max_message_bytes: int = Field(30 * 1024 * 1024, ge=1024)
     outbox_alert_minutes: int = Field(10, ge=1)
+    outbox_retry_base_seconds: int = Field(15, ge=1)
+    outbox_retry_max_seconds: int = Field(600, ge=1)
+    imap_reconnect_max_seconds: int = Field(300, ge=1)
 
     # Time standards (mutu baku) and the working day
     escalate_minutes: int = Field(5, ge=1)
