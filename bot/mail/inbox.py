@@ -1,0 +1,267 @@
+"""The IMAP reader: fetch new mail, store it raw, then mark it processed. Never lose one.
+
+Order of work for each message, chosen so a crash at any point loses nothing and duplicates
+nothing:
+
+1. ``UID FETCH … BODY.PEEK[]`` (PEEK: fetching does not set ``\\Seen``);
+2. store the raw bytes keyed by Message-ID and commit (a second fetch of the same message is
+   a no-op);
+3. process stored mail (:class:`bot.mail.ingest.Ingestor`; its own transaction per email);
+4. mark the message ``\\Seen``, or move it to ``IMAP_PROCESSED_MAILBOX``.
+
+A crash before 2 fetches again; between 2 and 4 the message is fetched again, the store is a
+no-op and pending rows are processed. The reader uses IMAP IDLE when the server offers it and
+polls every ``IMAP_POLL_SECONDS`` otherwise, and reconnects with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from email import policy
+from email.parser import BytesHeaderParser
+from typing import TYPE_CHECKING
+
+import aioimaplib
+
+from bot.config import MailSecurity
+from bot.health import tls_context
+from bot.mail.ingest import TRUNCATED_HEADER
+from bot.storage.mail import MailStore
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+HEADER_SCAN_BYTES = 256 * 1024
+_ANGLE = re.compile(rb"<[^<>\s]+>")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+_IDLE_MAX_SECONDS = 25 * 60
+
+Checkpoint = Callable[[str], Awaitable[None]]
+"""Called at ``"fetched"``, ``"stored"`` and ``"ingested"``; crash tests raise there."""
+
+
+class ImapError(Exception):
+    """The server answered NO/BAD, or something we cannot read."""
+
+
+def message_key(raw: bytes) -> str:
+    """The key a raw message is stored under: its Message-ID, or a hash of its bytes.
+
+    Deterministic, so fetching the same message again finds the stored row.
+    """
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:HEADER_SCAN_BYTES])
+        value = headers.get("Message-ID")
+    except Exception:
+        value = None
+    if value:
+        match = _ANGLE.search(str(value).encode("utf-8", "surrogateescape"))
+        if match:
+            return match.group(0).decode("utf-8", "replace")[:500]
+    return f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@synthesised.invalid>"
+
+
+def _literal(response: aioimaplib.Response) -> bytes | None:
+    for line in response.lines:
+        if isinstance(line, bytearray):
+            return bytes(line)
+    return None
+
+
+def _check(response: aioimaplib.Response, what: str) -> aioimaplib.Response:
+    if response.result != "OK":
+        raise ImapError(f"{what}: {response.result} {response.lines!r}"[:500])
+    return response
+
+
+def _header_only(header: bytes, size: int) -> bytes:
+    """A stand-in for an over-size message: its headers plus a note of the real size."""
+    head = header.rstrip(b"\r\n")
+    return f"{TRUNCATED_HEADER}: {size}\r\n".encode() + head + b"\r\n\r\n"
+
+
+class InboxReader:
+    """Reads the LPSE mailbox.
+
+    Args:
+        services: Settings (server, mailbox, limits), database, clock.
+        on_stored: Called after new mail was stored (process it, tell staff); its errors are
+            logged, never stop the reader.
+        checkpoint: Test hook, see :data:`Checkpoint`.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        on_stored: Callable[[], Awaitable[object]],
+        checkpoint: Checkpoint | None = None,
+    ) -> None:
+        self.services = services
+        self.store = MailStore(services.db)
+        self.on_stored = on_stored
+        self.checkpoint = checkpoint
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Read forever, reconnecting with backoff; cancelled by the bridge's ``stop``."""
+        delay = 1.0
+        limit = self.services.settings.imap_reconnect_max_seconds
+        while True:
+            try:
+                client = await self.connect()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("IMAP connect failed (retry in %.0f s): %s", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, limit)
+                continue
+            delay = 1.0
+            try:
+                await self._session(client)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("IMAP session ended (reconnect in %.0f s): %s", delay, exc)
+            finally:
+                self.connected.clear()
+                await self._logout(client)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, limit)
+
+    async def connect(self) -> aioimaplib.IMAP4:
+        """Connect, log in and select the mailbox."""
+        settings = self.services.settings
+        timeout = settings.smtp_timeout_seconds
+        if settings.imap_security is MailSecurity.TLS:
+            client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
+                settings.imap_host, settings.imap_port,
+                ssl_context=tls_context(settings.imap_ca_file), timeout=timeout,
+            )  # fmt: skip
+        else:
+            client = aioimaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=timeout)
+        try:
+            await client.wait_hello_from_server()
+            if settings.imap_security is MailSecurity.STARTTLS:
+                await self._starttls(client)
+            _check(
+                await client.login(
+                    settings.imap_username, settings.imap_password.get_secret_value()
+                ),
+                "LOGIN",
+            )
+            _check(await client.select(settings.imap_mailbox), "SELECT")
+        except BaseException:
+            await self._logout(client)
+            raise
+        self.connected.set()
+        return client
+
+    async def _starttls(self, client: aioimaplib.IMAP4) -> None:
+        """STARTTLS by hand: aioimaplib has no helper for it."""
+        settings = self.services.settings
+        protocol = client.protocol
+        assert protocol is not None
+        command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+        _check(await protocol.execute(command), "STARTTLS")
+        loop = asyncio.get_running_loop()
+        transport = await loop.start_tls(
+            protocol.transport, protocol, tls_context(settings.imap_ca_file),
+            server_hostname=settings.imap_host,
+        )  # fmt: skip
+        protocol.transport = transport
+        await protocol.capability()
+
+    async def _logout(self, client: aioimaplib.IMAP4) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.logout(), 5)
+
+    async def _session(self, client: aioimaplib.IMAP4) -> None:
+        settings = self.services.settings
+        while True:
+            await self.poll_once(client)
+            if client.has_capability("IDLE"):
+                await self._idle(client, min(settings.imap_poll_seconds * 5, _IDLE_MAX_SECONDS))
+            else:
+                await asyncio.sleep(settings.imap_poll_seconds)
+
+    async def _idle(self, client: aioimaplib.IMAP4, seconds: float) -> None:
+        idle = await client.idle_start(timeout=seconds)
+        try:
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await client.wait_server_push(timeout=seconds)
+        finally:
+            client.idle_done()
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await asyncio.wait_for(idle, 10)
+
+    async def poll_once(self, client: aioimaplib.IMAP4) -> int:
+        """Fetch, store, process and mark every unseen message once; return how many."""
+        response = _check(await client.uid_search("UNSEEN", charset=None), "UID SEARCH")
+        uids = [
+            token.decode()
+            for line in response.lines
+            if isinstance(line, bytes | bytearray)
+            for token in bytes(line).split()
+            if token.isdigit()
+        ]
+        for uid in uids:
+            await self._one(client, uid)
+        return len(uids)
+
+    async def _one(self, client: aioimaplib.IMAP4, uid: str) -> None:
+        raw = await self._fetch(client, uid)
+        if raw is None:
+            log.warning("IMAP UID %s vanished before fetch", uid)
+            return
+        await self._checkpoint("fetched")
+        key = message_key(raw)
+        stored = await self.store.store_raw(key, raw, self.services.clock())
+        if not stored:
+            log.info("email %s already stored (UID %s fetched again)", key, uid)
+        await self._checkpoint("stored")
+        try:
+            await self.on_stored()
+        except Exception:  # processing problems never block marking the message
+            log.exception("processing stored mail failed")
+        await self._checkpoint("ingested")
+        await self._mark_done(client, uid)
+
+    async def _fetch(self, client: aioimaplib.IMAP4, uid: str) -> bytes | None:
+        limit = self.services.settings.mail_max_message_bytes
+        sized = _check(await client.uid("fetch", uid, "(RFC822.SIZE)"), "UID FETCH SIZE")
+        size = None
+        for line in sized.lines:
+            if isinstance(line, bytes | bytearray):
+                match = _SIZE.search(bytes(line))
+                if match:
+                    size = int(match.group(1))
+        if size is not None and size > limit:
+            header = _literal(
+                _check(await client.uid("fetch", uid, "(BODY.PEEK[HEADER])"), "UID FETCH HEADER")
+            )
+            return None if header is None else _header_only(header, size)
+        return _literal(_check(await client.uid("fetch", uid, "(BODY.PEEK[])"), "UID FETCH"))
+
+    async def _mark_done(self, client: aioimaplib.IMAP4, uid: str) -> None:
+        target = self.services.settings.imap_processed_mailbox
+        if not target:
+            _check(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "UID STORE")
+            return
+        if client.has_capability("MOVE"):
+            _check(await client.uid("move", uid, target), "UID MOVE")
+            return
+        _check(await client.uid("copy", uid, target), "UID COPY")
+        _check(await client.uid("store", uid, "+FLAGS", "(\\Seen \\Deleted)"), "UID STORE")
+        _check(await client.expunge(), "EXPUNGE")
+
+    async def _checkpoint(self, stage: str) -> None:
+        if self.checkpoint is not None:
+            await self.checkpoint(stage)

@@ -1,0 +1,243 @@
+"""Decide what one stored email is: an LKPP reply to a ticket, noise, or something to quarantine.
+
+The inbox reader stores every fetched email raw first (:meth:`MailStore.store_raw`); this
+module then processes each stored row exactly once, in one transaction that both applies the
+SOP step (LKPP_REPLY_RECEIVED, and the tagged class's action) and marks the row done. A crash
+before that commit leaves the row ``baru`` to be processed again; after it, nothing is redone.
+
+Matching, safest first: our signed Message-ID in In-Reply-To/References (an HMAC nobody can
+forge), then the subject tag. Either way the sender must be in ``LKPP_ALLOWED_SENDERS``.
+Anything else waits in quarantine for staff, with the reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
+
+from bot.domain.errors import IllegalTransition
+from bot.domain.sop import Action, Actor, LkppReplyClass
+from bot.domain.ticket import Ticket
+from bot.mail.autoreply import NoiseKind, detect_noise
+from bot.mail.classify import classify
+from bot.mail.parsing import ParsedMail, parse_message
+from bot.mail.threading import find_subject_tag, ticket_from_references, verify_message_id
+from bot.storage.mail import MATCHED, NEW, NOISE, QUARANTINED, InboxRow, MailStore
+from bot.workflow import SYSTEM, By
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+#: Quarantine reasons (keys of ``surel_karantina`` in ``locales/id/surel.toml``).
+NOT_ALLOWED = "pengirim_tidak_diizinkan"
+UNMATCHED = "tidak_cocok"
+NO_TICKET = "tiket_tidak_ada"
+OTHER_LPSE = "tag_lpse_lain"
+OVERSIZE = "terlalu_besar"
+UNREADABLE = "tidak_terbaca"
+MAYBE_AUTOMATIC = "mungkin_otomatis"
+#: Header the inbox reader puts on an over-size message it fetched without its body.
+TRUNCATED_HEADER = "X-Lpse-Truncated"
+#: What a ticketing system (LKPP's TTS) sends: from LKPP about a ticket, it is an answer.
+_TICKETING = "auto-submitted: auto-generated"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What happened to one stored email."""
+
+    inbox_id: int
+    state: str
+    ticket_number: str | None = None
+    reason: str | None = None
+    reply_id: int | None = None
+    cls: LkppReplyClass | None = None
+    by_tag: bool = False
+    action_error: str | None = None
+
+
+class Ingestor:
+    """Processes stored emails. Holds no state besides its services.
+
+    Args:
+        services: Settings (secret, allowed senders, size limit), workflow, texts, clock.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = MailStore(services.db)
+        self.secret = services.settings.mail_secret.get_secret_value().encode()
+
+    async def ingest_pending(self, limit: int = 100) -> list[IngestResult]:
+        """Process every stored email not processed yet (oldest first)."""
+        return [await self.ingest(inbox_id) for inbox_id in await self.store.pending(limit)]
+
+    async def ingest(self, inbox_id: int) -> IngestResult:
+        """Process one stored email; never raises for a bad email (it is quarantined)."""
+        row = await self.store.inbox(inbox_id)
+        if row is None:
+            raise LookupError(f"no stored email {inbox_id}")
+        if row.state != NEW:
+            return IngestResult(inbox_id, row.state, reason=row.reason)
+        try:
+            return await self._process(row)
+        except Exception as exc:  # one bad email must never stop the bridge
+            log.exception("email %s (%s) could not be processed", row.id, row.message_id)
+            reason = f"galat_internal: {type(exc).__name__}"
+            async with self.services.db.transaction() as conn:
+                await self.store.set_inbox(
+                    conn, row.id, state=QUARANTINED, at=self.services.clock(), reason=reason,
+                    problems=[repr(exc)[:500]],
+                )  # fmt: skip
+            return IngestResult(row.id, QUARANTINED, reason=reason)
+
+    async def _process(self, row: InboxRow) -> IngestResult:
+        parsed = parse_message(row.raw, max_bytes=self.services.settings.mail_max_message_bytes)
+        if "unparseable" in parsed.problems:
+            return await self._quarantine(row, parsed, UNREADABLE)
+        number, matched_by = self._match(parsed)
+        allowed = bool(parsed.from_addr) and self.services.settings.sender_allowed(
+            parsed.from_addr
+        )
+        noise = detect_noise(parsed)
+        ticketing = (
+            noise is not None and noise.reason == _TICKETING and allowed and number is not None
+        )
+        if noise is not None and noise.strong and not ticketing:
+            return await self._noise(row, parsed, f"{noise.kind.value}: {noise.reason}",
+                                     bounce=noise.kind is NoiseKind.BOUNCE)  # fmt: skip
+        if "oversize" in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
+            return await self._quarantine(row, parsed, OVERSIZE, number)
+        if number is None:
+            return await self._quarantine(row, parsed, UNMATCHED if allowed else NOT_ALLOWED)
+        if number.split("-", 1)[0] != self.services.settings.lpse_code.upper():
+            return await self._quarantine(row, parsed, OTHER_LPSE)
+        if not allowed:
+            return await self._quarantine(row, parsed, NOT_ALLOWED, number)
+        ticket = await self.services.workflow.store.get(number)
+        if ticket is None:
+            return await self._quarantine(row, parsed, NO_TICKET)
+        if noise is not None and not ticketing:
+            return await self._quarantine(row, parsed, MAYBE_AUTOMATIC, number)
+        assert matched_by is not None
+        return await self._accept(row, parsed, ticket, matched_by, SYSTEM)
+
+    def _match(self, parsed: ParsedMail) -> tuple[str | None, str | None]:
+        number = ticket_from_references(parsed.in_reply_to, parsed.references, self.secret)
+        if number is not None:
+            return number, "message_id"
+        number = find_subject_tag(parsed.subject)
+        if number is not None:
+            return number, "subjek"
+        return None, None
+
+    async def attach(self, inbox_id: int, number: str, by: By) -> IngestResult:
+        """Staff attach a quarantined email to ticket ``number`` (the ``q:`` button).
+
+        Raises:
+            LookupError: No such email, or it is not in quarantine any more.
+            TicketNotFound: No such ticket.
+        """
+        row = await self.store.inbox(inbox_id)
+        if row is None or row.state != QUARANTINED:
+            raise LookupError(f"email {inbox_id} is not in quarantine")
+        ticket = await self.services.workflow.get(number)
+        parsed = parse_message(row.raw, max_bytes=self.services.settings.mail_max_message_bytes)
+        return await self._accept(row, parsed, ticket, "staf", by)
+
+    async def _accept(
+        self, row: InboxRow, parsed: ParsedMail, ticket: Ticket, matched_by: str, by: By
+    ) -> IngestResult:
+        """Record LKPP's reply and apply its steps, all in one transaction."""
+        workflow = self.services.workflow
+        verdict = classify(parsed.reply_text, parsed.subject)
+        now = self.services.clock()
+        confirmed: LkppReplyClass | None = None
+        action_error = None
+        async with workflow.transaction() as conn:
+            applied = await workflow.apply_in(
+                conn, ticket.number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, by,
+                details={"message_id": parsed.message_id, "dari": parsed.from_addr,
+                         "subjek": parsed.subject[:300], "kelas_usulan": verdict.cls.value,
+                         "tanda": verdict.by_tag, "cocok_lewat": matched_by},
+            )  # fmt: skip
+            action = verdict.cls.action
+            if verdict.by_tag and action is not None:
+                try:
+                    await workflow.apply_in(
+                        conn, ticket.number, action, Actor.LKPP, SYSTEM,
+                        details={"message_id": parsed.message_id, "tanda": verdict.cls.tag},
+                    )  # fmt: skip
+                    confirmed = verdict.cls
+                except IllegalTransition as exc:
+                    exc.number = ticket.number
+                    action_error = Markup(self.services.texts.error(exc)).unescape()
+            assert ticket.id is not None
+            reply_id = await self.store.add_reply(
+                conn, inbox_id=row.id, ticket_id=ticket.id, event_id=applied.event_id,
+                message_id=parsed.message_id, matched_by=matched_by, from_addr=parsed.from_addr,
+                subject=parsed.subject[:500], reply_text=parsed.reply_text,
+                full_text=parsed.text, proposed_class=verdict.cls.value, by_tag=verdict.by_tag,
+                matched=verdict.matched[:20],
+                confirmed_class=confirmed.value if confirmed else None,
+                confirmed_at=now if confirmed else None, action_error=action_error,
+                received_at=now,
+            )  # fmt: skip
+            for attachment in parsed.attachments:
+                if attachment.is_inline and attachment.mime_type.startswith("image/"):
+                    continue  # logos and signature images embedded in HTML, not LKPP's files
+                await self.store.add_file(
+                    conn, inbox_id=row.id, reply_id=reply_id, ticket_id=ticket.id,
+                    file_name=attachment.filename, mime_type=attachment.mime_type,
+                    content=attachment.payload, at=now,
+                )  # fmt: skip
+            await self.store.set_inbox(
+                conn, row.id, state=MATCHED, at=now, ticket_id=ticket.id,
+                from_addr=parsed.from_addr, subject=parsed.subject[:500],
+                reason=f"cocok_lewat: {matched_by}", problems=parsed.problems,
+            )  # fmt: skip
+        return IngestResult(row.id, MATCHED, ticket.number, None, reply_id, verdict.cls,
+                            verdict.by_tag, action_error)  # fmt: skip
+
+    async def _quarantine(
+        self, row: InboxRow, parsed: ParsedMail, reason: str, number: str | None = None
+    ) -> IngestResult:
+        ticket_id = None
+        if number is not None:
+            ticket = await self.services.workflow.store.get(number)
+            ticket_id = ticket.id if ticket else None
+        async with self.services.db.transaction() as conn:
+            await self.store.set_inbox(
+                conn, row.id, state=QUARANTINED, at=self.services.clock(), ticket_id=ticket_id,
+                from_addr=parsed.from_addr, subject=parsed.subject[:500], reason=reason,
+                problems=parsed.problems,
+            )  # fmt: skip
+        log.info("email %s quarantined: %s", row.message_id, reason)
+        return IngestResult(row.id, QUARANTINED, number, reason)
+
+    async def _noise(
+        self, row: InboxRow, parsed: ParsedMail, reason: str, bounce: bool
+    ) -> IngestResult:
+        """Record an auto-reply or bounce; a bounce of our own email alerts staff."""
+        ticket = None
+        if bounce:
+            number = verify_message_id(parsed.bounced_message_id, self.secret)
+            if number is not None:
+                ticket = await self.services.workflow.store.get(number)
+            elif parsed.bounced_message_id:
+                ours = await self.store.outbox_by_message_id(parsed.bounced_message_id)
+                if ours is not None:
+                    ticket = await self.services.workflow.store.get_by_id(ours.ticket_id)
+        async with self.services.db.transaction() as conn:
+            await self.store.set_inbox(
+                conn, row.id, state=NOISE, at=self.services.clock(),
+                ticket_id=ticket.id if ticket else None, from_addr=parsed.from_addr,
+                subject=parsed.subject[:500], reason=reason, problems=parsed.problems,
+                alert=bounce and ticket is not None,
+            )  # fmt: skip
+        return IngestResult(row.id, NOISE, ticket.number if ticket else None, reason)

@@ -1,0 +1,469 @@
+"""Every SQL statement of the mail bridge: outbox, inbox, LKPP replies and their files.
+
+Writers that must commit with a ticket's state change take the connection of the caller's
+transaction; the rest open their own short transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.db import Database, Row
+from bot.storage.timefmt import from_db, from_db_opt, to_db
+
+QUEUED, SENT, FAILED = "antre", "terkirim", "gagal"
+NEW, MATCHED, QUARANTINED, NOISE, DISCARDED = "baru", "cocok", "karantina", "derau", "dibuang"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One queued email; ``message_id`` never changes, so every retry is the same email."""
+
+    id: int
+    ticket_id: int
+    event_id: int | None
+    kind: str
+    message_id: str
+    in_reply_to: str | None
+    references: list[str]
+    recipient: str
+    subject: str
+    body: str
+    attachment_ids: list[int]
+    automatic: bool
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    alerted_at: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One fetched email as stored, before and after ingestion."""
+
+    id: int
+    message_id: str
+    raw: bytes
+    size: int
+    received_at: datetime
+    state: str
+    ticket_id: int | None
+    from_addr: str | None
+    subject: str | None
+    reason: str | None
+    problems: list[str]
+    alert: bool
+    posted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRow:
+    """An LKPP email matched to a ticket, with the class proposed and (later) confirmed."""
+
+    id: int
+    inbox_id: int
+    ticket_id: int
+    event_id: int | None
+    message_id: str
+    matched_by: str
+    from_addr: str
+    subject: str
+    reply_text: str
+    full_text: str
+    proposed_class: str
+    by_tag: bool
+    matched: list[str]
+    confirmed_class: str | None
+    confirmed_by_name: str | None
+    action_error: str | None
+    forwarded_at: datetime | None
+    received_at: datetime
+    posted_at: datetime | None
+    staff_chat_id: int | None
+    staff_message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MailFile:
+    """A file LKPP attached to a reply."""
+
+    id: int
+    reply_id: int | None
+    ticket_id: int | None
+    file_name: str
+    mime_type: str
+    size: int
+    content: bytes
+    telegram_file_id: str | None
+
+
+def _outbox(row: Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"], ticket_id=row["ticket_id"], event_id=row["event_id"], kind=row["kind"],
+        message_id=row["message_id"], in_reply_to=row["in_reply_to"],
+        references=row["refs"].split() if row["refs"] else [], recipient=row["recipient"],
+        subject=row["subject"], body=row["body"],
+        attachment_ids=json.loads(row["attachment_ids"]), automatic=bool(row["automatic"]),
+        state=row["state"], attempts=row["attempts"],
+        next_attempt_at=from_db(row["next_attempt_at"]), last_error=row["last_error"],
+        alerted_at=from_db_opt(row["alerted_at"]), created_at=from_db(row["created_at"]),
+        sent_at=from_db_opt(row["sent_at"]),
+    )  # fmt: skip
+
+
+def _inbox(row: Row) -> InboxRow:
+    return InboxRow(
+        id=row["id"], message_id=row["message_id"], raw=bytes(row["raw"]), size=row["size"],
+        received_at=from_db(row["received_at"]), state=row["state"],
+        ticket_id=row["ticket_id"], from_addr=row["from_addr"], subject=row["subject"],
+        reason=row["reason"], problems=json.loads(row["problems"]), alert=bool(row["alert"]),
+        posted_at=from_db_opt(row["posted_at"]),
+    )  # fmt: skip
+
+
+def _reply(row: Row) -> ReplyRow:
+    return ReplyRow(
+        id=row["id"], inbox_id=row["inbox_id"], ticket_id=row["ticket_id"],
+        event_id=row["event_id"], message_id=row["message_id"], matched_by=row["matched_by"],
+        from_addr=row["from_addr"], subject=row["subject"], reply_text=row["reply_text"],
+        full_text=row["full_text"], proposed_class=row["proposed_class"],
+        by_tag=bool(row["by_tag"]), matched=json.loads(row["matched"]),
+        confirmed_class=row["confirmed_class"], confirmed_by_name=row["confirmed_by_name"],
+        action_error=row["action_error"], forwarded_at=from_db_opt(row["forwarded_at"]),
+        received_at=from_db(row["received_at"]), posted_at=from_db_opt(row["posted_at"]),
+        staff_chat_id=row["staff_chat_id"], staff_message_id=row["staff_message_id"],
+    )  # fmt: skip
+
+
+def _file(row: Row) -> MailFile:
+    return MailFile(
+        id=row["id"], reply_id=row["reply_id"], ticket_id=row["ticket_id"],
+        file_name=row["file_name"], mime_type=row["mime_type"], size=row["size"],
+        content=bytes(row["content"]), telegram_file_id=row["telegram_file_id"],
+    )  # fmt: skip
+
+
+class MailStore:
+    """The bridge's tables. ``conn`` arguments belong to the caller's open transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- outbox ----------------------------------------------------------------------------
+    async def queue(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        ticket_id: int,
+        event_id: int | None,
+        kind: str,
+        message_id: str,
+        in_reply_to: str | None,
+        references: list[str],
+        recipient: str,
+        subject: str,
+        body: str,
+        attachment_ids: list[int],
+        automatic: bool,
+        at: datetime,
+    ) -> int:
+        cursor = await conn.execute(
+            """
+            INSERT INTO mail_outbox (ticket_id, event_id, kind, message_id, in_reply_to, refs,
+                recipient, subject, body, attachment_ids, automatic, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                ticket_id, event_id, kind, message_id, in_reply_to, " ".join(references),
+                recipient, subject, body, json.dumps(attachment_ids), int(automatic),
+                to_db(at), to_db(at),
+            ),
+        )  # fmt: skip
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def outbox(self, outbox_id: int) -> OutboxRow | None:
+        row = await self.db.fetchone("SELECT * FROM mail_outbox WHERE id = ?", (outbox_id,))
+        return None if row is None else _outbox(row)
+
+    async def outbox_for_ticket(self, ticket_id: int) -> list[OutboxRow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_outbox WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [_outbox(r) for r in rows]
+
+    async def outbox_by_message_id(self, message_id: str) -> OutboxRow | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM mail_outbox WHERE message_id = ?", (message_id,)
+        )
+        return None if row is None else _outbox(row)
+
+    async def due(self, now: datetime, limit: int = 20) -> list[OutboxRow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_outbox WHERE state = ? AND next_attempt_at <= ? "
+            "ORDER BY id LIMIT ?",
+            (QUEUED, to_db(now), limit),
+        )
+        return [_outbox(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        value = await self.db.fetchval(
+            "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE state = ?", (QUEUED,)
+        )
+        return from_db_opt(value)
+
+    async def mark_sent(self, conn: aiosqlite.Connection, outbox_id: int, at: datetime) -> None:
+        await conn.execute(
+            "UPDATE mail_outbox SET state = ?, sent_at = ?, attempts = attempts + 1, "
+            "last_error = NULL WHERE id = ?",
+            (SENT, to_db(at), outbox_id),
+        )
+
+    async def mark_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, "
+                "last_error = ? WHERE id = ? AND state = ?",
+                (to_db(next_attempt_at), error[:1000], outbox_id, QUEUED),
+            )
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_outbox SET state = ?, attempts = attempts + 1, last_error = ? "
+                "WHERE id = ?",
+                (FAILED, error[:1000], outbox_id),
+            )
+
+    async def overdue(self, queued_before: datetime) -> list[OutboxRow]:
+        """Queued emails older than ``queued_before`` that staff have not been told about."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_outbox WHERE state = ? AND created_at <= ? "
+            "AND alerted_at IS NULL ORDER BY id",
+            (QUEUED, to_db(queued_before)),
+        )
+        return [_outbox(r) for r in rows]
+
+    async def mark_alerted(self, outbox_id: int, at: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_outbox SET alerted_at = ? WHERE id = ?", (to_db(at), outbox_id)
+            )
+
+    async def thread(self, ticket_id: int) -> list[tuple[str, str]]:
+        """Every Message-ID of the ticket's email thread, oldest first, as (id, who)."""
+        rows = await self.db.fetchall(
+            """
+            SELECT message_id, 'lpse' AS who, created_at AS at FROM mail_outbox
+                WHERE ticket_id = :t
+            UNION ALL
+            SELECT message_id, 'lkpp' AS who, received_at AS at FROM mail_lkpp_replies
+                WHERE ticket_id = :t
+            ORDER BY at
+            """,
+            {"t": ticket_id},
+        )
+        return [(r["message_id"], r["who"]) for r in rows]
+
+    # --- inbox -----------------------------------------------------------------------------
+    async def store_raw(self, message_id: str, raw: bytes, at: datetime) -> bool:
+        """Keep ``raw`` under ``message_id``; ``False`` when it was already stored."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO mail_inbox (message_id, raw, size, received_at) "
+                "VALUES (?, ?, ?, ?)",
+                (message_id, raw, len(raw), to_db(at)),
+            )
+            return cursor.rowcount == 1
+
+    async def inbox(self, inbox_id: int) -> InboxRow | None:
+        row = await self.db.fetchone("SELECT * FROM mail_inbox WHERE id = ?", (inbox_id,))
+        return None if row is None else _inbox(row)
+
+    async def inbox_by_message_id(self, message_id: str) -> InboxRow | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM mail_inbox WHERE message_id = ?", (message_id,)
+        )
+        return None if row is None else _inbox(row)
+
+    async def pending(self, limit: int = 100) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT id FROM mail_inbox WHERE state = ? ORDER BY id LIMIT ?", (NEW, limit)
+        )
+        return [r[0] for r in rows]
+
+    async def set_inbox(
+        self,
+        conn: aiosqlite.Connection,
+        inbox_id: int,
+        *,
+        state: str,
+        at: datetime,
+        ticket_id: int | None = None,
+        from_addr: str | None = None,
+        subject: str | None = None,
+        reason: str | None = None,
+        problems: list[str] | None = None,
+        alert: bool = False,
+    ) -> None:
+        await conn.execute(
+            """
+            UPDATE mail_inbox SET state = ?, ticket_id = ?, from_addr = ?, subject = ?,
+                reason = ?, problems = ?, alert = ?, processed_at = ?
+            WHERE id = ?
+            """,
+            (
+                state, ticket_id, from_addr, subject, reason, json.dumps(problems or []),
+                int(alert), to_db(at), inbox_id,
+            ),
+        )  # fmt: skip
+
+    async def count_inbox(self) -> dict[str, int]:
+        rows = await self.db.fetchall("SELECT state, COUNT(*) FROM mail_inbox GROUP BY state")
+        return {r[0]: r[1] for r in rows}
+
+    async def unposted_inbox(self) -> list[InboxRow]:
+        """Quarantined mail and alerting noise staff have not seen yet."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_inbox WHERE posted_at IS NULL "
+            "AND (state = ? OR (state = ? AND alert = 1)) ORDER BY id",
+            (QUARANTINED, NOISE),
+        )
+        return [_inbox(r) for r in rows]
+
+    async def mark_inbox_posted(self, inbox_id: int, at: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_inbox SET posted_at = ? WHERE id = ?", (to_db(at), inbox_id)
+            )
+
+    async def set_prompt(self, inbox_id: int, chat_id: int, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_inbox SET prompt_chat_id = ?, prompt_message_id = ? WHERE id = ?",
+                (chat_id, message_id, inbox_id),
+            )
+
+    async def inbox_by_prompt(self, chat_id: int, message_id: int) -> int | None:
+        return await self.db.fetchval(
+            "SELECT id FROM mail_inbox WHERE prompt_chat_id = ? AND prompt_message_id = ?",
+            (chat_id, message_id),
+        )
+
+    async def discard(self, inbox_id: int, at: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE mail_inbox SET state = ?, processed_at = ? WHERE id = ? AND state = ?",
+                (DISCARDED, to_db(at), inbox_id, QUARANTINED),
+            )
+            return cursor.rowcount == 1
+
+    # --- LKPP replies ----------------------------------------------------------------------
+    async def add_reply(self, conn: aiosqlite.Connection, **values: Any) -> int:
+        values = dict(values)
+        values["matched"] = json.dumps(values.get("matched", []), ensure_ascii=False)
+        values["by_tag"] = int(bool(values.get("by_tag")))
+        values["received_at"] = to_db(values["received_at"])
+        if values.get("confirmed_at") is not None:
+            values["confirmed_at"] = to_db(values["confirmed_at"])
+        names = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        cursor = await conn.execute(
+            f"INSERT INTO mail_lkpp_replies ({names}) VALUES ({marks})", values
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def add_file(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        inbox_id: int,
+        reply_id: int | None,
+        ticket_id: int | None,
+        file_name: str,
+        mime_type: str,
+        content: bytes,
+        at: datetime,
+    ) -> int:
+        cursor = await conn.execute(
+            """
+            INSERT INTO mail_attachments (inbox_id, reply_id, ticket_id, file_name, mime_type,
+                size, content, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (inbox_id, reply_id, ticket_id, file_name, mime_type, len(content), content,
+             to_db(at)),
+        )  # fmt: skip
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def reply(self, reply_id: int) -> ReplyRow | None:
+        row = await self.db.fetchone("SELECT * FROM mail_lkpp_replies WHERE id = ?", (reply_id,))
+        return None if row is None else _reply(row)
+
+    async def replies_for_ticket(self, ticket_id: int) -> list[ReplyRow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_lkpp_replies WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [_reply(r) for r in rows]
+
+    async def unposted_replies(self) -> list[ReplyRow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_lkpp_replies WHERE posted_at IS NULL ORDER BY id"
+        )
+        return [_reply(r) for r in rows]
+
+    async def mark_reply_posted(
+        self, reply_id: int, chat_id: int, message_id: int, at: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_lkpp_replies SET posted_at = ?, staff_chat_id = ?, "
+                "staff_message_id = ? WHERE id = ?",
+                (to_db(at), chat_id, message_id, reply_id),
+            )
+
+    async def confirm(
+        self,
+        conn: aiosqlite.Connection,
+        reply_id: int,
+        cls: str,
+        by_id: int | None,
+        by_name: str | None,
+        at: datetime,
+        action_error: str | None = None,
+    ) -> None:
+        await conn.execute(
+            "UPDATE mail_lkpp_replies SET confirmed_class = ?, confirmed_by = ?, "
+            "confirmed_by_name = ?, confirmed_at = ?, action_error = ? WHERE id = ?",
+            (cls, by_id, by_name, to_db(at), action_error, reply_id),
+        )
+
+    async def mark_forwarded(
+        self, conn: aiosqlite.Connection, reply_id: int, at: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE mail_lkpp_replies SET forwarded_at = ? WHERE id = ?", (to_db(at), reply_id)
+        )
+
+    async def files(self, reply_id: int) -> list[MailFile]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM mail_attachments WHERE reply_id = ? ORDER BY id", (reply_id,)
+        )
+        return [_file(r) for r in rows]
+
+    async def set_file_id(self, file_id: int, telegram_file_id: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE mail_attachments SET telegram_file_id = ? WHERE id = ?",
+                (telegram_file_id, file_id),
+            )
