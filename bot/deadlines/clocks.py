@@ -1,0 +1,222 @@
+"""The SOP's clocks, moved by the workflow: each step's ``ClockEffect`` applied in its transaction.
+
+Handlers never start or stop a clock: :class:`ClockKeeper` is a workflow listener, so a clock
+changes in the same commit as the step that moved it, or not at all. Every duration is working
+time (:class:`bot.workdays.WorkingCalendar`): a weekend, a national holiday, *cuti bersama* or a
+local closure does not count against anyone.
+
+A clock row keeps its limit (``limit``) and, for clocks with an earlier warning, the warning's
+offset (``nudge_offset``) as working time from the start; pauses are summed in ``paused``, so the
+due instant after a resume is simply "what was left, counted from now".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.sop import FINAL, Action, Clock
+from bot.services import Services
+from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore, NextAction
+from bot.workflow import Applied
+
+log = logging.getLogger(__name__)
+
+#: Clocks measured in minutes: staff are nudged before the deadline.
+MINUTE_CLOCKS = frozenset({Clock.ESCALATION, Clock.FORWARD})
+#: Clocks whose lapse sends LKPP a status request and starts the next progress clock.
+LKPP_CLOCKS = frozenset({Clock.LKPP_STATUS, Clock.LKPP_PROGRESS})
+#: Steps that stop a clock because the work was abandoned, not done: not counted as met.
+_ABANDONING = frozenset({Action.CANCEL_ESCALATION, Action.USER_CANCELS})
+
+
+def limits(services: Services, clock: Clock, priority: str) -> tuple[timedelta, timedelta | None]:
+    """The working time a clock allows, and when (from its start) the early warning is due.
+
+    Args:
+        priority: The ticket's priority key; only the priority target uses it.
+    """
+    standards = services.settings.standards
+    day = timedelta(days=1)
+    if clock in MINUTE_CLOCKS:
+        limit = standards.escalate if clock is Clock.ESCALATION else standards.forward_data
+        before = standards.nudge_before
+        return limit, (limit - before if timedelta(0) < before < limit else None)
+    if clock is Clock.LKPP_STATUS:
+        return day * standards.lkpp_status_working_days, None
+    if clock is Clock.LKPP_PROGRESS:
+        return day * standards.lkpp_progress_working_days, None
+    if clock is Clock.USER_ANSWER:
+        reminder = day * standards.user_reminder_working_days
+        alert = day * standards.user_staff_alert_working_days
+        return alert, (reminder if reminder < alert else None)
+    try:
+        days = services.priorities.level(priority).target_working_days
+    except KeyError:
+        days = services.priorities.level(services.priorities.default).target_working_days
+    return day * days, None
+
+
+def _early_action(clock: Clock) -> NextAction:
+    return NextAction.REMIND if clock is Clock.USER_ANSWER else NextAction.NUDGE
+
+
+class ClockKeeper:
+    """Starts, stops, pauses and resumes clock rows; registered as a workflow listener."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = DeadlineStore(services.db)
+
+    async def __call__(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+        """Apply the step's clock effects (the workflow calls this inside its transaction)."""
+        ticket = applied.ticket
+        assert ticket.id is not None
+        effects = applied.step.clocks
+        at = applied.at
+        abandoned = applied.step.action in _ABANDONING or ticket.state in FINAL
+        for clock in effects.stop:
+            await self.stop(conn, ticket.id, clock, at, cancelled=abandoned)
+        for clock in effects.pause:
+            await self.pause(conn, ticket.id, clock, at)
+        for clock in effects.resume:
+            await self.resume(conn, ticket.id, clock, at)
+        for clock in effects.start:
+            await self.start(conn, ticket.id, clock, at, ticket.priority)
+        if applied.step.action is Action.SET_PRIORITY:
+            await self.reprioritise(conn, ticket.id, at, ticket.priority)
+        if ticket.state in FINAL:
+            for clock in Clock:
+                await self.stop(conn, ticket.id, clock, at, cancelled=True)
+
+    # --- effects ---------------------------------------------------------------------------
+    def elapsed(self, row: DeadlineRow, at: datetime) -> timedelta:
+        """Working time the clock has run by ``at``, pauses left out."""
+        end = row.paused_at if row.state is ClockState.PAUSED and row.paused_at else at
+        worked = self.services.calendar.working_time_between(row.started_at, end)
+        return max(worked - row.paused, timedelta(0))
+
+    async def start(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime,
+        priority: str,
+    ) -> int:  # fmt: skip
+        """Start ``clock``; one already running is met now and a new one (next sequence) starts.
+
+        That restart is how LKPP's daily progress duty works: each LKPP email meets the running
+        progress clock and starts the next working day's.
+        """
+        await self.stop(conn, ticket_id, clock, at)
+        limit, nudge_offset = limits(self.services, clock, priority)
+        calendar = self.services.calendar
+        due = calendar.add_working_time(at, limit)
+        nudge_at = None if nudge_offset is None else calendar.add_working_time(at, nudge_offset)
+        sequence = await self.store.last_sequence(conn, ticket_id, clock) + 1
+        return await self.store.insert(
+            conn,
+            ticket_id=ticket_id,
+            clock=clock,
+            sequence=sequence,
+            started_at=at,
+            due_at=due,
+            limit=limit,
+            nudge_at=nudge_at,
+            nudge_offset=nudge_offset,
+            next_action=NextAction.BREACH if nudge_at is None else _early_action(clock),
+            wake_at=due if nudge_at is None else nudge_at,
+        )
+
+    async def stop(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime,
+        cancelled: bool = False,
+    ) -> None:  # fmt: skip
+        """Stop ``clock``: met with its measured time, unless it was breached or abandoned.
+
+        A breached clock keeps its breach; stopping it records how long it really took (the
+        report's worst time) and drops a pending status request, since LKPP has now written.
+        """
+        row = await self.store.active(conn, ticket_id, clock)
+        if row is not None:
+            measured = self.elapsed(row, at)
+            state = ClockState.CANCELLED if cancelled else ClockState.MET
+            await self.store.update(
+                conn, row.id, at, state=state, met_at=None if cancelled else at, stopped_at=at,
+                measured_seconds=measured, next_action=None, wake_at=None, claim_token=None,
+                paused_at=None,
+            )  # fmt: skip
+        for breached in await self.store.unstopped_breaches(conn, ticket_id, clock):
+            await self.store.update(
+                conn, breached.id, at, stopped_at=at, measured_seconds=self.elapsed(breached, at),
+                next_action=None, wake_at=None, claim_token=None,
+            )  # fmt: skip
+
+    async def pause(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime
+    ) -> None:
+        """Stop counting: the working time left is kept for :meth:`resume`."""
+        row = await self.store.active(conn, ticket_id, clock)
+        if row is None or row.state is not ClockState.RUNNING:
+            return
+        remaining = max(row.limit - self.elapsed(row, at), timedelta(0))
+        await self.store.update(
+            conn, row.id, at, state=ClockState.PAUSED, paused_at=at, remaining_seconds=remaining,
+            wake_at=None, claim_token=None,
+        )  # fmt: skip
+
+    async def resume(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime
+    ) -> None:
+        """Count again from ``at``: the due instant moves by the working time spent paused."""
+        row = await self.store.active(conn, ticket_id, clock)
+        if row is None or row.state is not ClockState.PAUSED or row.paused_at is None:
+            return
+        paused = row.paused + self.services.calendar.working_time_between(row.paused_at, at)
+        resumed = replace(row, paused=paused, state=ClockState.RUNNING, paused_at=None)
+        due, nudge_at, action = self._schedule(resumed, at)
+        await self.store.update(
+            conn, row.id, at, state=ClockState.RUNNING, paused_at=None, paused_seconds=paused,
+            remaining_seconds=None, due_at=due, nudge_at=nudge_at, next_action=action,
+            wake_at=nudge_at if action in (NextAction.NUDGE, NextAction.REMIND) else due,
+        )  # fmt: skip
+
+    async def reprioritise(
+        self, conn: aiosqlite.Connection, ticket_id: int, at: datetime, priority: str
+    ) -> None:
+        """A new priority changes the target of a priority clock already running or paused."""
+        row = await self.store.active(conn, ticket_id, Clock.PRIORITY_TARGET)
+        if row is None:
+            return
+        limit, _ = limits(self.services, Clock.PRIORITY_TARGET, priority)
+        changed = replace(row, limit=limit)
+        if row.state is ClockState.PAUSED:
+            remaining = max(limit - self.elapsed(changed, at), timedelta(0))
+            await self.store.update(
+                conn, row.id, at, limit_seconds=limit, remaining_seconds=remaining
+            )
+            return
+        due, _, _ = self._schedule(changed, at)
+        await self.store.update(
+            conn, row.id, at, limit_seconds=limit, due_at=due, next_action=NextAction.BREACH,
+            wake_at=due, claim_token=None,
+        )  # fmt: skip
+
+    def _schedule(
+        self, row: DeadlineRow, at: datetime
+    ) -> tuple[datetime, datetime | None, NextAction]:
+        """Due instant, warning instant and next action of a running row, counted from ``at``."""
+        calendar = self.services.calendar
+        elapsed = self.elapsed(row, at)
+        due = calendar.add_working_time(at, max(row.limit - elapsed, timedelta(0)))
+        early = row.next_action in (NextAction.NUDGE, NextAction.REMIND, None)
+        if row.nudge_offset is not None and early and elapsed < row.nudge_offset:
+            nudge_at = calendar.add_working_time(at, row.nudge_offset - elapsed)
+            return due, nudge_at, _early_action(row.clock)
+        return due, row.nudge_at, NextAction.BREACH
+
+
+async def next_deadline(services: Services, ticket_id: int) -> tuple[Clock, datetime] | None:
+    """The running clock of the ticket that falls due first, for cards and ``/antrian``."""
+    row = await DeadlineStore(services.db).next_running(ticket_id)
+    return None if row is None else (row.clock, row.due_at)

@@ -1,0 +1,57 @@
+"""The deadlines component: clocks on every workflow step, the sweep, the briefing, /laporan.
+
+Listed in :data:`bot.app.COMPONENTS`. ``register`` wires everything: the clock listener runs
+inside every workflow transaction, one repeating sweep job and one daily briefing job go on
+python-telegram-bot's JobQueue, and ``/laporan`` answers in the staff group.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.deadlines.briefing import briefing_job
+from bot.deadlines.clocks import ClockKeeper
+from bot.deadlines.report_command import laporan, outside_staff_group
+from bot.deadlines.sweep import SWEEPER_KEY, Sweeper, sweep_job
+from bot.notify import Notifier
+from bot.services import Services
+
+KEEPER_KEY = "deadlines.keeper"
+WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
+
+
+def install(services: Services, notifier: Notifier) -> Sweeper:
+    """Register the clock listener and create the sweeper (without Telegram jobs, for tests)."""
+    keeper = ClockKeeper(services)
+    services.workflow.add_listener(keeper)
+    sweeper = Sweeper(services, notifier)
+    services.extras[KEEPER_KEY] = keeper
+    services.extras[SWEEPER_KEY] = sweeper
+    return sweeper
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    settings = services.settings
+    install(services, Notifier(application.bot, settings))
+    jobs = application.job_queue
+    if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot[job-queue] is required for the deadline sweep")
+    jobs.run_repeating(
+        sweep_job,
+        interval=timedelta(seconds=settings.sweep_interval_seconds),
+        first=timedelta(seconds=1),
+        name="tenggat_sweep",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+    jobs.run_daily(
+        briefing_job,
+        time=settings.daily_briefing_time.replace(tzinfo=settings.tz),
+        days=WORKING_WEEKDAYS,
+        name="tenggat_briefing",
+    )
+    staff = filters.Chat(settings.staff_chat_id)
+    application.add_handler(CommandHandler("laporan", laporan, filters=staff))
+    application.add_handler(CommandHandler("laporan", outside_staff_group, filters=~staff))

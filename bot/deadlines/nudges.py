@@ -1,0 +1,226 @@
+"""What a clock row does when the sweep finds it due: nudge, remind, record a breach, ask LKPP.
+
+Everything here runs inside the sweep's transaction for that row, so the breach, the workflow
+step (the status request) and the notices commit together; the notices are sent after commit by
+:mod:`bot.deadlines.sweep`. A row overdue after downtime acts once and moves on: a warning whose
+deadline has already passed is skipped in favour of the breach itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.callbacks import TicketVerb, ticket_action
+from bot.deadlines.clocks import LKPP_CLOCKS, MINUTE_CLOCKS, ClockKeeper
+from bot.domain.errors import DomainError
+from bot.domain.sop import CLOCK_OWNER, WITH_LKPP, Action, Actor, Clock, State
+from bot.domain.ticket import Ticket
+from bot.services import Services
+from bot.storage.deadlines import Audience, ClockState, DeadlineRow, DeadlineStore, NextAction
+from bot.workflow import SYSTEM
+
+log = logging.getLogger(__name__)
+
+#: Minute-level clocks: the state in which the one button does the job, and that button.
+_ACTION_BUTTON: dict[Clock, tuple[State, TicketVerb, str]] = {
+    Clock.ESCALATION: (State.CANNOT_HANDLE, TicketVerb.SEND_ESCALATION, "kirim_eskalasi"),
+    Clock.FORWARD: (State.USER_DATA_RECEIVED, TicketVerb.FORWARD_DATA, "teruskan_data"),
+}
+#: Breaches the admins (owners of the SOP's quality standards) hear about.
+_ADMIN_CLOCKS = frozenset(Clock) - {Clock.USER_ANSWER}
+_MAX_STEPS = 4
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What acting on one row did, for the sweep's log and the tests."""
+
+    nudges: int = 0
+    reminders: int = 0
+    breaches: int = 0
+    requests: int = 0
+    deferred: int = 0
+
+
+class RowActor:
+    """Acts on claimed rows; one instance per sweeper."""
+
+    def __init__(self, services: Services, keeper: ClockKeeper) -> None:
+        self.services = services
+        self.keeper = keeper
+        self.store = DeadlineStore(services.db)
+
+    async def act(
+        self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, outcome: Outcome
+    ) -> None:
+        """Do what ``row`` is due for, then whatever else is already overdue, and re-arm it."""
+        ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+        if ticket is None:  # pragma: no cover - foreign key makes this impossible
+            await self._park(conn, row, now)
+            return
+        action = row.next_action
+        for _ in range(_MAX_STEPS):
+            if action is None or row.state not in (ClockState.RUNNING, ClockState.BREACHED):
+                await self._park(conn, row, now)
+                return
+            if action in (NextAction.NUDGE, NextAction.REMIND):
+                if now < row.due_at:
+                    await self._early(conn, row, ticket, now, outcome)
+                    await self._arm(conn, row, now, NextAction.BREACH, row.due_at)
+                    return
+                if action is NextAction.REMIND:  # the user still needs the reminder
+                    await self._early(conn, row, ticket, now, outcome)
+                action = NextAction.BREACH
+                continue
+            if action is NextAction.BREACH:
+                if now < row.due_at:  # moved by a resume or a new priority since it was armed
+                    await self._arm(conn, row, now, NextAction.BREACH, row.due_at)
+                    return
+                action = await self._breach(conn, row, ticket, now, outcome)
+                continue
+            if action is NextAction.REQUEST:
+                when = self.services.calendar.next_office_time(now)
+                if when > now:
+                    outcome.deferred += 1
+                    await self._arm(conn, row, now, NextAction.REQUEST, when)
+                    return
+                await self._request(conn, row, ticket, now, outcome)
+                action = None
+        await self._park(conn, row, now)
+
+    # --- the actions -----------------------------------------------------------------------
+    async def _early(
+        self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
+        outcome: Outcome,
+    ) -> None:  # fmt: skip
+        texts = self.services.texts
+        assert ticket.id is not None
+        if row.clock is Clock.USER_ANSWER:
+            outcome.reminders += 1
+            html = texts.render(
+                "tenggat_pengingat_pengguna", nomor=ticket.number, judul=ticket.title,
+                mulai=row.started_at,
+            )  # fmt: skip
+            await self.store.add_notice(
+                conn, ticket_id=ticket.id, deadline_id=row.id, kind="pengingat_pengguna",
+                audience=Audience.USER, chat_id=ticket.user_chat_id, html=html, line="",
+                buttons=None, at=now,
+            )  # fmt: skip
+            return
+        if row.clock not in MINUTE_CLOCKS:
+            return
+        outcome.nudges += 1
+        ready_state, verb, label = _ACTION_BUTTON[row.clock]
+        ready = ticket.state is ready_state
+        buttons = (
+            [[(texts.plain_msg(f"tenggat_tombol.{label}"), ticket_action(verb, ticket.number))]]
+            if ready
+            else None
+        )
+        todo = f"tenggat_tindakan.{row.clock.value}_{'siap' if ready else 'antre'}"
+        html = texts.render(
+            "tenggat_peringatan", nomor=ticket.number, judul=ticket.title,
+            jam=texts.msg(f"tenggat_jam.{row.clock.value}"), batas=row.due_at,
+            sisa=row.due_at - now, tindakan=texts.msg(todo),
+        )  # fmt: skip
+        line = texts.msg(
+            "tenggat_baris.peringatan", nomor=ticket.number,
+            jam=texts.msg(f"tenggat_jam_singkat.{row.clock.value}"), batas=texts.time(row.due_at),
+        )  # fmt: skip
+        await self.store.add_notice(
+            conn, ticket_id=ticket.id, deadline_id=row.id, kind="peringatan",
+            audience=Audience.STAFF, chat_id=None, html=html, line=line, buttons=buttons, at=now,
+        )  # fmt: skip
+
+    async def _breach(
+        self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
+        outcome: Outcome,
+    ) -> NextAction | None:  # fmt: skip
+        """Record the breach and tell people; LKPP clocks go on to the status request."""
+        assert ticket.id is not None
+        texts = self.services.texts
+        outcome.breaches += 1
+        responsible = CLOCK_OWNER[row.clock]
+        elapsed = self.keeper.elapsed(row, now)
+        await self.store.add_breach(conn, row, responsible, now, elapsed)
+        await self.store.update(conn, row.id, now, state=ClockState.BREACHED, breached_at=now)
+        follow = NextAction.REQUEST if row.clock in LKPP_CLOCKS else None
+        request_note = None
+        if follow is not None:
+            when = self.services.calendar.next_office_time(now)
+            request_note = (
+                texts.msg("tenggat_permintaan_status.dikirim")
+                if when <= now
+                else texts.msg("tenggat_permintaan_status.ditunda", kapan=texts.datetime(when))
+            )
+        if row.clock is Clock.USER_ANSWER:
+            kind = "pelapor_diam"
+            html = texts.render(
+                "tenggat_pelapor_diam", nomor=ticket.number, judul=ticket.title,
+                mulai=row.started_at, terdeteksi=now, kontak=ticket.contact.name,
+                telepon=ticket.contact.phone,
+            )  # fmt: skip
+            line = texts.msg(
+                "tenggat_baris.pelapor_diam",
+                nomor=ticket.number,
+                mulai=texts.datetime(row.started_at),
+            )
+        else:
+            kind = "pelanggaran"
+            html = texts.render(
+                "tenggat_pelanggaran", nomor=ticket.number, judul=ticket.title,
+                jam=texts.msg(f"tenggat_jam.{row.clock.value}"),
+                pihak=texts.msg(f"tenggat_pihak.{responsible.value}"), mulai=row.started_at,
+                batas=row.due_at, terdeteksi=now, permintaan=request_note,
+            )  # fmt: skip
+            line = texts.msg(
+                "tenggat_baris.pelanggaran", nomor=ticket.number,
+                jam=texts.msg(f"tenggat_jam_singkat.{row.clock.value}"),
+                pihak=texts.msg(f"tenggat_pihak.{responsible.value}"),
+                batas=texts.datetime(row.due_at),
+            )  # fmt: skip
+        audiences = [Audience.STAFF] + ([Audience.ADMIN] if row.clock in _ADMIN_CLOCKS else [])
+        for audience in audiences:
+            await self.store.add_notice(
+                conn, ticket_id=ticket.id, deadline_id=row.id, kind=kind, audience=audience,
+                chat_id=None, html=html, line=line, buttons=None, at=now,
+            )  # fmt: skip
+        return follow
+
+    async def _request(
+        self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
+        outcome: Outcome,
+    ) -> None:  # fmt: skip
+        """Ask LKPP for the status (the mail component queues the email), start the next day."""
+        assert ticket.id is not None
+        if ticket.state not in WITH_LKPP:
+            log.info("%s left LKPP's hands: no status request for %s", ticket.number, row.clock)
+            return
+        try:
+            await self.services.workflow.apply_in(
+                conn, ticket.number, Action.REQUEST_STATUS, Actor.SYSTEM, SYSTEM,
+                details={"jam": row.clock.value, "urutan": row.sequence},
+            )  # fmt: skip
+        except DomainError as exc:
+            log.warning("status request for %s refused: %s", ticket.number, exc)
+            return
+        outcome.requests += 1
+        await self.keeper.start(conn, ticket.id, Clock.LKPP_PROGRESS, now, ticket.priority)
+
+    # --- row bookkeeping ---------------------------------------------------------------------
+    async def _arm(
+        self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, action: NextAction,
+        when: datetime,
+    ) -> None:  # fmt: skip
+        await self.store.update(
+            conn, row.id, now, next_action=action, wake_at=when, claim_token=None
+        )
+
+    async def _park(self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime) -> None:
+        await self.store.update(
+            conn, row.id, now, next_action=None, wake_at=None, claim_token=None
+        )

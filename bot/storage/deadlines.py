@@ -1,0 +1,433 @@
+"""Every SQL statement about clocks, breaches and deadline notices.
+
+Writers take the connection of an open transaction (the workflow's, so a clock changes in the
+same commit as the step that moved it); readers use the :class:`Database` directly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.sop import Clock, Responsible
+from bot.storage.db import Database, Row
+from bot.storage.timefmt import from_db, from_db_opt, to_db
+
+
+class ClockState(StrEnum):
+    """Where a clock row stands. Values are stored: never rename one."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    CANCELLED = "cancelled"
+
+
+class NextAction(StrEnum):
+    """The one thing the sweep still has to do for a clock row."""
+
+    NUDGE = "nudge"  # minute-level clocks: tell staff before the deadline
+    REMIND = "remind"  # user answer: remind the user
+    BREACH = "breach"  # the deadline itself
+    REQUEST = "request"  # LKPP lapse: the status-request email, within office hours
+
+
+class Audience(StrEnum):
+    STAFF = "staf"
+    ADMIN = "admin"
+    USER = "pengguna"
+
+
+ACTIVE = (ClockState.RUNNING.value, ClockState.PAUSED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRow:
+    """One clock of one ticket, as stored."""
+
+    id: int
+    ticket_id: int
+    clock: Clock
+    sequence: int
+    state: ClockState
+    started_at: datetime
+    due_at: datetime
+    nudge_at: datetime | None
+    limit: timedelta
+    nudge_offset: timedelta | None
+    paused_at: datetime | None
+    paused: timedelta
+    remaining: timedelta | None
+    next_action: NextAction | None
+    wake_at: datetime | None
+    claim_token: str | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    measured: timedelta | None
+
+
+def _secs(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
+
+
+def _row(row: Row) -> DeadlineRow:
+    return DeadlineRow(
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        clock=Clock(row["clock"]),
+        sequence=row["sequence"],
+        state=ClockState(row["state"]),
+        started_at=from_db(row["started_at"]),
+        due_at=from_db(row["due_at"]),
+        nudge_at=from_db_opt(row["nudge_at"]),
+        limit=timedelta(seconds=row["limit_seconds"]),
+        nudge_offset=_secs(row["nudge_seconds"]),
+        paused_at=from_db_opt(row["paused_at"]),
+        paused=timedelta(seconds=row["paused_seconds"]),
+        remaining=_secs(row["remaining_seconds"]),
+        next_action=NextAction(row["next_action"]) if row["next_action"] else None,
+        wake_at=from_db_opt(row["wake_at"]),
+        claim_token=row["claim_token"],
+        met_at=from_db_opt(row["met_at"]),
+        breached_at=from_db_opt(row["breached_at"]),
+        stopped_at=from_db_opt(row["stopped_at"]),
+        measured=_secs(row["measured_seconds"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BreachRow:
+    id: int
+    deadline_id: int
+    ticket_id: int
+    number: str
+    clock: Clock
+    sequence: int
+    responsible: Responsible
+    started_at: datetime
+    due_at: datetime
+    detected_at: datetime
+    elapsed: timedelta
+    limit: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message the sweep owes someone, kept until Telegram accepted it."""
+
+    id: int
+    ticket_id: int
+    kind: str
+    audience: Audience
+    chat_id: int | None
+    html: str
+    line: str
+    buttons: list[list[tuple[str, str]]]
+    created_at: datetime
+
+
+def _db(value: Any) -> Any:
+    """Storage form of a column value: instants as text, durations as seconds."""
+    if isinstance(value, datetime):
+        return to_db(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+_COLUMNS = {
+    "state", "due_at", "nudge_at", "limit_seconds", "nudge_seconds", "paused_at",
+    "paused_seconds", "remaining_seconds", "next_action", "wake_at", "claim_token",
+    "claimed_at", "met_at", "breached_at", "stopped_at", "measured_seconds",
+}  # fmt: skip
+
+#: The sweep's selection; :func:`DeadlineStore.explain_claim` shows it uses ``deadlines_wake``.
+_DUE_IDS = "SELECT id FROM deadlines WHERE wake_at <= ? ORDER BY wake_at LIMIT ?"
+
+
+class DeadlineStore:
+    """Clock rows, breaches and pending notices."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- clocks (inside a transaction) -----------------------------------------------------
+    async def active(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock
+    ) -> DeadlineRow | None:
+        """The running or paused row of ``clock`` for the ticket (at most one exists)."""
+        async with conn.execute(
+            "SELECT * FROM deadlines WHERE ticket_id = ? AND clock = ? AND state IN (?, ?)",
+            (ticket_id, clock.value, *ACTIVE),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _row(row)
+
+    async def unstopped_breaches(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock
+    ) -> list[DeadlineRow]:
+        """Breached rows whose clock has not been stopped yet (their time is still unknown)."""
+        async with conn.execute(
+            "SELECT * FROM deadlines WHERE ticket_id = ? AND clock = ? AND state = ? "
+            "AND stopped_at IS NULL",
+            (ticket_id, clock.value, ClockState.BREACHED.value),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_row(r) for r in rows]
+
+    async def last_sequence(self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock) -> int:
+        async with conn.execute(
+            "SELECT COALESCE(MAX(sequence), 0) FROM deadlines WHERE ticket_id = ? AND clock = ?",
+            (ticket_id, clock.value),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def insert(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        ticket_id: int,
+        clock: Clock,
+        sequence: int,
+        started_at: datetime,
+        due_at: datetime,
+        limit: timedelta,
+        nudge_at: datetime | None,
+        nudge_offset: timedelta | None,
+        next_action: NextAction,
+        wake_at: datetime,
+    ) -> int:
+        cursor = await conn.execute(
+            """
+            INSERT INTO deadlines (ticket_id, clock, sequence, state, started_at, due_at,
+                nudge_at, limit_seconds, nudge_seconds, next_action, wake_at, updated_at)
+            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                ticket_id, clock.value, sequence, to_db(started_at), to_db(due_at),
+                _db(nudge_at), limit.total_seconds(), _db(nudge_offset), next_action.value,
+                to_db(wake_at), to_db(started_at),
+            ),
+        )  # fmt: skip
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def update(
+        self, conn: aiosqlite.Connection, deadline_id: int, at: datetime, **columns: Any
+    ) -> None:
+        """Set ``columns``; datetimes, durations and enums are converted to storage form."""
+        unknown = set(columns) - _COLUMNS
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        sets = "".join(f"{name} = :{name}, " for name in columns)
+        values = {name: _db(value) for name, value in columns.items()}
+        await conn.execute(
+            f"UPDATE deadlines SET {sets}updated_at = :at WHERE id = :id",
+            {**values, "at": to_db(at), "id": deadline_id},
+        )
+
+    # --- the sweep ---------------------------------------------------------------------------
+    async def claim(
+        self, conn: aiosqlite.Connection, now: datetime, lease_until: datetime, token: str,
+        limit: int,
+    ) -> list[int]:  # fmt: skip
+        """Claim up to ``limit`` rows due at ``now``: they wake again at ``lease_until``.
+
+        The lease means a sweep that dies between claiming and acting loses nothing: the rows
+        come due again when the lease ends. Acting on a row checks the token, so a row claimed
+        twice is acted on by one sweep only.
+        """
+        async with conn.execute(
+            f"UPDATE deadlines SET claim_token = ?, claimed_at = ?, wake_at = ? "
+            f"WHERE id IN ({_DUE_IDS}) RETURNING id",
+            (token, to_db(now), to_db(lease_until), to_db(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return sorted(r[0] for r in rows)
+
+    async def claimed(
+        self, conn: aiosqlite.Connection, deadline_id: int, token: str
+    ) -> DeadlineRow | None:
+        async with conn.execute(
+            "SELECT * FROM deadlines WHERE id = ? AND claim_token = ?", (deadline_id, token)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _row(row)
+
+    async def explain_claim(self) -> list[str]:
+        """SQLite's plan for the sweep's selection (the benchmark prints it)."""
+        rows = await self.db.fetchall(f"EXPLAIN QUERY PLAN {_DUE_IDS}", ("", 1))
+        return [str(r["detail"]) for r in rows]
+
+    # --- breaches and notices ---------------------------------------------------------------
+    async def add_breach(
+        self,
+        conn: aiosqlite.Connection,
+        row: DeadlineRow,
+        responsible: Responsible,
+        detected_at: datetime,
+        elapsed: timedelta,
+    ) -> int:
+        cursor = await conn.execute(
+            """
+            INSERT INTO breaches (deadline_id, ticket_id, clock, sequence, responsible,
+                started_at, due_at, detected_at, elapsed_seconds, limit_seconds)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                row.id, row.ticket_id, row.clock.value, row.sequence, responsible.value,
+                to_db(row.started_at), to_db(row.due_at), to_db(detected_at),
+                elapsed.total_seconds(), row.limit.total_seconds(),
+            ),
+        )  # fmt: skip
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def add_notice(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        ticket_id: int,
+        deadline_id: int | None,
+        kind: str,
+        audience: Audience,
+        chat_id: int | None,
+        html: str,
+        line: str,
+        buttons: list[list[tuple[str, str]]] | None,
+        at: datetime,
+    ) -> int:
+        cursor = await conn.execute(
+            """
+            INSERT INTO deadline_notices (ticket_id, deadline_id, kind, audience, chat_id, html,
+                line, buttons, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                ticket_id, deadline_id, kind, audience.value, chat_id, html, line,
+                json.dumps(buttons or []), to_db(at),
+            ),
+        )  # fmt: skip
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def pending_notices(self, audience: Audience, limit: int = 5000) -> list[Notice]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM deadline_notices WHERE sent_at IS NULL AND audience = ? "
+            "ORDER BY id LIMIT ?",
+            (audience.value, limit),
+        )
+        return [
+            Notice(
+                id=r["id"],
+                ticket_id=r["ticket_id"],
+                kind=r["kind"],
+                audience=Audience(r["audience"]),
+                chat_id=r["chat_id"],
+                html=r["html"],
+                line=r["line"],
+                buttons=[
+                    [(label, data) for label, data in row] for row in json.loads(r["buttons"])
+                ],
+                created_at=from_db(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, ids: list[int], at: datetime, error: str | None = None) -> None:
+        if not ids:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE deadline_notices SET sent_at = ?, error = ? WHERE id = ?",
+                [(to_db(at), error, notice_id) for notice_id in ids],
+            )
+
+    # --- reads -------------------------------------------------------------------------------
+    async def for_ticket(self, ticket_id: int) -> list[DeadlineRow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM deadlines WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [_row(r) for r in rows]
+
+    async def next_running(self, ticket_id: int) -> DeadlineRow | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM deadlines WHERE ticket_id = ? AND state = 'running' "
+            "ORDER BY due_at LIMIT 1",
+            (ticket_id,),
+        )
+        return None if row is None else _row(row)
+
+    async def running_due_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[DeadlineRow, str]]:
+        """Running clocks due in ``[start, end)``, with their ticket numbers, soonest first."""
+        rows = await self.db.fetchall(
+            "SELECT d.*, t.number AS number FROM deadlines d JOIN tickets t ON t.id = d.ticket_id "
+            "WHERE d.state = 'running' AND d.due_at >= ? AND d.due_at < ? ORDER BY d.due_at",
+            (to_db(start), to_db(end)),
+        )
+        return [(_row(r), r["number"]) for r in rows]
+
+    async def decided_between(self, start: datetime, end: datetime) -> list[DeadlineRow]:
+        """Clocks met or breached in ``[start, end)``: what a report measures."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM deadlines WHERE (state = 'met' AND met_at >= ? AND met_at < ?) "
+            "OR (state = 'breached' AND breached_at >= ? AND breached_at < ?) ORDER BY id",
+            (to_db(start), to_db(end), to_db(start), to_db(end)),
+        )
+        return [_row(r) for r in rows]
+
+    async def breaches_between(self, start: datetime, end: datetime) -> list[BreachRow]:
+        rows = await self.db.fetchall(
+            "SELECT b.*, t.number AS number FROM breaches b JOIN tickets t ON t.id = b.ticket_id "
+            "WHERE b.detected_at >= ? AND b.detected_at < ? ORDER BY b.detected_at, b.id",
+            (to_db(start), to_db(end)),
+        )
+        return [
+            BreachRow(
+                id=r["id"],
+                deadline_id=r["deadline_id"],
+                ticket_id=r["ticket_id"],
+                number=r["number"],
+                clock=Clock(r["clock"]),
+                sequence=r["sequence"],
+                responsible=Responsible(r["responsible"]),
+                started_at=from_db(r["started_at"]),
+                due_at=from_db(r["due_at"]),
+                detected_at=from_db(r["detected_at"]),
+                elapsed=timedelta(seconds=r["elapsed_seconds"]),
+                limit=timedelta(seconds=r["limit_seconds"]),
+            )
+            for r in rows
+        ]
+
+
+class ReportStore:
+    """The period queries behind ``/laporan`` and ``python -m bot report``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def tickets_created_between(self, start: datetime, end: datetime) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY id",
+            (to_db(start), to_db(end)),
+        )
+
+    async def events_between(self, start: datetime, end: datetime) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT e.*, t.number AS number FROM events e JOIN tickets t ON t.id = e.ticket_id "
+            "WHERE e.at >= ? AND e.at < ? ORDER BY e.at, e.id",
+            (to_db(start), to_db(end)),
+        )
