@@ -1,0 +1,1 @@
+"""Telegram handlers: the staff group (``bot.handlers.staff``) and its helpers."""

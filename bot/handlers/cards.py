@@ -1,0 +1,318 @@
+"""The ticket card: one message per ticket in the staff group, edited in place as it moves.
+
+The group should show each ticket's current state, not a stream of stale copies, so the card is
+posted once (after the REPORT commits) and every later step edits it. Steps that staff did not
+just do themselves (a user's message, the user's additional data, LKPP's mail, the bot's own
+steps) also get a short notice under the card, so the group hears about them. Every message
+posted about a ticket is remembered in :class:`~bot.storage.telegram.MessageMap`, so a staff
+reply to any of them reaches the ticket's user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+from telegram.error import BadRequest
+
+from bot.callbacks import TicketVerb, ticket_action
+from bot.domain.errors import IllegalTransition
+from bot.domain.sop import Action, Actor, State, allowed_actions
+from bot.domain.ticket import Attachment, Ticket
+from bot.notify import LIMIT, Keyboard, Notifier, keyboard
+from bot.storage.telegram import CARD, MessageMap
+from bot.workflow import Applied
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+CARDS_KEY = "staf_kartu"
+"""Where the :class:`Cards` instance lives in ``Services.extras``."""
+NOTICE = "pemberitahuan"
+ATTACHMENT = "lampiran"
+PROMPT = "balas"
+
+DESCRIPTION_ON_CARD = 3000
+"""Characters of the description the card shows; a longer one follows in full under it."""
+
+#: Steps that get no notice: the card itself announces a report; the mail bridge posts LKPP's
+#: email itself.
+SILENT: frozenset[Action] = frozenset({Action.REPORT, Action.LKPP_REPLY_RECEIVED})
+
+#: Card buttons, in this order, for the staff actions the SOP allows in the ticket's state.
+CARD_VERBS: dict[Action, TicketVerb] = {
+    Action.TAKE: TicketVerb.TAKE,
+    Action.REPLY_TO_USER: TicketVerb.REPLY,
+    Action.SOLVE_LOCALLY: TicketVerb.SOLVE,
+    Action.CANNOT_HANDLE: TicketVerb.CANNOT_HANDLE,
+    Action.ESCALATE: TicketVerb.SEND_ESCALATION,
+    Action.CANCEL_ESCALATION: TicketVerb.CANCEL_ESCALATION,
+    Action.PASS_REQUEST_TO_USER: TicketVerb.PASS_REQUEST,
+    Action.FORWARD_DATA: TicketVerb.FORWARD_DATA,
+    Action.PASS_SOLUTION_TO_USER: TicketVerb.PASS_SOLUTION,
+    Action.SET_PRIORITY: TicketVerb.PRIORITY,
+}
+#: Notice buttons: what staff typically do next after someone else's step.
+NOTICE_VERBS: dict[Action, TicketVerb] = {
+    Action.USER_SENDS_DATA: TicketVerb.FORWARD_DATA,
+    Action.LKPP_REQUEST_DATA: TicketVerb.PASS_REQUEST,
+    Action.LKPP_SOLVED: TicketVerb.PASS_SOLUTION,
+}
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_confirmed_here: ContextVar[bool] = ContextVar("staf_confirmed_here", default=False)
+
+
+@contextmanager
+def confirmed_by_handler() -> Iterator[None]:
+    """Steps applied inside this block get no notice: the handler confirms them itself.
+
+    After-commit hooks run inside :meth:`Workflow.apply`, in the caller's context, so a staff
+    command that answers "Tiket diambil" does not also produce a notice saying the same.
+    """
+    token = _confirmed_here.set(True)
+    try:
+        yield
+    finally:
+        _confirmed_here.reset(token)
+
+
+def cards_of(services: Services) -> Cards:
+    """The running :class:`Cards` (other components call ``refresh`` after recording a block)."""
+    return services.extras[CARDS_KEY]
+
+
+def rows_of(buttons: list[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+class Cards:
+    """Renders, posts and edits ticket cards and the notices under them.
+
+    Args:
+        services: The shared services (texts, settings, workflow, database).
+        bot: The Application's bot, rate-limited and with ``parse_mode=HTML``.
+    """
+
+    def __init__(self, services: Services, bot: Bot) -> None:
+        self.services = services
+        self.bot = bot
+        self.notifier = Notifier(bot, services.settings)
+        self.messages = MessageMap(services.db)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    @property
+    def staff_chat(self) -> int:
+        return self.services.settings.staff_chat_id
+
+    # --- rendering -----------------------------------------------------------------------
+    def label(self, verb: TicketVerb | str) -> str:
+        return self.services.texts.plain_msg(f"staf_tombol.{verb}")
+
+    def priority_name(self, key: str) -> str:
+        level = self.services.priorities.levels.get(key)
+        return level.name if level is not None else key
+
+    def status(self, state: State) -> str:
+        return self.services.texts.plain_msg(f"status.{state.value}")
+
+    async def deadline_text(self, ticket: Ticket) -> str | None:
+        """The next running deadline, when the deadlines component is installed."""
+        try:
+            from bot.deadlines.clocks import next_deadline
+        except ImportError:
+            return None
+        assert ticket.id is not None
+        try:
+            found = await next_deadline(self.services, ticket.id)
+        except Exception:  # the card matters more than its deadline line
+            log.exception("next deadline of %s unavailable", ticket.number)
+            return None
+        return None if found is None else self.services.texts.datetime(found[1])
+
+    def card_buttons(self, ticket: Ticket) -> Keyboard:
+        """Buttons for the staff steps the SOP allows in the ticket's state, plus Detail."""
+        allowed = set(allowed_actions(ticket.state, Actor.STAFF))
+        verbs = [
+            verb
+            for action, verb in CARD_VERBS.items()
+            if action in allowed and not (action is Action.TAKE and ticket.assignee_id)
+        ]
+        verbs.append(TicketVerb.DETAIL)
+        return rows_of([(self.label(v), ticket_action(v, ticket.number)) for v in verbs])
+
+    async def render(self, ticket: Ticket) -> tuple[str, Keyboard]:
+        """The card's HTML (always within Telegram's limit, so it can be edited) and buttons."""
+        blocked = await self.messages.is_blocked(ticket.user_chat_id)
+        deadline = await self.deadline_text(ticket)
+        html = ""
+        for room in (DESCRIPTION_ON_CARD, 1500, 500):
+            html = self.services.texts.render(
+                "staf_kartu",
+                t=ticket,
+                status=self.status(ticket.state),
+                diblokir=blocked,
+                prioritas=self.priority_name(ticket.priority),
+                tenggat=deadline,
+                uraian=ticket.description[:room],
+                terpotong=len(ticket.description) > room,
+            )
+            if len(html) <= LIMIT:
+                break
+        return html, self.card_buttons(ticket)
+
+    # --- posting -------------------------------------------------------------------------
+    def _lock(self, ticket_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(ticket_id, asyncio.Lock())
+
+    async def _remember(self, message: Message, ticket: Ticket, kind: str) -> None:
+        assert ticket.id is not None
+        await self.messages.remember(
+            message.chat_id, message.message_id, ticket.id, kind, self.services.clock()
+        )
+
+    async def _post_card(self, ticket: Ticket) -> Message:
+        html, buttons = await self.render(ticket)
+        message = await self.notifier.staff(html, buttons)
+        await self._remember(message, ticket, CARD)
+        return message
+
+    async def post_new(self, ticket: Ticket) -> None:
+        """Post the card of a new report, its attachments, and a long description in full."""
+        assert ticket.id is not None
+        async with self._lock(ticket.id):
+            if await self.messages.card(ticket.id) is not None:
+                return
+            card = await self._post_card(ticket)
+        for attachment in ticket.attachments:
+            await self.post_attachment(ticket, attachment, card.message_id)
+        if len(ticket.description) > DESCRIPTION_ON_CARD:
+            html = self.services.texts.render("staf_uraian", t=ticket)
+            message = await self.notifier.staff(html, reply_to=card.message_id)
+            await self._remember(message, ticket, NOTICE)
+
+    async def refresh(self, ticket: Ticket) -> None:
+        """Edit the card to the ticket's current state; post a new one if it is gone."""
+        assert ticket.id is not None
+        async with self._lock(ticket.id):
+            where = await self.messages.card(ticket.id)
+            if where is None:
+                await self._post_card(ticket)
+                return
+            html, buttons = await self.render(ticket)
+            try:
+                await self.bot.edit_message_text(
+                    html,
+                    chat_id=where[0],
+                    message_id=where[1],
+                    reply_markup=keyboard(buttons),
+                    link_preview_options=_NO_PREVIEW,
+                )
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if "not modified" in reason:
+                    return
+                if "not found" in reason or "can't be edited" in reason:
+                    log.info("card of %s is gone (%s): posting a new one", ticket.number, exc)
+                    await self._post_card(ticket)
+                    return
+                raise
+
+    async def refresh_number(self, number: str) -> None:
+        await self.refresh(await self.services.workflow.get(number))
+
+    async def card_message_id(self, ticket: Ticket) -> int | None:
+        assert ticket.id is not None
+        where = await self.messages.card(ticket.id)
+        return None if where is None or where[0] != self.staff_chat else where[1]
+
+    async def post_attachment(
+        self, ticket: Ticket, attachment: Attachment, reply_to: int | None
+    ) -> Message | None:
+        """Send a stored Telegram file under the card; files without a Telegram id are listed."""
+        if not attachment.telegram_file_id:
+            return None
+        caption = self.services.texts.msg(
+            "staf_lampiran.keterangan", nomor=ticket.number, nama=attachment.file_name
+        )
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        photo_first = (attachment.mime_type or "").startswith("image/")
+        senders = (
+            [self.bot.send_photo, self.bot.send_document]
+            if photo_first
+            else [self.bot.send_document, self.bot.send_photo]
+        )
+        for index, send in enumerate(senders):
+            try:
+                message = await send(
+                    self.staff_chat,
+                    attachment.telegram_file_id,
+                    caption=caption,
+                    reply_parameters=reply,
+                )
+            except BadRequest:
+                if index == len(senders) - 1:
+                    raise
+                continue  # a photo's file id cannot be sent as a document, nor the reverse
+            await self._remember(message, ticket, ATTACHMENT)
+            return message
+        return None
+
+    async def post_notice(self, applied: Applied) -> None:
+        """A short notice under the card about a step staff did not just do here."""
+        texts = self.services.texts
+        ticket, step, details = applied.ticket, applied.step, applied.details
+        new_files = [a for a in ticket.attachments if a.created_at == applied.at]
+        priority = details.get("priority") if step.action is Action.SET_PRIORITY else None
+        html = texts.render(
+            "staf_pemberitahuan",
+            nomor=ticket.number,
+            aksi=texts.plain_msg(f"aksi.{step.action.value}"),
+            nama=applied.by.name or texts.plain_msg(f"pelaku.{step.actor.value}"),
+            langkah=step.sop_step,
+            status=self.status(ticket.state),
+            teks=details.get("text"),
+            alasan=details.get("reason"),
+            nilai=details.get("rating"),
+            prioritas=self.priority_name(str(priority)) if priority else None,
+            lampiran=len(new_files),
+        )
+        buttons: Keyboard | None = None
+        verb = NOTICE_VERBS.get(step.action)
+        if verb is not None and not self._auto_forwards(step.action):
+            buttons = [[(self.label(verb), ticket_action(verb, ticket.number))]]
+        card = await self.card_message_id(ticket)
+        message = await self.notifier.staff(html, buttons, reply_to=card)
+        await self._remember(message, ticket, NOTICE)
+        for attachment in new_files:
+            await self.post_attachment(ticket, attachment, message.message_id)
+
+    def _auto_forwards(self, action: Action) -> bool:
+        return action is Action.USER_SENDS_DATA and self.services.settings.auto_forward_user_data
+
+    # --- the after-commit hook -------------------------------------------------------------
+    async def on_commit(self, applied: Applied) -> None:
+        """Runs after every committed step (registered with ``Workflow.add_after_commit``)."""
+        action = applied.step.action
+        if action is Action.REPORT:
+            await self.post_new(applied.ticket)
+            return
+        await self.refresh(applied.ticket)
+        if action not in SILENT and not _confirmed_here.get():
+            await self.post_notice(applied)
+        if self._auto_forwards(action):
+            await self._forward_automatically(applied.ticket.number)
+
+    async def _forward_automatically(self, number: str) -> None:
+        """SOP step 9 by the bot itself, when the LPSE turned on ``AUTO_FORWARD_USER_DATA``."""
+        try:
+            await self.services.workflow.apply(number, Action.FORWARD_DATA, Actor.SYSTEM)
+        except IllegalTransition as exc:  # staff were faster: nothing left to do
+            log.info("automatic forward of %s not needed: %s", number, exc)

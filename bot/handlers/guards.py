@@ -1,0 +1,65 @@
+"""Who may use the staff side: the staff group for commands and buttons, admins for ``/libur``.
+
+A refusal is polite, in Indonesian, and has no effect, so a user who finds a staff command in a
+private chat or another group learns that it is not for them instead of meeting silence.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.services import SERVICES_KEY, Services
+
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Awaitable[Any]]
+
+
+def services_of(context: Context) -> Services:
+    """The shared :class:`Services` the application was started with."""
+    return context.application.bot_data[SERVICES_KEY]
+
+
+def in_staff_chat(update: Update, services: Services) -> bool:
+    """Whether the update comes from the configured staff group (by chat id, never by title)."""
+    chat = update.effective_chat
+    return chat is not None and chat.id == services.settings.staff_chat_id
+
+
+def is_admin(update: Update, services: Services) -> bool:
+    """Admins (``ADMIN_USER_IDS``) may change the calendar; membership alone is not enough."""
+    user = update.effective_user
+    return user is not None and user.id in services.settings.admin_user_ids
+
+
+async def refuse(update: Update, services: Services, key: str) -> None:
+    """Tell the person, where they asked, that this is not for them; nothing else happens."""
+    text = services.texts.msg(key)
+    if update.callback_query is not None:
+        await update.callback_query.answer(Markup(text).striptags(), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+def staff_only(handler: Handler) -> Handler:
+    """Run ``handler`` only for updates from the staff group; refuse politely elsewhere."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: Context) -> Any:
+        services = services_of(context)
+        if not in_staff_chat(update, services):
+            key = (
+                "staf_tolak.tombol_bukan_grup_staf"
+                if update.callback_query is not None
+                else "staf_tolak.bukan_grup_staf"
+            )
+            await refuse(update, services, key)
+            return None
+        return await handler(update, context)
+
+    return guarded

@@ -1,0 +1,429 @@
+"""The LPSE staff group: commands, replies relayed to users, and the component's hooks.
+
+Staff work every LPSE-side step of the SOP from the group (``STAFF_CHAT_ID``): commands here,
+buttons in :mod:`bot.handlers.staff_buttons`, the ticket card in :mod:`bot.handlers.cards`.
+Handlers live in group -1 and stop further processing, so a staff command never also reaches
+the user-side conversation handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.domain.sop import OPEN, Action, Actor, State
+from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.handlers.cards import CARDS_KEY, Cards, cards_of, confirmed_by_handler
+from bot.handlers.commands_menu import set_menus
+from bot.handlers.errors import on_error
+from bot.handlers.guards import Context, Handler, is_admin, refuse, services_of, staff_only
+from bot.handlers.staff_buttons import SOLVE_PROMPTS, by_of, cannot_handle, on_button
+from bot.services import Services
+from bot.workflow import By
+
+log = logging.getLogger(__name__)
+
+GROUP = -1
+"""Handler group: before the user side's handlers, which never see staff updates."""
+HOLIDAY_HORIZON_DAYS = 90
+"""How far ahead ``/libur`` lists non-working days."""
+
+
+class Usage(Exception):
+    """A command typed wrongly: the reply is the catalog message ``key``."""
+
+    def __init__(self, key: str, **context: Any) -> None:
+        self.key = key
+        self.context = context
+        super().__init__(key)
+
+
+def _levels(services: Services) -> str:
+    return "|".join(services.priorities.levels)
+
+
+def _args(message: Message, count: int) -> list[str]:
+    """The command's arguments, the last one keeping its own spaces and line breaks."""
+    text = message.text or ""
+    return text.split(maxsplit=count)[1:]
+
+
+def _number(raw: str) -> str:
+    number = normalise_number(raw)
+    if number is None:
+        raise Usage("staf_pakai.nomor_salah", teks=raw)
+    return number
+
+
+def command(name: str, handler: Handler) -> Handler:
+    """Staff-only, with usage errors answered in place and no other group seeing the update."""
+
+    @staff_only
+    async def run(update: Update, context: Context) -> None:
+        services = services_of(context)
+        try:
+            await handler(update, context)
+        except Usage as usage:
+            message = update.effective_message
+            assert message is not None
+            context_ = {"tingkat": _levels(services), **usage.context}
+            text = services.texts.msg(usage.key, **context_)
+            if usage.key != f"staf_pakai.{name}":
+                text += "\n" + services.texts.msg(f"staf_pakai.{name}", tingkat=_levels(services))
+            await message.reply_text(text)
+        raise ApplicationHandlerStop
+
+    return run
+
+
+# --- showing tickets ---------------------------------------------------------------------------
+def _event_text(details: dict[str, Any]) -> str | None:
+    for key in ("text", "reason", "priority", "rating", "judul", "kelas"):
+        if details.get(key) not in (None, ""):
+            return str(details[key])
+    return None
+
+
+async def detail_html(services: Services, ticket: Ticket) -> str:
+    texts = services.texts
+    assert ticket.id is not None
+    events = await services.workflow.store.events(ticket.id)
+    history = [
+        {
+            "at": event.at,
+            "langkah": event.sop_step,
+            "aksi": texts.plain_msg(f"aksi.{event.action.value}"),
+            "pelaku": event.actor_name or texts.plain_msg(f"pelaku.{event.actor.value}"),
+            "teks": _event_text(event.details),
+        }
+        for event in events
+    ]
+    cards = cards_of(services)
+    return texts.render(
+        "staf_tiket",
+        t=ticket,
+        status=cards.status(ticket.state),
+        diblokir=await cards.messages.is_blocked(ticket.user_chat_id),
+        prioritas=cards.priority_name(ticket.priority),
+        riwayat=history,
+    )
+
+
+async def send_detail(services: Services, cards: Cards, ticket: Ticket) -> None:
+    """Details, attachment list and full timeline; long ones are split by the notifier."""
+    await cards.notifier.staff(await detail_html(services, ticket))
+
+
+async def cmd_tiket(update: Update, context: Context) -> None:
+    services = services_of(context)
+    args = _args(update.effective_message, 1)  # type: ignore[arg-type]
+    if not args:
+        raise Usage("staf_pakai.tiket")
+    ticket = await services.workflow.get(_number(args[0]))
+    await send_detail(services, cards_of(services), ticket)
+
+
+async def cmd_antrian(update: Update, context: Context) -> None:
+    services = services_of(context)
+    cards = cards_of(services)
+    tickets = await services.workflow.store.open_tickets()
+    groups = []
+    for state in State:
+        if state not in OPEN:
+            continue
+        rows = [
+            {
+                "t": t,
+                "prioritas": cards.priority_name(t.priority),
+                "tenggat": await cards.deadline_text(t),
+            }
+            for t in tickets
+            if t.state is state
+        ]
+        if rows:
+            groups.append({"status": cards.status(state), "tiket": rows})
+    html = services.texts.render("staf_antrian", jumlah=len(tickets), kelompok_list=groups)
+    await cards.notifier.staff(html)
+
+
+# --- steps -------------------------------------------------------------------------------------
+async def _apply(
+    services: Services,
+    number: str,
+    action: Action,
+    by: By,
+    details: dict[str, Any],
+    attachments: list[Attachment] | None = None,
+) -> Ticket:
+    with confirmed_by_handler():
+        applied = await services.workflow.apply(
+            number, action, Actor.STAFF, by, details, attachments
+        )
+    return applied.ticket
+
+
+async def cmd_ambil(update: Update, context: Context) -> None:
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None
+    args = _args(message, 1)
+    if not args:
+        raise Usage("staf_pakai.ambil")
+    by = by_of(update)
+    ticket = await _apply(services, _number(args[0]), Action.TAKE, by, {})
+    await message.reply_text(
+        services.texts.msg("staf_info.diambil", nomor=ticket.number, nama=by.name)
+    )
+
+
+async def relay_to_user(
+    services: Services, number: str, by: By, text: str, attachments: list[Attachment]
+) -> str:
+    """Apply REPLY_TO_USER (the user side's hook sends it); say whether the user blocked us."""
+    ticket = await _apply(services, number, Action.REPLY_TO_USER, by, {"text": text}, attachments)
+    cards = cards_of(services)
+    if await cards.messages.is_blocked(ticket.user_chat_id):
+        await cards.refresh(ticket)  # the user side recorded the block after our card refresh
+        return services.texts.msg("staf_info.pengguna_memblokir", nomor=number)
+    return services.texts.msg("staf_info.balasan_terkirim", nomor=number)
+
+
+async def cmd_balas(update: Update, context: Context) -> None:
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None
+    args = _args(message, 2)
+    if len(args) < 2 or not args[1].strip():
+        raise Usage("staf_pakai.balas")
+    number = _number(args[0])
+    await message.reply_text(await relay_to_user(services, number, by_of(update), args[1], []))
+
+
+async def cmd_selesai(update: Update, context: Context) -> None:
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None
+    args = _args(message, 2)
+    if len(args) < 2 or not args[1].strip():
+        raise Usage("staf_pakai.selesai")
+    by = by_of(update)
+    ticket = await _apply(services, _number(args[0]), Action.SOLVE_LOCALLY, by, {"text": args[1]})
+    await message.reply_text(
+        services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
+    )
+
+
+async def cmd_eskalasi(update: Update, context: Context) -> None:
+    services = services_of(context)
+    args = _args(update.effective_message, 1)  # type: ignore[arg-type]
+    if not args:
+        raise Usage("staf_pakai.eskalasi")
+    await cannot_handle(cards_of(services), _number(args[0]), by_of(update))
+
+
+async def cmd_prioritas(update: Update, context: Context) -> None:
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None
+    args = _args(message, 2)
+    if len(args) < 2:
+        raise Usage("staf_pakai.prioritas")
+    number = _number(args[0])
+    try:
+        level = services.priorities.level(args[1])
+    except KeyError:
+        raise Usage("staf_pakai.prioritas_salah", teks=args[1]) from None
+    await _apply(services, number, Action.SET_PRIORITY, by_of(update), {"priority": level.key})
+    await message.reply_text(
+        services.texts.msg("staf_info.prioritas_diubah", nomor=number, tingkat=level.name)
+    )
+
+
+async def cmd_catat(update: Update, context: Context) -> None:
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None
+    args = _args(message, 2)
+    if len(args) < 2 or not args[1].strip():
+        raise Usage("staf_pakai.catat")
+    number = _number(args[0])
+    await _apply(services, number, Action.NOTE, by_of(update), {"text": args[1]})
+    await message.reply_text(services.texts.msg("staf_info.catatan_disimpan", nomor=number))
+
+
+async def cmd_bantuan(update: Update, context: Context) -> None:
+    services = services_of(context)
+    html = services.texts.render(
+        "staf_bantuan",
+        menit=services.settings.escalate_minutes,
+        tingkat=_levels(services),
+        admin=is_admin(update, services),
+    )
+    await cards_of(services).notifier.staff(html)
+
+
+# --- /libur --------------------------------------------------------------------------------------
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Usage("staf_pakai.tanggal_salah", teks=raw) from None
+
+
+async def cmd_libur(update: Update, context: Context) -> None:
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None
+    args = _args(message, 3)
+    if not args:
+        await _list_holidays(update, services)
+        return
+    if not is_admin(update, services):
+        await refuse(update, services, "staf_tolak.bukan_admin")
+        return
+    verb = args[0].lower()
+    if verb not in ("tambah", "buka", "hapus") or len(args) < 2:
+        raise Usage("staf_pakai.libur")
+    day = _day(args[1])
+    note = args[2].strip() if len(args) > 2 else ""
+    texts = services.texts
+    by = by_of(update)
+    store = services.workflow.store
+    if verb == "hapus":
+        async with services.db.transaction() as conn:
+            removed = await store.delete_override(conn, day)
+        key = "staf_info.libur_dihapus" if removed else "staf_info.libur_tidak_ada"
+        reply = texts.msg(key, tanggal=texts.date(day))
+    else:
+        if not note:
+            raise Usage("staf_pakai.libur")
+        kind = "tutup" if verb == "tambah" else "buka"
+        async with services.db.transaction() as conn:
+            await store.set_override(conn, day, kind, note, by.id, services.clock())
+        key = "staf_info.libur_ditambah" if kind == "tutup" else "staf_info.libur_dibuka"
+        reply = texts.msg(key, tanggal=texts.date(day), keterangan=note)
+    await services.reload_calendar()
+    await message.reply_text(reply)
+
+
+async def _list_holidays(update: Update, services: Services) -> None:
+    today = services.clock().astimezone(services.settings.tz).date()
+    until = today + timedelta(days=HOLIDAY_HORIZON_DAYS)
+    days = [
+        {
+            "day": info.day,
+            "working": info.working,
+            "reason": info.reason,
+            "catatan": services.calendar.openings.get(info.day, ""),
+        }
+        for info in services.calendar.non_working_days(today, until)
+    ]
+    html = services.texts.render(
+        "staf_libur", dari=today, sampai=until, hari=days, admin=is_admin(update, services)
+    )
+    await cards_of(services).notifier.staff(html)
+
+
+# --- replies in the group ----------------------------------------------------------------------
+def _attachments_of(message: Message) -> list[Attachment]:
+    if message.photo:
+        photo = message.photo[-1]
+        name = f"foto_{message.message_id}.jpg"
+        return [Attachment(None, 0, "staf", name, "image/jpeg", photo.file_size, photo.file_id)]
+    if message.document:
+        doc = message.document
+        name = doc.file_name or f"dokumen_{message.message_id}"
+        return [Attachment(None, 0, "staf", name, doc.mime_type, doc.file_size, doc.file_id)]
+    return []
+
+
+async def on_reply(update: Update, context: Context) -> None:
+    """A reply to a ticket's message: a solution note for a Selesai prompt, else to the user."""
+    services = services_of(context)
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    replied = message.reply_to_message.message_id
+    text = (message.text or message.caption or "").strip()
+    prompts: dict[int, str] = context.bot_data.get(SOLVE_PROMPTS, {})
+    if replied in prompts and text:
+        number = prompts[replied]
+        by = by_of(update)
+        await _apply(services, number, Action.SOLVE_LOCALLY, by, {"text": text})
+        prompts.pop(replied, None)
+        await message.reply_text(
+            services.texts.msg("staf_info.diselesaikan", nomor=number, nama=by.name)
+        )
+        raise ApplicationHandlerStop
+    cards = cards_of(services)
+    ticket_id = await cards.messages.ticket_for(message.chat_id, replied)
+    if ticket_id is None:
+        return  # ordinary conversation in the group
+    ticket = await services.workflow.store.get_by_id(ticket_id)
+    if ticket is None:
+        return
+    text = text or services.texts.plain_msg("staf_info.lampiran_tanpa_teks")
+    reply = await relay_to_user(
+        services, ticket.number, by_of(update), text, _attachments_of(message)
+    )
+    await message.reply_text(reply)
+    raise ApplicationHandlerStop
+
+
+# --- the component -----------------------------------------------------------------------------
+COMMANDS: dict[str, Handler] = {
+    "antrian": cmd_antrian,
+    "tiket": cmd_tiket,
+    "ambil": cmd_ambil,
+    "balas": cmd_balas,
+    "selesai": cmd_selesai,
+    "eskalasi": cmd_eskalasi,
+    "prioritas": cmd_prioritas,
+    "catat": cmd_catat,
+    "libur": cmd_libur,
+    "bantuan": cmd_bantuan,
+}
+#: Commands the user side also has in private chat: there they are the user's, not refused.
+SHARED_WITH_PRIVATE = frozenset({"tiket", "bantuan"})
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Add the staff handlers, the card hook and the one error handler."""
+    cards = Cards(services, application.bot)
+    services.extras[CARDS_KEY] = cards
+    services.workflow.add_after_commit(cards.on_commit)
+    messages = filters.UpdateType.MESSAGE
+    for name, handler in COMMANDS.items():
+        where = messages & ~filters.ChatType.PRIVATE if name in SHARED_WITH_PRIVATE else messages
+        application.add_handler(CommandHandler(name, command(name, handler), where), GROUP)
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^t:"), GROUP)
+    relayed = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    application.add_handler(
+        MessageHandler(
+            filters.Chat(services.settings.staff_chat_id)
+            & messages
+            & filters.REPLY
+            & relayed
+            & ~filters.COMMAND,
+            on_reply,
+        ),
+        GROUP,
+    )
+    application.add_error_handler(on_error)
+
+
+async def start(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    """Set the command menus per scope (private chats, the staff group)."""
+    await set_menus(application.bot, services.texts, services.settings.staff_chat_id)

@@ -1,0 +1,105 @@
+"""The real bot Application polling the local Bot API server, for staff-side tests.
+
+Tests go through python-telegram-bot's real HTTP stack: updates are pushed into
+:class:`~tests.support.botapi.BotApiServer`, the Application fetches them with ``getUpdates``,
+and the tests assert on the calls the server recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.services import SERVICES_KEY, Services
+from tests.support.botapi import ApiCall, BotApiServer, make_user
+from tests.support.clock import FakeClock
+from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID, TOKEN, make_settings
+
+__all__ = ["StaffBot", "bot_api", "running_bot", "staff_bot"]
+
+STAFF_USER = make_user(9101, "Sari", "sari_lpse")
+OTHER_STAFF = make_user(9102, "Joko", "joko_lpse")
+ADMIN_USER = make_user(ADMIN_ID, "Kepala", "kepala_lpse")
+OUTSIDER = make_user(5550001, "Orang Luar")
+OTHER_GROUP = -1009999999999
+
+
+@dataclass
+class StaffBot:
+    """A running bot plus what tests need to drive it."""
+
+    api: BotApiServer
+    app: Application[Any, Any, Any, Any, Any, Any]
+    clock: FakeClock
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data[SERVICES_KEY]
+
+    @property
+    def staff_chat(self) -> int:
+        return STAFF_CHAT_ID
+
+    def command(self, text: str, user: dict[str, Any] = STAFF_USER, **kwargs: Any) -> None:
+        """Type ``text`` in the staff group."""
+        self.api.group_message(STAFF_CHAT_ID, user, text, **kwargs)
+
+    async def staff_message(self, contains: str, timeout: float = 5.0) -> ApiCall:
+        """The next message the bot sent to the staff group containing ``contains``."""
+        return await self.api.wait_for(
+            lambda c: c.method == "sendMessage" and contains in (c.text or ""),
+            chat_id=STAFF_CHAT_ID,
+            timeout=timeout,
+        )
+
+
+@asynccontextmanager
+async def running_bot(
+    api: BotApiServer, data_dir: Path, clock: FakeClock, **overrides: Any
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """Build the real Application against ``api``, poll, and shut everything down after."""
+    settings = make_settings(
+        data_dir,
+        telegram_bot_token=api.token,
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        **overrides,
+    )
+    app = build_application(settings, clock)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+@pytest.fixture
+def bot_api() -> Iterator[BotApiServer]:
+    """A fresh Bot API server with the staff group registered."""
+    with BotApiServer(TOKEN) as api:
+        api.add_group(STAFF_CHAT_ID, "Staf LPSE Batang")
+        api.add_group(OTHER_GROUP, "Grup lain")
+        yield api
+
+
+@pytest.fixture
+async def staff_bot(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[StaffBot]:
+    clock = FakeClock()
+    async with running_bot(bot_api, tmp_path / "data", clock) as app:
+        yield StaffBot(bot_api, app, clock)
