@@ -51,12 +51,12 @@ class StaffBot:
         """Type ``text`` in the staff group."""
         self.api.group_message(STAFF_CHAT_ID, user, text, **kwargs)
 
-    async def staff_message(self, contains: str, timeout: float = 5.0) -> ApiCall:
+    async def staff_message(self, contains: str, within: float = 5.0) -> ApiCall:
         """The next message the bot sent to the staff group containing ``contains``."""
         return await self.api.wait_for(
             lambda c: c.method == "sendMessage" and contains in (c.text or ""),
             chat_id=STAFF_CHAT_ID,
-            timeout=timeout,
+            timeout=within,
         )
 
 
