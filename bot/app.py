@@ -20,6 +20,7 @@ from telegram.ext import AIORateLimiter, Application, Defaults
 
 from bot.clock import utc_now
 from bot.config import Settings
+from bot.conversations.persistence import SqliteConversationPersistence
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
 from bot.workflow import Clock
@@ -79,6 +80,7 @@ def build_application(
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(SqliteConversationPersistence(db))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -1,0 +1,440 @@
+"""SPSE users in private chat: /start, /tiket, /batal, their buttons and free messages.
+
+The /lapor conversation is :mod:`bot.conversations.report`; the step-8 collection is
+:mod:`bot.conversations.additional_data`; what the bot tells users when their ticket moves is
+:mod:`bot.handlers.user_notify`. This module wires them into the Application (component hooks
+``register``) and answers everything a user does outside a report in progress.
+
+Callback data (prefix ``u``): ``u:menu:<lapor|tiket|bantuan>``, ``u:tiket:<no>`` (details),
+``u:ok:<no>`` / ``u:belum:<no>`` (solved: confirm / reopen), ``u:nilai:<no>:<1-5>``,
+``u:data:<no>`` (send the collected additional data), ``u:pilih:<no>`` (which ticket a free
+message is about), ``u:l:…`` (the /lapor steps).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.callbacks import pack, unpack
+from bot.conversations import additional_data, report
+from bot.conversations.common import (
+    USER_KIND,
+    Context,
+    FileTooLarge,
+    NotAFile,
+    answer,
+    attachment_from,
+    drafts_of,
+    drop_keyboard,
+    label,
+    message_map,
+    services_of,
+)
+from bot.domain.errors import IllegalTransition
+from bot.domain.sop import FINAL, Action, Actor, State
+from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.handlers import user_notify
+from bot.services import Services
+from bot.storage.drafts import MESSAGE, REASON, attachment_from_json, attachment_to_json
+from bot.workflow import By
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+#: Events a user sees on their ticket's timeline (internal notes and mail plumbing are not).
+USER_TIMELINE = frozenset(
+    {
+        Action.REPORT, Action.TAKE, Action.REPLY_TO_USER, Action.USER_MESSAGE,
+        Action.SOLVE_LOCALLY, Action.ESCALATE, Action.LKPP_GUIDE, Action.PASS_REQUEST_TO_USER,
+        Action.USER_SENDS_DATA, Action.FORWARD_DATA, Action.LKPP_PROGRESS,
+        Action.PASS_SOLUTION_TO_USER, Action.USER_CONFIRMS, Action.USER_REOPENS,
+        Action.USER_CANCELS, Action.AUTO_CLOSE, Action.RATE,
+    }
+)  # fmt: skip
+#: Of those, the ones whose text the user may read (their own words or what staff sent them).
+_SHOWN_TEXT = frozenset(
+    {
+        Action.REPLY_TO_USER, Action.USER_MESSAGE, Action.SOLVE_LOCALLY,
+        Action.PASS_REQUEST_TO_USER, Action.USER_SENDS_DATA, Action.PASS_SOLUTION_TO_USER,
+    }
+)  # fmt: skip
+
+
+def _by(update: Update) -> By:
+    user = update.effective_user
+    return By(user.id, user.full_name) if user else By()
+
+
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+def _menu(services: Services) -> list[list[tuple[str, str]]]:
+    return [
+        [(label(services, "pengguna_tombol.lapor"), pack("u", "menu", "lapor"))],
+        [
+            (label(services, "pengguna_tombol.tiket"), pack("u", "menu", "tiket")),
+            (label(services, "pengguna_tombol.bantuan"), pack("u", "menu", "bantuan")),
+        ],
+    ]
+
+
+async def on_start(update: Update, context: Context) -> None:
+    services = services_of(context)
+    user = update.effective_user
+    html = services.texts.render(
+        "pengguna_sambutan",
+        nama=user.first_name if user else "",
+        lpse=services.settings.lpse_name,
+    )
+    await answer(update, context, html, _menu(services))
+
+
+async def show_help(update: Update, context: Context) -> None:
+    services = services_of(context)
+    example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
+    html = services.texts.render(
+        "pengguna_bantuan", lpse=services.settings.lpse_name, contoh=example
+    )
+    await answer(update, context, html)
+
+
+async def show_tickets(update: Update, context: Context) -> None:
+    """/tiket: the user's own tickets, newest first, with buttons for details."""
+    services = services_of(context)
+    tickets = await services.workflow.store.for_user(_chat_id(update))
+    if not tickets:
+        await answer(update, context, services.texts.msg("pengguna_umum.tidak_ada_tiket"))
+        return
+    html = services.texts.render("pengguna_daftar_tiket", tiket=tickets)
+    buttons = [[(t.number, pack("u", "tiket", t.number))] for t in tickets[:10]]
+    await answer(update, context, html, buttons)
+
+
+async def _own_ticket(services: Services, chat_id: int, number: str) -> Ticket | None:
+    """The ticket if it is this user's; someone else's is "not found", never "forbidden"."""
+    ticket = await services.workflow.store.get(number)
+    return ticket if ticket is not None and ticket.user_chat_id == chat_id else None
+
+
+async def show_ticket(update: Update, context: Context, raw: str) -> None:
+    """/tiket <no>: one ticket with the timeline the user may see."""
+    services = services_of(context)
+    texts = services.texts
+    number = normalise_number(raw)
+    if number is None:
+        example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
+        msg = texts.msg("pengguna_umum.nomor_tidak_valid", nilai=raw, contoh=example)
+        await answer(update, context, msg)
+        return
+    ticket = await _own_ticket(services, _chat_id(update), number)
+    if ticket is None:
+        await answer(
+            update, context, texts.msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number)
+        )
+        return
+    assert ticket.id is not None
+    timeline = []
+    for event in await services.workflow.store.events(ticket.id):
+        if event.action not in USER_TIMELINE:
+            continue
+        text = event.details.get("text") if event.action in _SHOWN_TEXT else None
+        if event.action is Action.USER_REOPENS:
+            text = event.details.get("reason")
+        if event.action is Action.RATE:
+            text = f"{event.details.get('rating')}/5"
+        timeline.append(
+            {
+                "at": event.at,
+                "label": texts.msg(f"pengguna_linimasa.{event.action.value}"),
+                "text": text,
+            }
+        )
+    html = texts.render("pengguna_detail_tiket", tiket=ticket, linimasa=timeline)
+    await answer(update, context, html, _solved_buttons(services, ticket))
+
+
+def _solved_buttons(services: Services, ticket: Ticket) -> list[list[tuple[str, str]]] | None:
+    if ticket.state is not State.SOLVED:
+        return None
+    return user_notify.solved_buttons(services, ticket.number)
+
+
+async def on_tiket(update: Update, context: Context) -> None:
+    args = context.args or []
+    if args:
+        await show_ticket(update, context, " ".join(args))
+    else:
+        await show_tickets(update, context)
+
+
+async def on_cancel(update: Update, context: Context) -> None:
+    """/batal outside a report: drop a pending reason or message choice, else say so."""
+    services = services_of(context)
+    drafts = drafts_of(services)
+    chat_id = _chat_id(update)
+    dropped = await drafts.delete(chat_id, REASON) | await drafts.delete(chat_id, MESSAGE)
+    key = "pengguna_umum.dibatalkan" if dropped else "pengguna_umum.tidak_ada_batal"
+    await answer(update, context, services.texts.msg(key))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Every ``u:`` button not taken by the /lapor conversation."""
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    texts = services.texts
+    _, parts = unpack(query.data or "")
+    verb, args = (parts[0] if parts else ""), parts[1:]
+    chat_id = _chat_id(update)
+    if verb == "menu":
+        await query.answer()
+        target = args[0] if args else ""
+        if target == "tiket":
+            await show_tickets(update, context)
+        elif target == "bantuan":
+            await show_help(update, context)
+        else:  # "lapor" reaches here only while a report is already in progress
+            await report.on_restart(update, context)
+        return
+    if verb == report.VERB:  # a /lapor button after the report was sent or cancelled
+        await query.answer()
+        await drop_keyboard(query)
+        await answer(update, context, texts.msg("pengguna_lapor.sudah_terkirim"))
+        return
+    number = args[0] if args else ""
+    if verb == "tiket":
+        await query.answer()
+        await show_ticket(update, context, number)
+        return
+    if verb == additional_data.SEND_VERB:
+        note = await additional_data.submit(update, context, number)
+        await query.answer(note or None, show_alert=bool(note))
+        if not note:
+            await drop_keyboard(query)
+        return
+    ticket = await _own_ticket(services, chat_id, number)
+    if ticket is None:
+        await query.answer(texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number))
+        return
+    if verb == "ok":
+        await _confirm(update, context, ticket)
+    elif verb == "belum":
+        await _ask_reason(update, context, ticket)
+    elif verb == "nilai":
+        await _rate(update, context, ticket, args[1] if len(args) > 1 else "")
+    elif verb == "pilih":
+        await _file_message(update, context, ticket)
+    else:
+        log.warning("unknown user button %r", query.data)
+        await query.answer()
+
+
+async def _already(update: Update, context: Context, ticket: Ticket, done: bool) -> None:
+    """Second press of a button: polite, and the buttons go away."""
+    query = update.callback_query
+    assert query is not None
+    texts = services_of(context).texts
+    if done:
+        await query.answer(texts.plain_msg("pengguna_umum.sudah_dicatat"), show_alert=True)
+    else:
+        status = texts.plain_msg(f"status.{ticket.state.value}")
+        msg = texts.plain_msg("pengguna_umum.tidak_berlaku", nomor=ticket.number, status=status)
+        await query.answer(msg, show_alert=True)
+    await drop_keyboard(query)
+
+
+async def _confirm(update: Update, context: Context, ticket: Ticket) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    try:
+        await services.workflow.apply(ticket.number, Action.USER_CONFIRMS, Actor.USER, _by(update))
+    except IllegalTransition:
+        await _already(update, context, ticket, done=ticket.state in FINAL)
+        return
+    await query.answer(services.texts.plain_msg("pengguna_selesai.pilihan_selesai"))
+    await drop_keyboard(query)
+
+
+async def _ask_reason(update: Update, context: Context, ticket: Ticket) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    if ticket.state is not State.SOLVED:
+        await _already(update, context, ticket, done=ticket.state in FINAL)
+        return
+    await drafts_of(services).put(_chat_id(update), REASON, {"number": ticket.number})
+    await query.answer(services.texts.plain_msg("pengguna_selesai.pilihan_belum"))
+    await drop_keyboard(query)
+    await answer(
+        update, context, services.texts.msg("pengguna_selesai.tanya_alasan", nomor=ticket.number)
+    )
+
+
+async def _rate(update: Update, context: Context, ticket: Ticket, raw: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    if ticket.rating is not None:
+        await _already(update, context, ticket, done=True)
+        return
+    try:
+        rating = int(raw)
+        await services.workflow.apply(
+            ticket.number, Action.RATE, Actor.USER, _by(update), details={"rating": rating}
+        )
+    except (ValueError, IllegalTransition):
+        await _already(update, context, ticket, done=False)
+        return
+    await query.answer(services.texts.plain_msg("pengguna_selesai.pilihan_nilai", nilai=rating))
+    await drop_keyboard(query)
+
+
+async def _file_message(update: Update, context: Context, ticket: Ticket) -> None:
+    """The user picked which ticket their waiting free message is about."""
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    pending = await drafts_of(services).get(_chat_id(update), MESSAGE)
+    if pending is None:
+        await query.answer(
+            services.texts.plain_msg("pengguna_umum.pesan_kedaluwarsa"), show_alert=True
+        )
+        await drop_keyboard(query)
+        return
+    await query.answer()
+    await drop_keyboard(query)
+    files = [attachment_from_json(f) for f in pending["files"]]
+    await _record_message(update, context, ticket, pending["text"], files)
+    await drafts_of(services).delete(_chat_id(update), MESSAGE)
+
+
+async def _record_message(
+    update: Update, context: Context, ticket: Ticket, text: str, files: list[Attachment]
+) -> None:
+    services = services_of(context)
+    texts = services.texts
+    try:
+        await services.workflow.apply(
+            ticket.number,
+            Action.USER_MESSAGE,
+            Actor.USER,
+            _by(update),
+            details={"text": text},
+            attachments=files,
+        )
+    except IllegalTransition:
+        status = texts.msg(f"status.{ticket.state.value}")
+        msg = texts.msg("pengguna_umum.tidak_berlaku", nomor=ticket.number, status=status)
+        await answer(update, context, msg)
+        return
+    await answer(update, context, texts.msg("pengguna_umum.pesan_tercatat", nomor=ticket.number))
+
+
+async def on_message(update: Update, context: Context) -> None:
+    """A user's message outside /lapor: a reopen reason, step-8 data, or a note to staff."""
+    message = update.effective_message
+    assert message is not None
+    services = services_of(context)
+    texts = services.texts
+    drafts = drafts_of(services)
+    chat_id = _chat_id(update)
+    reason = await drafts.get(chat_id, REASON)
+    if reason is not None and message.text:
+        await _reopen(update, context, reason["number"], message.text)
+        return
+    collecting = await additional_data.pending(services, chat_id)
+    if collecting is not None:
+        await additional_data.collect(update, context, collecting)
+        return
+    text = message.text or message.caption or ""
+    files: list[Attachment] = []
+    if not message.text:
+        try:
+            files.append(attachment_from(message))
+        except (FileTooLarge, NotAFile):
+            await answer(update, context, texts.msg("pengguna_umum.jenis_tidak_didukung"))
+            return
+    text = text or texts.plain_msg("pengguna_data.tanpa_teks")
+    tickets = [t for t in await services.workflow.store.for_user(chat_id) if t.state not in FINAL]
+    replied = message.reply_to_message
+    if replied is not None:
+        ticket_id = await message_map(services).ticket_for(chat_id, replied.message_id)
+        chosen = [t for t in tickets if t.id == ticket_id]
+        if chosen:
+            tickets = chosen
+    if not tickets:
+        await answer(update, context, texts.msg("pengguna_umum.pesan_tanpa_tiket"))
+        return
+    if len(tickets) == 1:
+        await _record_message(update, context, tickets[0], text, files)
+        return
+    await drafts.put(
+        chat_id, MESSAGE, {"text": text, "files": [attachment_to_json(f) for f in files]}
+    )
+    buttons = [
+        [(f"{t.number} – {t.title}"[:60], pack("u", "pilih", t.number))] for t in tickets[:8]
+    ]
+    await answer(update, context, texts.msg("pengguna_umum.pilih_tiket"), buttons)
+
+
+async def _reopen(update: Update, context: Context, number: str, reason: str) -> None:
+    services = services_of(context)
+    await drafts_of(services).delete(_chat_id(update), REASON)
+    try:
+        await services.workflow.apply(
+            number, Action.USER_REOPENS, Actor.USER, _by(update), details={"reason": reason}
+        )
+    except IllegalTransition as exc:
+        status = services.texts.msg(f"status.{exc.state.value}") if exc.state else "-"
+        msg = services.texts.msg("pengguna_umum.tidak_berlaku", nomor=number, status=status)
+        await answer(update, context, msg)
+
+
+async def on_any_private(update: Update, context: Context) -> None:
+    """A user who writes again has unblocked the bot: staff should know they are reachable."""
+    services = services_of(context)
+    chat_id = _chat_id(update)
+    messages = message_map(services)
+    if await messages.is_blocked(chat_id):
+        await messages.unmark_blocked(chat_id)
+        log.info("chat %s writes again: no longer marked as blocked", chat_id)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Add the user-side handlers and the notify hook (component hook)."""
+    drafts_of(services)
+    application.add_handler(MessageHandler(PRIVATE, on_any_private), group=-2)
+    with warnings.catch_warnings():
+        # per_message=False with button states is what we want (one conversation per chat);
+        # registering after initialize() is how components work here (post_init).
+        warnings.simplefilter("ignore", PTBUserWarning)
+        application.add_handler(report.build())
+    application.add_handlers(
+        [
+            CommandHandler("start", on_start, filters=PRIVATE),
+            CommandHandler("tiket", on_tiket, filters=PRIVATE),
+            CommandHandler("batal", on_cancel, filters=PRIVATE),
+            CommandHandler("bantuan", show_help, filters=PRIVATE),
+            CallbackQueryHandler(on_button, pattern=r"^u:"),
+            MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
+        ]
+    )
+    user_notify.install(application, services)
+
+
+__all__ = ["USER_KIND", "register", "show_help", "show_tickets"]

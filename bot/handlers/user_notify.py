@@ -1,0 +1,266 @@
+"""Tells the reporting user what concerns them whenever their ticket moves.
+
+Installed as a workflow after-commit hook: it runs once a step has committed, so a user is
+never told about a change that rolled back. A user who blocked the bot (403) is recorded with
+:meth:`MessageMap.mark_blocked` and a NOTE on the ticket, so staff see it on the card and reach
+the user by email or phone instead; writing to the bot again unmarks them
+(:func:`bot.handlers.user.on_any_private`).
+
+Other components reach it as ``services.extras["user_notify"]`` (a :class:`UserNotifier`),
+e.g. the deadline sweep's :meth:`UserNotifier.remind_data`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, InputFile
+from telegram.error import Forbidden, TelegramError
+
+from bot.callbacks import pack
+from bot.conversations import additional_data
+from bot.conversations.common import USER_KIND, drafts_of, label
+from bot.domain.errors import DomainError
+from bot.domain.sop import Action, Actor, State
+from bot.domain.ticket import Attachment, Ticket
+from bot.notify import Keyboard, Notifier, UserBlocked
+from bot.services import Services
+from bot.storage.telegram import MessageMap
+from bot.workflow import Applied
+
+log = logging.getLogger(__name__)
+
+EXTRAS_KEY = "user_notify"
+
+
+def _read(path: str) -> bytes | None:
+    """A stored file's bytes (LKPP's email attachments), or ``None`` if it is gone."""
+    file = Path(path)
+    return file.read_bytes() if file.is_file() else None
+
+
+def solved_buttons(services: Services, number: str) -> Keyboard:
+    return [
+        [
+            (label(services, "pengguna_tombol.masalah_selesai"), pack("u", "ok", number)),
+            (label(services, "pengguna_tombol.belum_selesai"), pack("u", "belum", number)),
+        ]
+    ]
+
+
+def rating_buttons(services: Services, number: str) -> Keyboard:
+    return [
+        [(label(services, "pengguna_tombol.nilai", n=n), pack("u", "nilai", number, n))
+         for n in range(1, 6)]
+    ]  # fmt: skip
+
+
+class UserNotifier:
+    """Sends users the messages their ticket's steps call for.
+
+    Args:
+        bot: The Application's bot.
+        services: The shared services.
+    """
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.notifier = Notifier(bot, services.settings)
+        self.messages = MessageMap(services.db)
+
+    async def __call__(self, applied: Applied) -> None:
+        """The after-commit hook: one message (or none) per applied step."""
+        handler = getattr(self, f"_on_{applied.step.action.name.lower()}", None)
+        if handler is None:
+            return
+        try:
+            await handler(applied)
+        except UserBlocked:
+            await self._blocked(applied.ticket, applied.step.action)
+
+    # --- per action ------------------------------------------------------------------------
+    async def _on_report(self, applied: Applied) -> None:
+        ticket = applied.ticket
+        level = self.services.priorities.level(ticket.priority)
+        html = self.services.texts.render(
+            "pengguna_tiket_dibuat", t=ticket, prioritas=level.name,
+            lpse=self.services.settings.lpse_name,
+        )  # fmt: skip
+        await self._send(ticket, html)
+
+    async def _on_take(self, applied: Applied) -> None:
+        if applied.step.source is State.NEW:
+            await self._send_msg(applied.ticket, "pengguna_kabar.diambil")
+
+    async def _on_escalate(self, applied: Applied) -> None:
+        await self._send_msg(applied.ticket, "pengguna_kabar.eskalasi")
+
+    async def _on_forward_data(self, applied: Applied) -> None:
+        await self._send_msg(applied.ticket, "pengguna_kabar.data_diteruskan")
+
+    async def _on_user_cancels(self, applied: Applied) -> None:
+        await self._send_msg(applied.ticket, "pengguna_kabar.dibatalkan")
+
+    async def _on_reply_to_user(self, applied: Applied) -> None:
+        ticket = applied.ticket
+        html = self.services.texts.render(
+            "pengguna_balasan", nomor=ticket.number, teks=applied.details.get("text", "")
+        )
+        await self._send(ticket, html)
+        await self._send_files(ticket, await self._files(applied.event_id))
+
+    async def _on_pass_request_to_user(self, applied: Applied) -> None:
+        """Step 7: the request reaches the user, and what they send next is collected."""
+        ticket = applied.ticket
+        files = await self._files(applied.event_id)
+        if not files:
+            files = await self._files_of_last(ticket, Action.LKPP_REQUEST_DATA)
+        await additional_data.start_collection(self.services, ticket.user_chat_id, ticket.number)
+        html = self.services.texts.render(
+            "pengguna_permintaan_data", nomor=ticket.number, teks=applied.details.get("text", "")
+        )
+        await self._send(ticket, html)
+        await self._send_files(ticket, files)
+        button = additional_data.send_button(self.services, ticket.number)
+        await self._send(
+            ticket, self.services.texts.msg("pengguna_data.kosong", nomor=ticket.number), button
+        )
+
+    async def _on_user_sends_data(self, applied: Applied) -> None:
+        await self._send_msg(applied.ticket, "pengguna_data.terkirim")
+
+    async def _on_solve_locally(self, applied: Applied) -> None:
+        await self._solved(applied.ticket, applied.details.get("text"), lkpp=False)
+
+    async def _on_pass_solution_to_user(self, applied: Applied) -> None:
+        text = applied.details.get("text")
+        if not text:
+            assert applied.ticket.id is not None
+            solved = await self.services.workflow.store.last_event(
+                applied.ticket.id, [Action.LKPP_SOLVED]
+            )
+            text = solved.details.get("text") if solved else None
+        await self._solved(applied.ticket, text, lkpp=True)
+        files = await self._files(applied.event_id)
+        await self._send_files(applied.ticket, files)
+
+    async def _on_user_confirms(self, applied: Applied) -> None:
+        ticket = applied.ticket
+        html = self.services.texts.msg("pengguna_selesai.dikonfirmasi", nomor=ticket.number)
+        await self._send(ticket, html, rating_buttons(self.services, ticket.number))
+
+    async def _on_auto_close(self, applied: Applied) -> None:
+        ticket = applied.ticket
+        html = self.services.texts.msg("pengguna_selesai.ditutup_otomatis", nomor=ticket.number)
+        await self._send(ticket, html, rating_buttons(self.services, ticket.number))
+
+    async def _on_user_reopens(self, applied: Applied) -> None:
+        await self._send_msg(applied.ticket, "pengguna_selesai.dibuka_kembali")
+
+    async def _on_rate(self, applied: Applied) -> None:
+        ticket = applied.ticket
+        html = self.services.texts.msg(
+            "pengguna_selesai.terima_kasih_nilai", nomor=ticket.number, nilai=ticket.rating
+        )
+        await self._send(ticket, html)
+
+    # --- for other components ---------------------------------------------------------------
+    async def remind_data(self, number: str) -> bool:
+        """Remind the user that staff still wait for the data LKPP asked for (steps 7-8).
+
+        Returns:
+            ``False`` if the user blocked the bot (recorded, staff told by a NOTE).
+        """
+        ticket = await self.services.workflow.get(number)
+        assert ticket.id is not None
+        asked = await self.services.workflow.store.last_event(
+            ticket.id, [Action.PASS_REQUEST_TO_USER]
+        )
+        html = self.services.texts.render(
+            "pengguna_pengingat_data", nomor=number, sejak=asked.at if asked else None
+        )
+        try:
+            await self._send(ticket, html, additional_data.send_button(self.services, number))
+        except UserBlocked:
+            await self._blocked(ticket, Action.PASS_REQUEST_TO_USER)
+            return False
+        return True
+
+    # --- sending ---------------------------------------------------------------------------
+    async def _solved(self, ticket: Ticket, text: str | None, lkpp: bool) -> None:
+        html = self.services.texts.render(
+            "pengguna_solusi", nomor=ticket.number, teks=text or "", lkpp=lkpp
+        )
+        await self._send(ticket, html, solved_buttons(self.services, ticket.number))
+
+    async def _send_msg(self, ticket: Ticket, key: str) -> None:
+        await self._send(ticket, self.services.texts.msg(key, nomor=ticket.number))
+
+    async def _send(self, ticket: Ticket, html: str, buttons: Keyboard | None = None) -> None:
+        message = await self.notifier.send(ticket.user_chat_id, html, buttons)
+        assert ticket.id is not None
+        await self.messages.remember(
+            ticket.user_chat_id, message.message_id, ticket.id, USER_KIND, self.services.clock()
+        )
+
+    async def _files(self, event_id: int) -> list[Attachment]:
+        return await drafts_of(self.services).event_attachments(event_id)
+
+    async def _files_of_last(self, ticket: Ticket, action: Action) -> list[Attachment]:
+        assert ticket.id is not None
+        event = await self.services.workflow.store.last_event(ticket.id, [action])
+        return [] if event is None else await self._files(event.id)
+
+    async def _send_files(self, ticket: Ticket, files: list[Attachment]) -> None:
+        """Each file by its Telegram file id, or uploaded from storage (LKPP's email files)."""
+        for attachment in files:
+            document: str | InputFile
+            if attachment.telegram_file_id:
+                document = attachment.telegram_file_id
+            elif attachment.storage_path and (
+                content := await asyncio.to_thread(_read, attachment.storage_path)
+            ):
+                document = InputFile(content, filename=attachment.file_name)
+            else:
+                log.warning(
+                    "attachment %s of %s has no content", attachment.file_name, ticket.number
+                )
+                continue
+            try:
+                if attachment.mime_type == "image/jpeg" and attachment.telegram_file_id:
+                    await self.bot.send_photo(ticket.user_chat_id, document)
+                else:
+                    await self.bot.send_document(ticket.user_chat_id, document)
+            except Forbidden as exc:
+                raise UserBlocked(ticket.user_chat_id) from exc
+            except TelegramError:
+                log.exception(
+                    "sending %s to the user of %s failed", attachment.file_name, ticket.number
+                )
+
+    async def _blocked(self, ticket: Ticket, action: Action) -> None:
+        """Record the block and put a NOTE on the ticket so staff see it."""
+        log.warning("user of %s blocked the bot", ticket.number)
+        await self.messages.mark_blocked(ticket.user_chat_id, self.services.clock())
+        text = self.services.texts.plain_msg(
+            "pengguna_kabar.blokir_catatan",
+            aksi=self.services.texts.plain_msg(f"aksi.{action.value}"),
+        )
+        try:
+            await self.services.workflow.apply(
+                ticket.number, Action.NOTE, Actor.SYSTEM, details={"text": text, "diblokir": True}
+            )
+        except DomainError:
+            log.exception("could not note the block on %s", ticket.number)
+
+
+def install(application: Any, services: Services) -> UserNotifier:
+    """Create the notifier, hook it into the workflow and publish it in ``extras``."""
+    notifier = UserNotifier(application.bot, services)
+    services.workflow.add_after_commit(notifier)
+    services.extras[EXTRAS_KEY] = notifier
+    return notifier
