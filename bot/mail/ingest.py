@@ -13,6 +13,7 @@ Anything else waits in quarantine for staff, with the reason, never silently dro
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,11 @@ MAYBE_AUTOMATIC = "mungkin_otomatis"
 TRUNCATED_HEADER = "X-Lpse-Truncated"
 #: What a ticketing system (LKPP's TTS) sends: from LKPP about a ticket, it is an answer.
 _TICKETING = "auto-submitted: auto-generated"
+#: Signs that an ``auto-generated`` mail is an out-of-office answer after all (Exchange rules).
+_OUT_OF_OFFICE = re.compile(
+    r"otomatis|automatic|auto[- ]?reply|out of (?:the )?office|di luar kantor|cuti|vacation", re.I
+)
+_OOF_HEADERS = ("X-MS-Exchange-Generated-Message-Source", "X-MS-Exchange-Inbox-Rules-Loop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,12 @@ class Ingestor:
         )
         noise = detect_noise(parsed)
         ticketing = (
-            noise is not None and noise.reason == _TICKETING and allowed and number is not None
+            noise is not None
+            and noise.reason == _TICKETING
+            and allowed
+            and number is not None
+            and not _OUT_OF_OFFICE.search(parsed.subject)
+            and not any(parsed.header(name) for name in _OOF_HEADERS)
         )
         if noise is not None and noise.strong and not ticketing:
             return await self._noise(row, parsed, f"{noise.kind.value}: {noise.reason}",

@@ -147,24 +147,19 @@ class Outbox:
         """The user's words and files since the last email to LKPP (steps 8 → 9)."""
         assert ticket.id is not None
         events = await self.services.workflow.store.events(ticket.id)
-        since = None
+        since = 0
         texts: list[str] = []
         for event in events:
             if event.id == applied.event_id:
                 continue
             if event.action in _SINCE_LAST_FORWARD:
-                since, texts = event.at, []
-            elif event.action in (Action.USER_SENDS_DATA, Action.USER_MESSAGE) and (
-                since is None or event.at >= since
-            ):
+                since, texts = event.id, []
+            elif event.action is Action.USER_SENDS_DATA:
                 value = _text(event.details.get("text"))
-                if value and event.action is Action.USER_SENDS_DATA:
+                if value:
                     texts.append(value)
-        files = [
-            a
-            for a in ticket.attachments
-            if a.source == "pengguna" and (since is None or (a.created_at or since) > since)
-        ]
+        wanted = await self.store.user_file_ids_after(ticket.id, since)
+        files = [a for a in ticket.attachments if a.id in wanted]
         text = _text(applied.details.get("text")) or "\n\n".join(texts)
         return text, files
 

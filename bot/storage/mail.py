@@ -273,6 +273,15 @@ class MailStore:
         )
         return [(r["message_id"], r["who"]) for r in rows]
 
+    async def user_file_ids_after(self, ticket_id: int, event_id: int) -> set[int]:
+        """Ids of the user's files added by events after ``event_id`` (step 8's data)."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM attachments WHERE ticket_id = ? AND source = 'pengguna' "
+            "AND event_id > ?",
+            (ticket_id, event_id),
+        )
+        return {r[0] for r in rows}
+
     # --- inbox -----------------------------------------------------------------------------
     async def store_raw(self, message_id: str, raw: bytes, at: datetime) -> bool:
         """Keep ``raw`` under ``message_id``; ``False`` when it was already stored."""

@@ -1,0 +1,93 @@
+"""Helpers for the mail bridge tests: services without a database, tickets, fake file fetcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from bot.domain.priority import PriorityTable
+from bot.domain.sop import Action, Actor, State
+from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole
+from bot.services import Services
+from bot.text import Texts
+from bot.workflow import By
+from tests.support.clock import WIB
+from tests.support.settings import make_settings
+from tests.support.tickets import STAFF, USER_CHAT, new_ticket
+
+AT = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+
+
+def pure_services(tmp_path: Path, **overrides: Any) -> Any:
+    """What :mod:`bot.mail.compose` reads from services, without opening a database."""
+    settings = make_settings(tmp_path / "data", **overrides)
+    return SimpleNamespace(
+        settings=settings, texts=Texts(settings.tz), priorities=PriorityTable.load(),
+        clock=lambda: AT,
+    )  # fmt: skip
+
+
+def ticket(**overrides: Any) -> Ticket:
+    values: dict[str, Any] = {
+        "id": 7, "number": "BTG-2026-00042", "state": State.CANNOT_HANDLE,
+        "type": TicketType.PROBLEM, "role": UserRole.VENDOR, "application": "SPSE 4.5",
+        "title": "Gagal unggah dokumen penawaran",
+        "description": "Saat unggah dokumen penawaran muncul pesan error 500.",
+        "contact": Contact("Budi Santoso", "budi@contoh.co.id", "081234567890"),
+        "priority": PriorityTable.load().default, "user_chat_id": USER_CHAT,
+        "created_at": AT, "updated_at": AT, "package_code": "12345678",
+        "error_code": "ERR-500", "assignee_name": "Sari (staf)",
+    }  # fmt: skip
+    values.update(overrides)
+    return Ticket(**values)
+
+
+def user_file(name: str, size: int, file_id: str = "f1", ident: int = 1) -> Attachment:
+    return Attachment(ident, 7, "pengguna", name, "application/pdf", size,
+                      telegram_file_id=file_id, created_at=AT)  # fmt: skip
+
+
+@dataclass
+class BytesFetcher:
+    """A :class:`bot.mail.compose.FileFetcher` that returns given bytes per Telegram file id."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    async def fetch(self, attachment: Attachment) -> bytes:
+        self.calls.append(attachment.file_name)
+        key = attachment.telegram_file_id or ""
+        if key not in self.files:
+            raise FileNotFoundError(key)
+        return self.files[key]
+
+
+@dataclass
+class RecordingAlerts:
+    """An :class:`bot.mail.outbox.OutboxAlerts` that only remembers what it was told."""
+
+    overdue: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+    async def outbox_overdue(self, row: Any, number: str, now: datetime) -> None:
+        self.overdue.append(number)
+
+    async def outbox_rejected(self, row: Any, number: str) -> None:
+        self.rejected.append(number)
+
+
+async def cannot_handle(services: Services, files: list[tuple[str, int, str]] = ()) -> str:
+    """A reported, taken ticket marked "cannot handle", with the user's files."""
+    attachments = [
+        Attachment(None, 0, "pengguna", name, "application/pdf", size, telegram_file_id=fid)
+        for name, size, fid in files
+    ]
+    applied = await services.workflow.report(new_ticket(attachments=attachments),
+                                             By(USER_CHAT, "Budi"))  # fmt: skip
+    number = applied.ticket.number
+    await services.workflow.apply(number, Action.TAKE, Actor.STAFF, STAFF)
+    await services.workflow.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
+    return number
