@@ -38,6 +38,7 @@ CARDS_KEY = "staf_kartu"
 NOTICE = "pemberitahuan"
 ATTACHMENT = "lampiran"
 PROMPT = "balas"
+OLD_CARD = "kartu_lama"
 
 DESCRIPTION_ON_CARD = 3000
 """Characters of the description the card shows; a longer one follows in full under it."""
@@ -221,6 +222,9 @@ class Cards:
                     return
                 if "not found" in reason or "can't be edited" in reason:
                     log.info("card of %s is gone (%s): posting a new one", ticket.number, exc)
+                    await self.messages.remember(  # no longer the card, still the ticket's
+                        where[0], where[1], ticket.id, OLD_CARD, self.services.clock()
+                    )
                     await self._post_card(ticket)
                     return
                 raise

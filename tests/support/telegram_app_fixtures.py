@@ -22,7 +22,14 @@ from tests.support.botapi import ApiCall, BotApiServer, make_user
 from tests.support.clock import FakeClock
 from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID, TOKEN, make_settings
 
-__all__ = ["StaffBot", "bot_api", "running_bot", "staff_bot"]
+__all__ = [
+    "StaffBot",
+    "bot_api",
+    "bot_api_fixture",
+    "running_bot",
+    "staff_bot",
+    "staff_bot_fixture",
+]
 
 STAFF_USER = make_user(9101, "Sari", "sari_lpse")
 OTHER_STAFF = make_user(9102, "Joko", "joko_lpse")
@@ -89,8 +96,8 @@ async def running_bot(
             await app.post_shutdown(app)
 
 
-@pytest.fixture
-def bot_api() -> Iterator[BotApiServer]:
+@pytest.fixture(name="bot_api")
+def bot_api_fixture() -> Iterator[BotApiServer]:
     """A fresh Bot API server with the staff group registered."""
     with BotApiServer(TOKEN) as api:
         api.add_group(STAFF_CHAT_ID, "Staf LPSE Batang")
@@ -98,8 +105,14 @@ def bot_api() -> Iterator[BotApiServer]:
         yield api
 
 
-@pytest.fixture
-async def staff_bot(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[StaffBot]:
+@pytest.fixture(name="staff_bot")
+async def staff_bot_fixture(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[StaffBot]:
     clock = FakeClock()
     async with running_bot(bot_api, tmp_path / "data", clock) as app:
         yield StaffBot(bot_api, app, clock)
+
+
+# Import these names to get the fixtures; the ``*_fixture`` names keep test signatures free of
+# redefinition warnings.
+bot_api = bot_api_fixture
+staff_bot = staff_bot_fixture
