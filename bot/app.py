@@ -28,7 +28,11 @@ from bot.workflow import Clock
 log = logging.getLogger(__name__)
 
 #: Component modules, in start order. Missing modules are an error: each is part of the bot.
-COMPONENTS: tuple[str, ...] = ("bot.handlers.staff", "bot.handlers.user")
+COMPONENTS: tuple[str, ...] = (
+    "bot.handlers.staff",
+    "bot.handlers.user",
+    "bot.deadlines.component",
+)
 
 
 def _components() -> list[ModuleType]:
