@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.config import ConfigError, load_settings, load_storage_settings
@@ -34,7 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="memeriksa pengaturan, Telegram, SMTP, IMAP dan database")
     backup = sub.add_parser("backup", help="mencadangkan database (online backup SQLite)")
     backup.add_argument("target", nargs="?", help="file tujuan (bawaan: DATA_DIR/backup/...)")
+    report = sub.add_parser("report", help="laporan mutu baku SOP untuk suatu periode")
+    report.add_argument("--from", dest="start", required=True, type=_day, help="YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, type=_day, help="YYYY-MM-DD")
+    report.add_argument("--csv", type=Path, help="file CSV tiket (peristiwa: *_peristiwa.csv)")
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} bukan tanggal YYYY-MM-DD") from None
 
 
 async def _migrate(env_file: str) -> int:
@@ -111,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_check(args.env_file))
         if args.command == "backup":
             return asyncio.run(_backup(args.env_file, args.target))
+        if args.command == "report":
+            from bot.deadlines.report import run_report_cli
+
+            return asyncio.run(run_report_cli(args.env_file, args.start, args.end, args.csv))
     except (ConfigError, PriorityTableError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG

@@ -7,13 +7,19 @@ the report is made, so "worst time" never understates an open lapse.
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import html as htmlmod
 import io
 import json
+import re
 import statistics
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TextIO
 
 from bot.deadlines.clocks import ClockKeeper
 from bot.domain.sop import Clock
@@ -112,6 +118,7 @@ def render_report(services: Services, report: Report) -> str:
         jam_singkat={c: texts.msg(f"tenggat_jam_singkat.{c.value}") for c in Clock},
         pihak={b.responsible: texts.msg(f"tenggat_pihak.{b.responsible.value}")
                for b in report.breaches},
+        prioritas={key: level.name for key, level in services.priorities.levels.items()},
     )  # fmt: skip
 
 
@@ -165,3 +172,45 @@ async def events_csv(services: Services, start: date, end: date) -> str:
             )
         )  # fmt: skip
     return out.getvalue()
+
+
+def plain_text(html: str) -> str:
+    """Telegram HTML as terminal text: tags dropped, entities decoded."""
+    return htmlmod.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+async def run_report_cli(
+    env_file: str, start: date, end: date, csv_path: Path | None, out: TextIO = sys.stdout
+) -> int:
+    """``python -m bot report``: print the figures, optionally write the CSV export.
+
+    The tickets go to ``csv_path`` and the events next to it (``<name>_peristiwa.csv``).
+    """
+    from bot.clock import utc_now
+    from bot.config import load_settings
+    from bot.services import open_services
+
+    settings = load_settings(env_file)
+    services = await open_services(settings, utc_now)
+    try:
+        if start > end:
+            print(services.texts.plain_msg("tenggat_laporan.urutan_salah"), file=sys.stderr)
+            return 2
+        report = await build_report(services, start, end)
+        print(plain_text(render_report(services, report)), file=out)
+        if csv_path is not None:
+            suffix = csv_path.suffix or ".csv"
+            events_path = csv_path.with_name(f"{csv_path.stem}_peristiwa{suffix}")
+            exports = (
+                (csv_path, await tickets_csv(services, start, end)),
+                (events_path, await events_csv(services, start, end)),
+            )
+            for path, content in exports:
+                await asyncio.to_thread(path.write_text, content, encoding="utf-8-sig")
+            saved = services.texts.plain_msg(
+                "tenggat_laporan.csv_tersimpan", tiket=str(csv_path), peristiwa=str(events_path)
+            )
+            print(saved, file=out)
+    finally:
+        await services.db.close()
+    return 0
