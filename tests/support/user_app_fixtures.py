@@ -59,6 +59,19 @@ class UserChat:
             timeout=within,
         )
 
+    async def with_button(self, label: str, within: float = 5.0) -> ApiCall:
+        """The next message sent to this chat that carries a button labelled ``label``."""
+        return await self.api.wait_for(
+            lambda c: c.method == "sendMessage" and label in [b["text"] for b in c.buttons],
+            chat_id=self.chat_id,
+            timeout=within,
+        )
+
+    def texts_since(self, mark: int) -> str:
+        """Everything sent to this chat after ``mark`` (see ``BotApiServer.mark``), joined."""
+        calls = [c for c in self.api.sent(self.chat_id) if c.seq > mark]
+        return "\n".join(c.text or "" for c in calls)
+
     def buttons(self, message_id: int) -> list[str]:
         message = self.api.message(self.chat_id, message_id)
         return [b["text"] for b in inline_buttons(message)]
