@@ -17,9 +17,9 @@ import pytest
 from bot.services import SERVICES_KEY, Services
 from tests.support.botapi import ApiCall, BotApiServer, inline_buttons, make_user
 from tests.support.clock import FakeClock
-from tests.support.telegram_app_fixtures import bot_api, running_bot
+from tests.support.telegram_app_fixtures import bot_api_fixture, running_bot
 
-__all__ = ["BUDI", "SITI", "UserChat", "bot_api", "user_bot"]
+__all__ = ["BUDI", "SITI", "UserChat", "bot_api_fixture", "running_bot", "user_bot_fixture"]
 
 BUDI = make_user(777001, "Budi", "budi_penyedia", last_name="Santoso")
 SITI = make_user(777002, "Siti", "siti_ppk")
@@ -94,8 +94,8 @@ class UserChat:
         return str(call.params.get("text") or "")
 
 
-@pytest.fixture
-async def user_bot(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[UserChat]:
+@pytest.fixture(name="user_bot")
+async def user_bot_fixture(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[UserChat]:
     clock = FakeClock()
     async with running_bot(bot_api, tmp_path / "data", clock) as app:
         yield UserChat(bot_api, app, clock)

@@ -11,9 +11,9 @@ from tests.support.clock import FakeClock
 from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
     BUDI,
     UserChat,
-    bot_api,
+    bot_api_fixture,
     running_bot,
-    user_bot,
+    user_bot_fixture,
 )
 
 STAFF_CHAT = -1001234567890
