@@ -151,7 +151,10 @@ _COLUMNS = {
 }  # fmt: skip
 
 #: The sweep's selection; :func:`DeadlineStore.explain_claim` shows it uses ``deadlines_wake``.
-_DUE_IDS = "SELECT id FROM deadlines WHERE wake_at <= ? ORDER BY wake_at LIMIT ?"
+_CLAIM = (
+    "UPDATE deadlines SET claim_token = ?, claimed_at = ?, wake_at = ? WHERE id IN "
+    "(SELECT id FROM deadlines WHERE wake_at <= ? ORDER BY wake_at LIMIT ?) RETURNING id"
+)
 
 
 class DeadlineStore:
@@ -248,9 +251,7 @@ class DeadlineStore:
         twice is acted on by one sweep only.
         """
         async with conn.execute(
-            f"UPDATE deadlines SET claim_token = ?, claimed_at = ?, wake_at = ? "
-            f"WHERE id IN ({_DUE_IDS}) RETURNING id",
-            (token, to_db(now), to_db(lease_until), to_db(now), limit),
+            _CLAIM, (token, to_db(now), to_db(lease_until), to_db(now), limit)
         ) as cursor:
             rows = await cursor.fetchall()
         return sorted(r[0] for r in rows)
@@ -266,7 +267,7 @@ class DeadlineStore:
 
     async def explain_claim(self) -> list[str]:
         """SQLite's plan for the sweep's selection (the benchmark prints it)."""
-        rows = await self.db.fetchall(f"EXPLAIN QUERY PLAN {_DUE_IDS}", ("", 1))
+        rows = await self.db.fetchall(f"EXPLAIN QUERY PLAN {_CLAIM}", ("", "", "", "", 1))
         return [str(r["detail"]) for r in rows]
 
     # --- breaches and notices ---------------------------------------------------------------
