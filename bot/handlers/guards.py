@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.services import SERVICES_KEY, Services
 
@@ -47,7 +47,10 @@ async def refuse(update: Update, services: Services, key: str) -> None:
 
 
 def staff_only(handler: Handler) -> Handler:
-    """Run ``handler`` only for updates from the staff group; refuse politely elsewhere."""
+    """Run ``handler`` only for updates from the staff group; refuse politely elsewhere.
+
+    A refusal stops the update there, so a user-side handler does not also answer it.
+    """
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: Context) -> Any:
@@ -59,7 +62,7 @@ def staff_only(handler: Handler) -> Handler:
                 else "staf_tolak.bukan_grup_staf"
             )
             await refuse(update, services, key)
-            return None
+            raise ApplicationHandlerStop  # refused: no other component acts on it either
         return await handler(update, context)
 
     return guarded

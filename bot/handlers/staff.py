@@ -356,7 +356,10 @@ async def on_reply(update: Update, context: Context) -> None:
     replied = message.reply_to_message.message_id
     text = (message.text or message.caption or "").strip()
     prompts: dict[int, str] = context.bot_data.get(SOLVE_PROMPTS, {})
-    if replied in prompts and text:
+    if replied in prompts and not text:
+        await message.reply_text(services.texts.msg("staf_pakai.selesai"))
+        raise ApplicationHandlerStop
+    if replied in prompts:
         number = prompts[replied]
         by = by_of(update)
         await _apply(services, number, Action.SOLVE_LOCALLY, by, {"text": text})
