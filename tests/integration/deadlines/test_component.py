@@ -1,0 +1,30 @@
+"""The component wires the listener, one sweep job, the briefing job and /laporan."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CommandHandler
+
+from bot.deadlines import component
+from bot.deadlines.clocks import ClockKeeper
+from bot.deadlines.sweep import SWEEPER_KEY, Sweeper
+from bot.services import Services
+from tests.support.settings import TOKEN
+
+
+async def test_register_adds_one_sweep_job_the_briefing_and_the_command(
+    services: Services,
+) -> None:
+    application = Application.builder().token(TOKEN).build()
+    component.register(application, services)
+    assert any(isinstance(listener, ClockKeeper) for listener in services.workflow.listeners)
+    assert isinstance(services.extras[SWEEPER_KEY], Sweeper)
+    assert application.job_queue is not None
+    jobs = {job.name: job for job in application.job_queue.jobs()}
+    assert set(jobs) == {"tenggat_sweep", "tenggat_briefing"}
+    sweep_trigger = jobs["tenggat_sweep"].job.trigger
+    assert sweep_trigger.interval.total_seconds() == services.settings.sweep_interval_seconds
+    commands = [
+        h for group in application.handlers.values() for h in group
+        if isinstance(h, CommandHandler) and "laporan" in h.commands
+    ]  # fmt: skip
+    assert len(commands) == 2  # the staff group's, and the polite refusal elsewhere
