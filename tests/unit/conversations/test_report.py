@@ -1,0 +1,53 @@
+"""The pure parts of the /lapor conversation: step order and answer validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversations.report import ORDER, STEPS, _next, _validate, data
+
+
+def test_the_steps_run_in_order_to_the_summary():
+    draft = {"aplikasi": "SiRUP"}
+    step, seen = "jenis", ["jenis"]
+    while step != "ringkasan":
+        step = _next(draft, step)
+        seen.append(step)
+    assert seen == list(ORDER)
+
+
+def test_lainnya_asks_for_the_application_by_name():
+    assert _next({"aplikasi": None}, "aplikasi") == "aplikasi_lain"
+    assert _next({"aplikasi": "X"}, "aplikasi_lain") == "kode_paket"
+
+
+def test_an_edit_returns_to_the_summary_but_urgency_still_asks_impact():
+    assert _next({"ubah": True}, "email") == "ringkasan"
+    draft = {"ubah": True}
+    assert _next(draft, "urgensi") == "dampak"
+    assert _next(draft, "dampak") == "ringkasan"
+    assert "ubah" not in draft
+
+
+@pytest.mark.parametrize(
+    ("step", "text", "expected"),
+    [
+        ("email", " budi@contoh.co.id ", ("budi@contoh.co.id", None)),
+        ("email", "budi@", (None, "tidak_valid_email")),
+        ("kode_paket", "1234 5678", ("12345678", None)),
+        ("kode_paket", "12ab", (None, "tidak_valid_kode_paket")),
+        ("telepon", "+62 812-3456-7890", ("+6281234567890", None)),
+        ("telepon", "123", (None, "tidak_valid_telepon")),
+        ("judul", "x" * 120, ("x" * 120, None)),
+        ("judul", "x" * 121, (None, "terlalu_panjang")),
+        ("judul", "   ", (None, "kosong")),
+        ("nama", "<b>Budi</b> & *Ani*", ("<b>Budi</b> & *Ani*", None)),
+    ],
+)
+def test_answers_are_validated(step, text, expected):
+    assert _validate(step, text) == expected
+
+
+def test_callback_data_fits_telegram_limit_for_every_step():
+    for step in (*STEPS, "sesi"):
+        assert len(data(step, "lewati").encode()) <= 64
