@@ -7,26 +7,40 @@ and the tests assert on the calls the server recorded.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from telegram import Bot
 from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
+from bot.domain.priority import PriorityTable
+from bot.domain.sop import State
+from bot.domain.ticket import Contact, Ticket, TicketType, UserRole
 from bot.services import SERVICES_KEY, Services
+from bot.text import Texts
+from bot.workdays import WorkingCalendar
 from tests.support.botapi import ApiCall, BotApiServer, make_user
-from tests.support.clock import FakeClock
+from tests.support.clock import WIB, FakeClock
 from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID, TOKEN, make_settings
 
 __all__ = [
+    "RecordingRequest",
     "StaffBot",
     "bot_api",
     "bot_api_fixture",
+    "pure_services",
+    "recording_bot",
     "running_bot",
+    "sample_ticket",
     "staff_bot",
     "staff_bot_fixture",
 ]
@@ -36,6 +50,81 @@ OTHER_STAFF = make_user(9102, "Joko", "joko_lpse")
 ADMIN_USER = make_user(ADMIN_ID, "Kepala", "kepala_lpse")
 OUTSIDER = make_user(5550001, "Orang Luar")
 OTHER_GROUP = -1009999999999
+
+
+AT = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+
+
+def pure_services(tmp_path: Path, **overrides: Any) -> Any:
+    """What the staff handlers read from services, without a database (for unit tests)."""
+    settings = make_settings(tmp_path / "data", **overrides)
+    return SimpleNamespace(
+        settings=settings,
+        texts=Texts(settings.tz),
+        priorities=PriorityTable.load(),
+        calendar=WorkingCalendar(settings.tz),
+        clock=lambda: AT,
+        extras={},
+        db=None,
+        workflow=None,
+    )
+
+
+def sample_ticket(**overrides: Any) -> Ticket:
+    values: dict[str, Any] = {
+        "id": 7,
+        "number": "BTG-2026-00042",
+        "state": State.NEW,
+        "type": TicketType.PROBLEM,
+        "role": UserRole.VENDOR,
+        "application": "SPSE 4.5",
+        "title": "Gagal unggah dokumen penawaran",
+        "description": "Saat unggah dokumen penawaran muncul pesan error 500.",
+        "contact": Contact("Budi Santoso", "budi@contoh.co.id", "081234567890"),
+        "priority": "menengah",
+        "user_chat_id": 777001,
+        "created_at": AT,
+        "updated_at": AT,
+        "package_code": "12345678",
+    }
+    values.update(overrides)
+    return Ticket(**values)
+
+
+@dataclass
+class RecordingRequest(BaseRequest):
+    """Answers every Bot API call with a plausible result and records it, as PTB's suite does."""
+
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data is not None else {}
+        self.calls.append((name, params))
+        result: Any = True
+        if name == "getMe":
+            result = {"id": 123456, "is_bot": True, "first_name": "Bot", "username": "b_bot"}
+        elif name.startswith("send"):
+            chat = {"id": int(params.get("chat_id", 0)), "type": "supergroup", "title": "x"}
+            result = {"message_id": len(self.calls), "date": 0, "chat": chat, "text": "ok"}
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def recording_bot() -> tuple[Bot, RecordingRequest]:
+    request = RecordingRequest()
+    return Bot(TOKEN, request=request, get_updates_request=RecordingRequest()), request
 
 
 @dataclass
