@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.domain.sop import FINAL, Action, Clock
+from bot.domain.sop import FINAL, WITH_LKPP, Action, Clock
 from bot.services import Services
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore, NextAction
 from bot.workflow import Applied
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 MINUTE_CLOCKS = frozenset({Clock.ESCALATION, Clock.FORWARD})
 #: Clocks whose lapse sends LKPP a status request and starts the next progress clock.
 LKPP_CLOCKS = frozenset({Clock.LKPP_STATUS, Clock.LKPP_PROGRESS})
+#: Clocks LKPP answers for: they run only while the ticket is with LKPP (the domain's
+#: ``WITH_LKPP``). An LKPP email or a late delivery receipt for a ticket already solved, handed
+#: back to LPSE or closed must not start a daily clock nobody can ever stop.
+LKPP_SIDE = frozenset({Clock.LKPP_STATUS, Clock.LKPP_PROGRESS, Clock.PRIORITY_TARGET})
 #: Steps that stop a clock because the work was abandoned, not done: not counted as met.
 _ABANDONING = frozenset({Action.CANCEL_ESCALATION, Action.USER_CANCELS})
 
@@ -85,6 +89,10 @@ class ClockKeeper:
         for clock in effects.resume:
             await self.resume(conn, ticket.id, clock, at)
         for clock in effects.start:
+            if clock in LKPP_SIDE and ticket.state not in WITH_LKPP:
+                log.info("%s is not with LKPP (%s): %s not started", ticket.number,
+                         ticket.state, clock)  # fmt: skip
+                continue
             await self.start(conn, ticket.id, clock, at, ticket.priority)
         if applied.step.action is Action.SET_PRIORITY:
             await self.reprioritise(conn, ticket.id, at, ticket.priority)

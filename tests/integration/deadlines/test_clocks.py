@@ -206,3 +206,40 @@ async def test_next_deadline_is_the_soonest_running_clock(dl_services: Env) -> N
         Clock.LKPP_STATUS,
         wib(2026, 11, 26, 9, 0),
     )
+
+
+async def test_pause_over_christmas_counts_only_working_time(
+    dl_services: Env, clock: FakeClock
+) -> None:
+    services, _ = dl_services
+    clock.set(wib(2026, 12, 22, 12, 0))  # Tuesday
+    number = await report(services)
+    await walk(services, number, *TO_DELIVERED, Action.LKPP_REQUEST_DATA)
+    before = (await only(services, number, Clock.PRIORITY_TARGET)).due_at
+    assert before == wib(2026, 12, 29, 12, 0)  # 22, 23, then 28 (24-27 not working), 29 noon
+    clock.set(wib(2026, 12, 23, 12, 0))
+    await walk(services, number, Action.PASS_REQUEST_TO_USER)
+    clock.set(wib(2026, 12, 28, 12, 0))  # Monday after cuti bersama, Natal and the weekend
+    await walk(services, number, Action.USER_SENDS_DATA, Action.FORWARD_DATA)
+    target = await only(services, number, Clock.PRIORITY_TARGET)
+    assert target.paused == timedelta(hours=24)  # Wednesday afternoon + Monday morning
+    assert target.due_at == wib(2026, 12, 30, 12, 0)
+    answer = await only(services, number, Clock.USER_ANSWER)
+    assert answer.state is ClockState.MET
+    assert answer.measured == timedelta(hours=24)
+
+
+async def test_lkpp_email_after_the_solution_starts_no_clock(
+    dl_services: Env, clock: FakeClock
+) -> None:
+    services, _ = dl_services
+    number = await report(services)
+    await walk(services, number, *TO_DELIVERED)
+    clock.advance(hours=2)
+    await walk(services, number, Action.LKPP_SOLVED)
+    clock.advance(hours=2)
+    await walk(services, number, Action.LKPP_REPLY_RECEIVED)  # a thank-you after "solved"
+    assert await rows(services, number, Clock.LKPP_PROGRESS) == []
+    ticket = await services.workflow.get(number)
+    assert ticket.id is not None
+    assert await next_deadline(services, ticket.id) is None

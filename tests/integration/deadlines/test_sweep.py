@@ -307,3 +307,24 @@ async def test_claimed_rows_of_a_crashed_sweep_come_back_after_the_lease(
     await sweep(services)
     assert [s.chat_id for s in sent.sent] == [STAFF_CHAT_ID, ADMIN_ID]  # breach only
     assert await services.db.fetchval("SELECT COUNT(*) FROM breaches") == 1
+
+
+async def test_forward_nudge_offers_the_forward_button_then_breaches(
+    dl_services: Env, clock: FakeClock
+) -> None:
+    services, sent = dl_services
+    number = await report(services)
+    await walk(services, number, *TO_DELIVERED, Action.LKPP_REQUEST_DATA)
+    await walk(services, number, Action.PASS_REQUEST_TO_USER)
+    clock.advance(hours=2)
+    await walk(services, number, Action.USER_SENDS_DATA)
+    clock.advance(minutes=3)
+    await sweep(services)
+    [nudge] = sent.to(STAFF_CHAT_ID)
+    assert nudge.buttons == [
+        [("📤 Teruskan data ke LKPP", ticket_action(TicketVerb.FORWARD_DATA, number))]
+    ]
+    clock.advance(minutes=2)
+    await sweep(services)
+    assert "Teruskan data tambahan ke LKPP" in sent.to(STAFF_CHAT_ID)[1].html
+    assert (await only(services, number, Clock.FORWARD)).state is ClockState.BREACHED
