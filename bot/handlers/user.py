@@ -182,13 +182,30 @@ async def on_tiket(update: Update, context: Context) -> None:
 
 
 async def on_cancel(update: Update, context: Context) -> None:
-    """/batal outside a report: drop a pending reason or message choice, else say so."""
+    """/batal outside a report: drop a pending reason, message choice or collected data.
+
+    Collected step-8 data is emptied, not abandoned: LKPP's request still stands, so the
+    user starts the answer again.
+    """
     services = services_of(context)
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
     dropped = await drafts.delete(chat_id, REASON) | await drafts.delete(chat_id, MESSAGE)
+    collecting = await additional_data.pending(services, chat_id)
+    if collecting is not None and (collecting["texts"] or collecting["files"]):
+        number = collecting["number"]
+        await additional_data.start_collection(services, chat_id, number)
+        msg = services.texts.msg("pengguna_data.dikosongkan", nomor=number)
+        await answer(update, context, msg, additional_data.send_button(services, number))
+        return
     key = "pengguna_umum.dibatalkan" if dropped else "pengguna_umum.tidak_ada_batal"
     await answer(update, context, services.texts.msg(key))
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not know, in private: point to the ones it does."""
+    services = services_of(context)
+    await answer(update, context, services.texts.msg("pengguna_umum.perintah_tidak_dikenal"))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -432,6 +449,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
             CommandHandler("bantuan", show_help, filters=PRIVATE),
             CallbackQueryHandler(on_button, pattern=r"^u:"),
             MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
+            MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command),
         ]
     )
     user_notify.install(application, services)

@@ -197,3 +197,34 @@ async def test_a_blocked_user_is_recorded_and_staff_see_a_note(user_bot: UserCha
     u.say("maaf, saya sempat memblokir")
     await u.reply("sudah diteruskan ke petugas")
     assert not await messages.is_blocked(u.chat_id)
+
+
+async def test_cancel_while_collecting_empties_the_answer_but_keeps_the_request(
+    user_bot: UserChat,
+):
+    u = user_bot
+    number = await escalated(u.services)
+    wf = u.services.workflow
+    await wf.apply(number, Action.LKPP_REQUEST_DATA, Actor.LKPP, details={"text": "asli"})
+    await wf.apply(
+        number, Action.PASS_REQUEST_TO_USER, Actor.STAFF, STAFF, details={"text": "Kirim BA"}
+    )
+    await u.with_button("📤 Kirim data")
+    u.say("salah kirim")
+    await u.reply("1 pesan, 0 lampiran")
+    u.say("/batal")
+    await u.reply("dihapus")
+    u.say("yang benar")
+    await u.reply("1 pesan, 0 lampiran")
+    u.press("📤 Kirim data")
+    await u.reply("sudah diterima")
+    ticket = await wf.get(number)
+    assert ticket.id is not None
+    event = await wf.store.last_event(ticket.id, [Action.USER_SENDS_DATA])
+    assert event is not None and event.details["text"] == "yang benar"
+
+
+async def test_an_unknown_command_points_to_the_known_ones(user_bot: UserChat):
+    user_bot.say("/entahapa")
+    answer = await user_bot.reply("tidak dikenal")
+    assert "/lapor" in (answer.text or "")
