@@ -63,7 +63,9 @@ async def send(
     return await Notifier(context.bot, services_of(context).settings).send(chat_id, html, buttons)
 
 
-async def answer(update: Update, context: Context, html: str, buttons: Keyboard | None = None):
+async def answer(
+    update: Update, context: Context, html: str, buttons: Keyboard | None = None
+) -> Message:
     """Reply in the chat the update came from."""
     chat = update.effective_chat
     assert chat is not None

@@ -13,9 +13,13 @@ import json
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.storage.db import Database
+
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+"""PTB's callback-data cache format (unused: callback data is not stored)."""
 
 _NOTHING_BUT_CONVERSATIONS = PersistenceInput(
     bot_data=False, chat_data=False, user_data=False, callback_data=False

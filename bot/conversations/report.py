@@ -47,6 +47,7 @@ from bot.domain.ticket import (
     validate_package_code,
     validate_phone,
 )
+from bot.handlers.user_tickets import show_help, show_tickets
 from bot.notify import Keyboard
 from bot.services import Services
 from bot.storage.drafts import REPORT, attachment_from_json, attachment_to_json
@@ -456,15 +457,11 @@ async def remind_position(update: Update, context: Context) -> str | int:
 
 
 async def on_tickets(update: Update, context: Context) -> str | int:
-    from bot.handlers.user import show_tickets
-
     await show_tickets(update, context)
     return await remind_position(update, context)
 
 
 async def on_help(update: Update, context: Context) -> str | int:
-    from bot.handlers.user import show_help
-
     await show_help(update, context)
     return await remind_position(update, context)
 

@@ -30,7 +30,6 @@ from telegram.warnings import PTBUserWarning
 from bot.callbacks import pack, unpack
 from bot.conversations import additional_data, report
 from bot.conversations.common import (
-    USER_KIND,
     Context,
     FileTooLarge,
     NotAFile,
@@ -44,8 +43,9 @@ from bot.conversations.common import (
 )
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
-from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.domain.ticket import Attachment, Ticket
 from bot.handlers import user_notify
+from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
 from bot.services import Services
 from bot.storage.drafts import MESSAGE, REASON, attachment_from_json, attachment_to_json
 from bot.workflow import By
@@ -53,23 +53,6 @@ from bot.workflow import By
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
-#: Events a user sees on their ticket's timeline (internal notes and mail plumbing are not).
-USER_TIMELINE = frozenset(
-    {
-        Action.REPORT, Action.TAKE, Action.REPLY_TO_USER, Action.USER_MESSAGE,
-        Action.SOLVE_LOCALLY, Action.ESCALATE, Action.LKPP_GUIDE, Action.PASS_REQUEST_TO_USER,
-        Action.USER_SENDS_DATA, Action.FORWARD_DATA, Action.LKPP_PROGRESS,
-        Action.PASS_SOLUTION_TO_USER, Action.USER_CONFIRMS, Action.USER_REOPENS,
-        Action.USER_CANCELS, Action.AUTO_CLOSE, Action.RATE,
-    }
-)  # fmt: skip
-#: Of those, the ones whose text the user may read (their own words or what staff sent them).
-_SHOWN_TEXT = frozenset(
-    {
-        Action.REPLY_TO_USER, Action.USER_MESSAGE, Action.SOLVE_LOCALLY,
-        Action.PASS_REQUEST_TO_USER, Action.USER_SENDS_DATA, Action.PASS_SOLUTION_TO_USER,
-    }
-)  # fmt: skip
 
 
 def _by(update: Update) -> By:
@@ -101,76 +84,6 @@ async def on_start(update: Update, context: Context) -> None:
         lpse=services.settings.lpse_name,
     )
     await answer(update, context, html, _menu(services))
-
-
-async def show_help(update: Update, context: Context) -> None:
-    services = services_of(context)
-    example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
-    html = services.texts.render(
-        "pengguna_bantuan", lpse=services.settings.lpse_name, contoh=example
-    )
-    await answer(update, context, html)
-
-
-async def show_tickets(update: Update, context: Context) -> None:
-    """/tiket: the user's own tickets, newest first, with buttons for details."""
-    services = services_of(context)
-    tickets = await services.workflow.store.for_user(_chat_id(update))
-    if not tickets:
-        await answer(update, context, services.texts.msg("pengguna_umum.tidak_ada_tiket"))
-        return
-    html = services.texts.render("pengguna_daftar_tiket", tiket=tickets)
-    buttons = [[(t.number, pack("u", "tiket", t.number))] for t in tickets[:10]]
-    await answer(update, context, html, buttons)
-
-
-async def _own_ticket(services: Services, chat_id: int, number: str) -> Ticket | None:
-    """The ticket if it is this user's; someone else's is "not found", never "forbidden"."""
-    ticket = await services.workflow.store.get(number)
-    return ticket if ticket is not None and ticket.user_chat_id == chat_id else None
-
-
-async def show_ticket(update: Update, context: Context, raw: str) -> None:
-    """/tiket <no>: one ticket with the timeline the user may see."""
-    services = services_of(context)
-    texts = services.texts
-    number = normalise_number(raw)
-    if number is None:
-        example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
-        msg = texts.msg("pengguna_umum.nomor_tidak_valid", nilai=raw, contoh=example)
-        await answer(update, context, msg)
-        return
-    ticket = await _own_ticket(services, _chat_id(update), number)
-    if ticket is None:
-        await answer(
-            update, context, texts.msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number)
-        )
-        return
-    assert ticket.id is not None
-    timeline = []
-    for event in await services.workflow.store.events(ticket.id):
-        if event.action not in USER_TIMELINE:
-            continue
-        text = event.details.get("text") if event.action in _SHOWN_TEXT else None
-        if event.action is Action.USER_REOPENS:
-            text = event.details.get("reason")
-        if event.action is Action.RATE:
-            text = f"{event.details.get('rating')}/5"
-        timeline.append(
-            {
-                "at": event.at,
-                "label": texts.msg(f"pengguna_linimasa.{event.action.value}"),
-                "text": text,
-            }
-        )
-    html = texts.render("pengguna_detail_tiket", tiket=ticket, linimasa=timeline)
-    await answer(update, context, html, _solved_buttons(services, ticket))
-
-
-def _solved_buttons(services: Services, ticket: Ticket) -> list[list[tuple[str, str]]] | None:
-    if ticket.state is not State.SOLVED:
-        return None
-    return user_notify.solved_buttons(services, ticket.number)
 
 
 async def on_tiket(update: Update, context: Context) -> None:
@@ -243,7 +156,7 @@ async def on_button(update: Update, context: Context) -> None:
         if not note:
             await drop_keyboard(query)
         return
-    ticket = await _own_ticket(services, chat_id, number)
+    ticket = await own_ticket(services, chat_id, number)
     if ticket is None:
         await query.answer(texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number))
         return
@@ -453,6 +366,3 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         ]
     )
     user_notify.install(application, services)
-
-
-__all__ = ["USER_KIND", "register", "show_help", "show_tickets"]
