@@ -136,7 +136,12 @@ class Cards:
         except Exception:  # the card matters more than its deadline line
             log.exception("next deadline of %s unavailable", ticket.number)
             return None
-        return None if found is None else self.services.texts.datetime(found[1])
+        if found is None:
+            return None
+        texts = self.services.texts
+        key = f"tenggat_jam_singkat.{found[0].value}"  # the deadlines component's clock names
+        name = texts.plain_msg(key) if texts.has(key) else found[0].value
+        return texts.plain_msg("staf_lampiran.tenggat", jam=name, waktu=texts.datetime(found[1]))
 
     def card_buttons(self, ticket: Ticket) -> Keyboard:
         """Buttons for the staff steps the SOP allows in the ticket's state, plus Detail."""

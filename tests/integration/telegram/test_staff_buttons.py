@@ -214,3 +214,10 @@ async def test_a_button_outside_the_staff_group_is_refused(staff_bot: StaffBot):
     assert refusal.params["show_alert"] is True
     assert "hanya untuk staf LPSE" in refusal.params["text"]
     assert (await staff_bot.services.workflow.get(number)).state is State.NEW
+
+
+async def test_the_card_shows_the_running_step_1_deadline(staff_bot: StaffBot):
+    _, card, _ = await open_draft(staff_bot)
+    await staff_bot.api.wait_idle()
+    text = staff_bot.api.message(STAFF_CHAT, card)["text"]
+    assert "Tenggat berikutnya: Eskalasi: Selasa, 24 November 2026 09.05 WIB" in text
