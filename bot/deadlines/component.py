@@ -20,7 +20,9 @@ from bot.notify import Notifier
 from bot.services import Services
 
 KEEPER_KEY = "deadlines.keeper"
-WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
+#: Monday to Friday in python-telegram-bot's numbering (0 is Sunday since v20); holidays and
+#: local closures are skipped by the job itself.
+WORKING_WEEKDAYS = (1, 2, 3, 4, 5)
 
 
 def install(services: Services, notifier: Notifier) -> Sweeper:

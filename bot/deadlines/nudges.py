@@ -77,8 +77,10 @@ class RowActor:
                 action = NextAction.BREACH
                 continue
             if action is NextAction.BREACH:
-                if now < row.due_at:  # moved by a resume or a new priority since it was armed
-                    await self._arm(conn, row, now, NextAction.BREACH, row.due_at)
+                due = self._due_by_today_calendar(row, now)
+                if now < due:  # a local closure added since the clock started gave more time
+                    await self.store.update(conn, row.id, now, due_at=due)
+                    await self._arm(conn, row, now, NextAction.BREACH, due)
                     return
                 action = await self._breach(conn, row, ticket, now, outcome)
                 continue
@@ -91,6 +93,13 @@ class RowActor:
                 await self._request(conn, row, ticket, now, outcome)
                 action = None
         await self._park(conn, row, now)
+
+    def _due_by_today_calendar(self, row: DeadlineRow, now: datetime) -> datetime:
+        """The due instant as the calendar stands now (staff may have added a closure)."""
+        elapsed = self.keeper.elapsed(row, now)
+        if elapsed >= row.limit:
+            return min(row.due_at, now)
+        return self.services.calendar.add_working_time(now, row.limit - elapsed)
 
     # --- the actions -----------------------------------------------------------------------
     async def _early(

@@ -23,6 +23,8 @@ async def test_register_adds_one_sweep_job_the_briefing_and_the_command(
     assert set(jobs) == {"tenggat_sweep", "tenggat_briefing"}
     sweep_trigger = jobs["tenggat_sweep"].job.trigger
     assert sweep_trigger.interval.total_seconds() == services.settings.sweep_interval_seconds
+    briefing = jobs["tenggat_briefing"].job.trigger
+    assert str(briefing.fields[4]) == "mon,tue,wed,thu,fri"  # APScheduler's day_of_week field
     commands = [
         h for group in application.handlers.values() for h in group
         if isinstance(h, CommandHandler) and "laporan" in h.commands

@@ -328,3 +328,25 @@ async def test_forward_nudge_offers_the_forward_button_then_breaches(
     await sweep(services)
     assert "Teruskan data tambahan ke LKPP" in sent.to(STAFF_CHAT_ID)[1].html
     assert (await only(services, number, Clock.FORWARD)).state is ClockState.BREACHED
+
+
+async def test_a_closure_added_while_the_clock_runs_postpones_the_breach(
+    dl_services: Env, clock: FakeClock
+) -> None:
+    services, sent = dl_services
+    clock.set(wib(2026, 11, 26, 10, 0))  # Thursday: LKPP status due Monday 10:00
+    number = await report(services)
+    await walk(services, number, *TO_DELIVERED)
+    async with services.db.transaction() as conn:  # then staff close the office on Friday
+        await services.workflow.store.set_override(
+            conn, datetime(2026, 11, 27).date(), "tutup", "Banjir", None, clock()
+        )
+    await services.reload_calendar()
+    clock.set(wib(2026, 11, 30, 10, 0))
+    await sweep(services)
+    assert sent.sent == []
+    row = await only(services, number, Clock.LKPP_STATUS)
+    assert (row.state, row.due_at) == (ClockState.RUNNING, wib(2026, 12, 1, 10, 0))
+    clock.set(wib(2026, 12, 1, 10, 0))
+    await sweep(services)
+    assert (await only(services, number, Clock.LKPP_STATUS)).state is ClockState.BREACHED
