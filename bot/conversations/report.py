@@ -515,6 +515,9 @@ def build() -> ConversationHandler[Any]:
         entry_points=[
             CommandHandler("lapor", start, filters=private),
             CallbackQueryHandler(start, pattern=rf"^{PREFIX}:menu:lapor$"),
+            # A report button while no conversation is active: the state was lost (a crash
+            # before PTB wrote it) but the draft is there, so the report resumes from it.
+            CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:{VERB}:"),
         ],
         states={step: list(in_step) for step in STEPS},
         fallbacks=[

@@ -47,7 +47,7 @@ from bot.domain.ticket import Attachment, Ticket
 from bot.handlers import user_notify
 from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
 from bot.services import Services
-from bot.storage.drafts import MESSAGE, REASON, attachment_from_json, attachment_to_json
+from bot.storage.drafts import MESSAGE, REASON, REPORT, attachment_from_json, attachment_to_json
 from bot.workflow import By
 
 log = logging.getLogger(__name__)
@@ -286,6 +286,11 @@ async def on_message(update: Update, context: Context) -> None:
     reason = await drafts.get(chat_id, REASON)
     if reason is not None and message.text:
         await _reopen(update, context, reason["number"], message.text)
+        return
+    if await drafts.get(chat_id, REPORT) is not None:
+        # A draft without an active conversation: its state was lost (a crash before PTB
+        # wrote it). Offer to resume; "Lanjutkan" re-enters the conversation at the draft's step.
+        await report.on_restart(update, context)
         return
     collecting = await additional_data.pending(services, chat_id)
     if collecting is not None:

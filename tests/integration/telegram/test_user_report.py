@@ -397,3 +397,31 @@ async def test_a_restart_in_the_middle_continues_at_the_same_step(
         assert ticket.description == "Deskripsi sesudah restart"
         assert ticket.package_code == "12345678"
         assert [a.file_name for a in ticket.attachments] == ["a.pdf"]
+
+
+async def test_a_lost_conversation_state_resumes_from_the_draft(
+    bot_api: BotApiServer, tmp_path: Path
+):
+    """A crash before PTB wrote the state: the draft alone brings the user back."""
+    clock = FakeClock()
+    data = tmp_path / "data"
+    async with running_bot(bot_api, data, clock) as app:
+        u = UserChat(bot_api, app, clock)
+        await walk_to_title(u)
+        await bot_api.wait_idle()
+    async with running_bot(bot_api, data, clock) as app:
+        u = UserChat(bot_api, app, clock)
+        async with u.services.db.transaction() as conn:
+            await conn.execute("DELETE FROM conversation_states")
+    async with running_bot(bot_api, data, clock) as app:
+        u = UserChat(bot_api, app, clock)
+        u.say("Judul yang tertahan")
+        await u.reply("sedang mengisi laporan")
+        u.press("▶️ Lanjutkan laporan")
+        await u.reply("Tuliskan judul singkat")
+        u.say("Judul sesudah pulih")
+        await u.reply("Deskripsi")
+        draft = await DraftStore(u.services.db, clock).get(u.chat_id, REPORT)
+        assert draft is not None
+        assert draft["judul"] == "Judul sesudah pulih"
+        assert draft["step"] == "deskripsi"
