@@ -87,6 +87,14 @@ def _header_only(header: bytes, size: int) -> bytes:
     return f"{TRUNCATED_HEADER}: {size}\r\n".encode() + head + b"\r\n\r\n"
 
 
+def _announces_mail(push: object) -> bool:
+    lines = push if isinstance(push, list) else [push]
+    return any(
+        isinstance(line, bytes | bytearray) and (b"EXISTS" in line or b"RECENT" in line)
+        for line in lines
+    )
+
+
 class InboxReader:
     """Reads the LPSE mailbox.
 
@@ -188,15 +196,29 @@ class InboxReader:
         while True:
             await self.poll_once(client)
             if client.has_capability("IDLE"):
-                await self._idle(client, min(settings.imap_poll_seconds * 5, _IDLE_MAX_SECONDS))
+                await self._idle(client, min(settings.imap_poll_seconds, _IDLE_MAX_SECONDS))
             else:
                 await asyncio.sleep(settings.imap_poll_seconds)
 
     async def _idle(self, client: aioimaplib.IMAP4, seconds: float) -> None:
+        """Wait in IDLE until the server announces new mail, or ``seconds`` pass."""
+        queue = client.protocol.idle_queue if client.protocol is not None else None
+        while queue is not None and not queue.empty():  # stale pushes from earlier commands
+            queue.get_nowait()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
         idle = await client.idle_start(timeout=seconds)
         try:
-            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
-                await client.wait_server_push(timeout=seconds)
+            while client.has_pending_idle():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    push = await client.wait_server_push(timeout=remaining)
+                except TimeoutError:
+                    break
+                if push == aioimaplib.STOP_WAIT_SERVER_PUSH or _announces_mail(push):
+                    break
         finally:
             client.idle_done()
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):

@@ -1,0 +1,178 @@
+"""The IMAP reader against a real server (Dovecot, or pymap): no loss, no duplicate, any crash."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.domain.sop import Action, Actor
+from bot.mail.inbox import InboxReader
+from bot.mail.ingest import OVERSIZE, Ingestor
+from bot.services import Services, open_services
+from bot.storage.mail import MATCHED, NOISE, QUARANTINED, MailStore
+from tests.support.clock import FakeClock
+from tests.support.mail_fixtures import imap_server  # noqa: F401 - fixture
+from tests.support.mailservers import ImapTestServer
+from tests.support.settings import make_settings
+from tests.support.tickets import STAFF, reported
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
+EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text())
+SAMPLE = [
+    "01_gmail_id_solved_untagged.eml",  # matched by signed Message-ID
+    "35_subject_tag_only_selesai.eml",  # matched by subject tag, tagged #SELESAI
+    "41_autoreply_auto_submitted.eml",  # noise
+    "46_bounce_postfix_dsn.eml",  # bounce of our escalation
+    "49_spoofed_sender_valid_tag.eml",  # quarantine
+    "54_garbage_bytes.eml",  # quarantine, and the bridge goes on
+    "52_long_10000_lines.eml",  # long body, matched
+]
+
+
+class Crash(Exception):
+    """Stands for the process dying at a checkpoint."""
+
+
+@pytest.fixture
+def settings(tmp_path: Path, imap_server: ImapTestServer) -> Settings:  # noqa: F811
+    base = make_settings(
+        tmp_path / "data", imap_port=imap_server.port, imap_username=imap_server.user,
+        imap_password=imap_server.password, imap_poll_seconds=5,
+    )  # fmt: skip
+    return base.model_copy(update={"mail_secret": SecretStr("test-secret")})
+
+
+@pytest.fixture
+async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
+    """Tickets BTG-2026-00001 … 00050; 00042 … 00050 escalated."""
+    opened = await open_services(settings, clock)
+    try:
+        for seq in range(1, 51):
+            number = (await reported(opened)).ticket.number
+            if seq >= 42:
+                wf = opened.workflow
+                await wf.apply(number, Action.TAKE, Actor.STAFF, STAFF)
+                await wf.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
+                await wf.apply(number, Action.ESCALATE, Actor.STAFF, STAFF)
+                await wf.apply(number, Action.ESCALATION_DELIVERED, Actor.SYSTEM)
+        yield opened
+    finally:
+        await opened.db.close()
+
+
+def _reader(services: Services, checkpoint: object = None) -> InboxReader:
+    ingestor = Ingestor(services)
+
+    async def process() -> None:
+        await ingestor.ingest_pending()
+
+    return InboxReader(services, process, checkpoint)  # type: ignore[arg-type]
+
+
+async def _poll(reader: InboxReader) -> int:
+    client = await reader.connect()
+    try:
+        return await reader.poll_once(client)
+    finally:
+        await reader._logout(client)
+
+
+def _crash_at(stage: str):  # type: ignore[no-untyped-def]
+    async def checkpoint(reached: str) -> None:
+        if reached == stage:
+            raise Crash(stage)
+
+    return checkpoint
+
+
+async def test_each_email_lands_and_is_marked_seen(
+    services: Services,
+    imap_server: ImapTestServer,  # noqa: F811
+) -> None:
+    for name in SAMPLE:
+        imap_server.append((CORPUS / name).read_bytes())
+    assert await _poll(_reader(services)) == len(SAMPLE)
+    assert all("\\Seen" in flags for flags in imap_server.flags().values())
+    store = MailStore(services.db)
+    counts = await store.count_inbox()
+    assert counts == {MATCHED: 3, NOISE: 2, QUARANTINED: 2}
+    assert await _poll(_reader(services)) == 0  # nothing unseen left
+
+
+@pytest.mark.parametrize("stage", ["fetched", "stored", "ingested"])
+async def test_crash_anywhere_loses_nothing_and_duplicates_nothing(
+    services: Services,
+    imap_server: ImapTestServer,  # noqa: F811
+    stage: str,
+) -> None:
+    imap_server.append((CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes())
+    with pytest.raises(Crash):
+        await _poll(_reader(services, _crash_at(stage)))
+    assert all("\\Seen" not in flags for flags in imap_server.flags().values())
+    stored = await MailStore(services.db).count_inbox()
+    assert sum(stored.values()) == (0 if stage == "fetched" else 1)
+
+    assert await _poll(_reader(services)) == 1  # the restarted bridge
+    assert all("\\Seen" in flags for flags in imap_server.flags().values())
+    store = MailStore(services.db)
+    assert await store.count_inbox() == {MATCHED: 1}
+    ticket = await services.workflow.get("BTG-2026-00042")
+    assert ticket.id is not None
+    assert len(await store.replies_for_ticket(ticket.id)) == 1
+    received = [
+        e for e in await services.workflow.store.events(ticket.id)
+        if e.action is Action.LKPP_REPLY_RECEIVED
+    ]  # fmt: skip
+    assert len(received) == 1
+
+
+async def test_processed_mail_is_moved_to_the_processed_folder(
+    services: Services,
+    imap_server: ImapTestServer,  # noqa: F811
+) -> None:
+    imap_server.create_mailbox("Diproses")
+    services.settings = services.settings.model_copy(update={"imap_processed_mailbox": "Diproses"})
+    imap_server.append((CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes())
+    assert await _poll(_reader(services)) == 1
+    assert imap_server.messages("INBOX") == {}
+    assert len(imap_server.messages("Diproses")) == 1
+
+
+async def test_oversize_message_is_fetched_without_body_and_quarantined(
+    services: Services,
+    imap_server: ImapTestServer,  # noqa: F811
+) -> None:
+    services.settings = services.settings.model_copy(update={"mail_max_message_bytes": 4096})
+    imap_server.append((CORPUS / "52_long_10000_lines.eml").read_bytes())
+    assert await _poll(_reader(services)) == 1
+    (row_id,) = [r[0] for r in await services.db.fetchall("SELECT id FROM mail_inbox")]
+    row = await MailStore(services.db).inbox(row_id)
+    assert row is not None and row.state == QUARANTINED and row.reason == OVERSIZE
+    assert row.size < 4096
+
+
+async def test_reader_loop_picks_up_new_mail_and_stops_cleanly(
+    services: Services,
+    imap_server: ImapTestServer,  # noqa: F811
+) -> None:
+    reader = _reader(services)
+    task = asyncio.create_task(reader.run())
+    try:
+        await asyncio.wait_for(reader.connected.wait(), 10)
+        imap_server.append((CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes())
+        store = MailStore(services.db)
+        for _ in range(200):
+            if (await store.count_inbox()).get(MATCHED) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert (await store.count_inbox()).get(MATCHED) == 1
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
