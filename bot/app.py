@@ -32,6 +32,7 @@ COMPONENTS: tuple[str, ...] = (
     "bot.handlers.staff",
     "bot.handlers.user",
     "bot.deadlines.component",
+    "bot.mail.bridge",
 )
 
 
