@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InputFile
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.callbacks import pack
 from bot.conversations import additional_data
@@ -230,11 +230,18 @@ class UserNotifier:
                     "attachment %s of %s has no content", attachment.file_name, ticket.number
                 )
                 continue
+            by_id = isinstance(document, str)
+            order = [self.bot.send_document, self.bot.send_photo]
+            if by_id and (attachment.mime_type or "").startswith("image/"):
+                order.reverse()
             try:
-                if attachment.mime_type == "image/jpeg" and attachment.telegram_file_id:
-                    await self.bot.send_photo(ticket.user_chat_id, document)
-                else:
-                    await self.bot.send_document(ticket.user_chat_id, document)
+                for index, send in enumerate(order if by_id else order[:1]):
+                    try:
+                        await send(ticket.user_chat_id, document)
+                        break
+                    except BadRequest:  # a photo's file id is no document, nor the reverse
+                        if index == len(order) - 1 or not by_id:
+                            raise
             except Forbidden as exc:
                 raise UserBlocked(ticket.user_chat_id) from exc
             except TelegramError:

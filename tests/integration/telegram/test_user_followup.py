@@ -228,3 +228,29 @@ async def test_an_unknown_command_points_to_the_known_ones(user_bot: UserChat):
     user_bot.say("/entahapa")
     answer = await user_bot.reply("tidak dikenal")
     assert "/lapor" in (answer.text or "")
+
+
+async def test_staff_photos_and_lkpp_files_reach_the_user(user_bot: UserChat, tmp_path):
+    u = user_bot
+    number = await escalated(u.services)
+    photo_id, _ = u.api.add_file(b"\x89PNG layar", "layar.jpg", kind="photo")
+    stored = tmp_path / "lkpp-panduan.pdf"
+    stored.write_bytes(b"%PDF dari LKPP")
+    lkpp_file = Attachment(None, 0, "lkpp", "panduan LKPP.pdf", "application/pdf", 14)
+    lkpp_file.storage_path = str(stored)
+    wf = u.services.workflow
+    await wf.apply(
+        number, Action.LKPP_REQUEST_DATA, Actor.LKPP, details={"text": "x"},
+        attachments=[lkpp_file],
+    )  # fmt: skip
+    staff_photo = Attachment(None, 0, "staf", "layar.jpg", "image/jpeg", 10, photo_id)
+    await wf.apply(number, Action.PASS_REQUEST_TO_USER, Actor.STAFF, STAFF, details={"text": "y"})
+    await u.reply("Permintaan data tambahan")
+    uploaded = await u.api.wait_for("sendDocument", chat_id=u.chat_id)
+    assert uploaded.files
+    await wf.apply(
+        number, Action.REPLY_TO_USER, Actor.STAFF, STAFF, details={"text": "lihat foto"},
+        attachments=[staff_photo],
+    )  # fmt: skip
+    photo = await u.api.wait_for("sendPhoto", chat_id=u.chat_id)
+    assert photo.params.get("photo") == photo_id
