@@ -115,9 +115,11 @@ class Cards:
 
     # --- rendering -----------------------------------------------------------------------
     def label(self, verb: TicketVerb | str) -> str:
+        """A button label (plain text: Telegram does not parse HTML in labels)."""
         return self.services.texts.plain_msg(f"staf_tombol.{verb}")
 
     def priority_name(self, key: str) -> str:
+        """The level's display name; an unknown key (table edited since) is shown as is."""
         level = self.services.priorities.levels.get(key)
         return level.name if level is not None else key
 
@@ -178,7 +180,8 @@ class Cards:
     def _lock(self, ticket_id: int) -> asyncio.Lock:
         return self._locks.setdefault(ticket_id, asyncio.Lock())
 
-    async def _remember(self, message: Message, ticket: Ticket, kind: str) -> None:
+    async def remember(self, message: Message, ticket: Ticket, kind: str) -> None:
+        """Map ``message`` to the ticket so a staff reply to it reaches the ticket's user."""
         assert ticket.id is not None
         await self.messages.remember(
             message.chat_id, message.message_id, ticket.id, kind, self.services.clock()
@@ -187,7 +190,7 @@ class Cards:
     async def _post_card(self, ticket: Ticket) -> Message:
         html, buttons = await self.render(ticket)
         message = await self.notifier.staff(html, buttons)
-        await self._remember(message, ticket, CARD)
+        await self.remember(message, ticket, CARD)
         return message
 
     async def post_new(self, ticket: Ticket) -> None:
@@ -202,7 +205,7 @@ class Cards:
         if len(ticket.description) > DESCRIPTION_ON_CARD:
             html = self.services.texts.render("staf_uraian", t=ticket)
             message = await self.notifier.staff(html, reply_to=card.message_id)
-            await self._remember(message, ticket, NOTICE)
+            await self.remember(message, ticket, NOTICE)
 
     async def refresh(self, ticket: Ticket) -> None:
         """Edit the card to the ticket's current state; post a new one if it is gone."""
@@ -235,9 +238,11 @@ class Cards:
                 raise
 
     async def refresh_number(self, number: str) -> None:
+        """Refresh by ticket number, for components that hold only the number."""
         await self.refresh(await self.services.workflow.get(number))
 
     async def card_message_id(self, ticket: Ticket) -> int | None:
+        """The card's id in the staff group, to post notices and drafts as replies to it."""
         assert ticket.id is not None
         where = await self.messages.card(ticket.id)
         return None if where is None or where[0] != self.staff_chat else where[1]
@@ -270,7 +275,7 @@ class Cards:
                 if index == len(senders) - 1:
                     raise
                 continue  # a photo's file id cannot be sent as a document, nor the reverse
-            await self._remember(message, ticket, ATTACHMENT)
+            await self.remember(message, ticket, ATTACHMENT)
             return message
         return None
 
@@ -299,7 +304,7 @@ class Cards:
             buttons = [[(self.label(verb), ticket_action(verb, ticket.number))]]
         card = await self.card_message_id(ticket)
         message = await self.notifier.staff(html, buttons, reply_to=card)
-        await self._remember(message, ticket, NOTICE)
+        await self.remember(message, ticket, NOTICE)
         for attachment in new_files:
             await self.post_attachment(ticket, attachment, message.message_id)
 

@@ -89,6 +89,7 @@ def command(name: str, handler: Handler) -> Handler:
 
 # --- showing tickets ---------------------------------------------------------------------------
 def _event_text(details: dict[str, Any]) -> str | None:
+    """The one detail that says most about a timeline line (the text, a reason, a level)."""
     for key in ("text", "reason", "priority", "rating", "judul", "kelas"):
         if details.get(key) not in (None, ""):
             return str(details[key])
@@ -96,6 +97,7 @@ def _event_text(details: dict[str, Any]) -> str | None:
 
 
 async def detail_html(services: Services, ticket: Ticket) -> str:
+    """The ``/tiket`` view: fields, attachment list and the timeline with SOP step numbers."""
     texts = services.texts
     assert ticket.id is not None
     events = await services.workflow.store.events(ticket.id)
@@ -126,6 +128,7 @@ async def send_detail(services: Services, cards: Cards, ticket: Ticket) -> None:
 
 
 async def cmd_tiket(update: Update, context: Context) -> None:
+    """/tiket <no>: everything about one ticket, for staff who were not there."""
     services = services_of(context)
     args = _args(update.effective_message, 1)  # type: ignore[arg-type]
     if not args:
@@ -135,6 +138,7 @@ async def cmd_tiket(update: Update, context: Context) -> None:
 
 
 async def cmd_antrian(update: Update, context: Context) -> None:
+    """/antrian: open tickets by state, who holds each, and what falls due next."""
     services = services_of(context)
     cards = cards_of(services)
     tickets = await services.workflow.store.open_tickets()
@@ -174,6 +178,7 @@ async def _apply(
 
 
 async def cmd_ambil(update: Update, context: Context) -> None:
+    """/ambil <no>: take the ticket (before the SOP's step 1)."""
     services = services_of(context)
     message = update.effective_message
     assert message is not None
@@ -200,6 +205,7 @@ async def relay_to_user(
 
 
 async def cmd_balas(update: Update, context: Context) -> None:
+    """/balas <no> <teks>: answer the user without looking for the card."""
     services = services_of(context)
     message = update.effective_message
     assert message is not None
@@ -211,6 +217,7 @@ async def cmd_balas(update: Update, context: Context) -> None:
 
 
 async def cmd_selesai(update: Update, context: Context) -> None:
+    """/selesai <no> <catatan>: solved by LPSE (or with LKPP's guide, step 4)."""
     services = services_of(context)
     message = update.effective_message
     assert message is not None
@@ -225,6 +232,7 @@ async def cmd_selesai(update: Update, context: Context) -> None:
 
 
 async def cmd_eskalasi(update: Update, context: Context) -> None:
+    """/eskalasi <no>: cannot handle; step 1's 5-minute clock starts, the draft shows."""
     services = services_of(context)
     args = _args(update.effective_message, 1)  # type: ignore[arg-type]
     if not args:
@@ -233,6 +241,7 @@ async def cmd_eskalasi(update: Update, context: Context) -> None:
 
 
 async def cmd_prioritas(update: Update, context: Context) -> None:
+    """/prioritas <no> <tingkat>: a level of the priority table (step 11)."""
     services = services_of(context)
     message = update.effective_message
     assert message is not None
@@ -251,6 +260,7 @@ async def cmd_prioritas(update: Update, context: Context) -> None:
 
 
 async def cmd_catat(update: Update, context: Context) -> None:
+    """/catat <no> <teks>: an internal note, e.g. LKPP's phone confirmation (step 6)."""
     services = services_of(context)
     message = update.effective_message
     assert message is not None
@@ -263,6 +273,7 @@ async def cmd_catat(update: Update, context: Context) -> None:
 
 
 async def cmd_bantuan(update: Update, context: Context) -> None:
+    """/bantuan: the staff commands."""
     services = services_of(context)
     html = services.texts.render(
         "staf_bantuan",
@@ -282,6 +293,7 @@ def _day(raw: str) -> date:
 
 
 async def cmd_libur(update: Update, context: Context) -> None:
+    """/libur: upcoming closures; admins add, reopen or remove local days."""
     services = services_of(context)
     message = update.effective_message
     assert message is not None

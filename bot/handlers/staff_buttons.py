@@ -231,7 +231,7 @@ async def _perform(
         message = await send_prompt(
             cards, ticket, "staf_info.minta_balasan", "staf_info.placeholder_balasan"
         )
-        await cards._remember(message, ticket, PROMPT)
+        await cards.remember(message, ticket, PROMPT)
         return None
     if verb is TicketVerb.SOLVE:
         message = await send_prompt(
