@@ -302,14 +302,17 @@ async def _edit(update: Update, context: Context, draft: dict[str, Any], field: 
     return await prompt(update, context, draft)
 
 
+#: Longest accepted answer of the free-text steps (the description has its own rule).
+LIMITS = {
+    "aplikasi_lain": MAX_APPLICATION,
+    "kode_error": MAX_ERROR_CODE,
+    "judul": MAX_TITLE,
+    "nama": MAX_CONTACT_NAME,
+}
+
+
 def _validate(step: str, text: str) -> tuple[str | None, str | None]:
     """(value to store, catalog key of the error) for a text answer."""
-    limits = {
-        "aplikasi_lain": MAX_APPLICATION,
-        "kode_error": MAX_ERROR_CODE,
-        "judul": MAX_TITLE,
-        "nama": MAX_CONTACT_NAME,
-    }
     if not text.strip():
         return None, "kosong"
     try:
@@ -321,7 +324,7 @@ def _validate(step: str, text: str) -> tuple[str | None, str | None]:
             return validate_phone(text), None
     except InvalidInput:
         return None, f"tidak_valid_{step}"
-    if step in limits and len(text.strip()) > limits[step]:
+    if step in LIMITS and len(text.strip()) > LIMITS[step]:
         return None, "terlalu_panjang"
     return text.strip(), None
 
@@ -355,9 +358,11 @@ async def on_text(update: Update, context: Context) -> str | int:
         return step
     value, error = _validate(step, message.text)
     if error is not None:
-        limit = {"judul": MAX_TITLE, "kode_error": MAX_ERROR_CODE}.get(step, MAX_APPLICATION)
         msg = texts.msg(
-            f"pengguna_lapor.{error}", nilai=message.text, panjang=len(message.text), batas=limit
+            f"pengguna_lapor.{error}",
+            nilai=message.text,
+            panjang=len(message.text.strip()),
+            batas=LIMITS.get(step, 0),
         )
         buttons = [[(label(services, "pengguna_tombol.lewati"), data(step, "lewati"))]]
         await answer(update, context, msg, buttons if step in OPTIONAL else None)
