@@ -31,6 +31,8 @@ from bot.storage.deadlines import Audience, DeadlineStore, Notice
 log = logging.getLogger(__name__)
 
 SWEEPER_KEY = "deadlines.sweeper"
+#: Where the user side keeps its notifier (``bot.handlers.user_notify``), if installed.
+USER_NOTIFY_KEY = "user_notify"
 WINDOW = timedelta(minutes=1)
 
 
@@ -194,14 +196,26 @@ class Sweeper:
             take = max(1, min(take - 1, take * budget // parts))
 
     async def _deliver_users(self, now: datetime) -> int:
-        """Reminders to users: one private message each, never digested."""
+        """Reminders to users: one private message each, never digested.
+
+        When the user side is installed its ``remind_data`` sends the reminder, with the
+        "Kirim data" button that completes step 8 and its own handling of a blocked user;
+        otherwise the reminder rendered here goes out as it is.
+        """
+        user_side = self.services.extras.get(USER_NOTIFY_KEY)
         count = 0
         for notice in await self.store.pending_notices(Audience.USER):
             if notice.chat_id is None:
                 await self.store.mark_sent([notice.id], now, error="tanpa_chat")
                 continue
             try:
-                await self.notifier.send(notice.chat_id, notice.html)
+                if user_side is not None and hasattr(user_side, "remind_data"):
+                    ticket = await self.services.workflow.store.get_by_id(notice.ticket_id)
+                    assert ticket is not None
+                    if not await user_side.remind_data(ticket.number):
+                        raise UserBlocked(notice.chat_id)
+                else:
+                    await self.notifier.send(notice.chat_id, notice.html)
             except UserBlocked:
                 log.warning("user %s blocked the bot: reminder not delivered", notice.chat_id)
                 await self.store.mark_sent([notice.id], now, error="diblokir")

@@ -350,3 +350,25 @@ async def test_a_closure_added_while_the_clock_runs_postpones_the_breach(
     clock.set(wib(2026, 12, 1, 10, 0))
     await sweep(services)
     assert (await only(services, number, Clock.LKPP_STATUS)).state is ClockState.BREACHED
+
+
+async def test_user_reminder_goes_through_the_user_side_when_installed(
+    dl_services: Env, clock: FakeClock
+) -> None:
+    services, sent = dl_services
+    reminded: list[str] = []
+
+    class UserSide:
+        async def remind_data(self, number: str) -> bool:
+            reminded.append(number)
+            return True
+
+    services.extras["user_notify"] = UserSide()
+    number = await report(services)
+    await walk(services, number, *TO_DELIVERED, Action.LKPP_REQUEST_DATA)
+    await walk(services, number, Action.PASS_REQUEST_TO_USER)
+    clock.set(wib(2026, 11, 25, 9, 0))
+    await sweep(services)
+    await sweep(services)
+    assert reminded == [number]
+    assert sent.to(USER_CHAT) == []
