@@ -425,3 +425,15 @@ async def test_a_lost_conversation_state_resumes_from_the_draft(
         assert draft is not None
         assert draft["judul"] == "Judul sesudah pulih"
         assert draft["step"] == "deskripsi"
+
+
+async def test_pressing_kirim_twice_creates_one_ticket(user_bot: UserChat):
+    u = user_bot
+    await walk_to_title(u)
+    await walk_title_to_summary(u)
+    summary_id = u.newest_with("✅ Kirim")
+    u.press("✅ Kirim")
+    await u.reply("nomor tiket")
+    u.api.callback(u.user, u.chat_id, summary_id, "u:l:ringkasan:kirim", check=False)
+    await u.reply("sudah dikirim atau sudah tidak aktif")
+    assert len(await u.services.workflow.store.for_user(u.chat_id)) == 1
