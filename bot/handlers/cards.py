@@ -25,6 +25,7 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import Action, Actor, State, allowed_actions
 from bot.domain.ticket import Attachment, Ticket
 from bot.notify import LIMIT, Keyboard, Notifier, keyboard
+from bot.storage.drafts import DraftStore
 from bot.storage.telegram import CARD, MessageMap
 from bot.workflow import Applied
 
@@ -90,6 +91,20 @@ def cards_of(services: Services) -> Cards:
     return services.extras[CARDS_KEY]
 
 
+def reply_takes_first(ticket: Ticket) -> bool:
+    """Whether answering the user must take the ticket first (nobody holds it yet).
+
+    The SOP lets staff answer only a ticket someone holds; a staff member who answers a new
+    report is the one taking it, so the reply chains TAKE and REPLY_TO_USER in one transaction.
+    """
+    staff_can = allowed_actions(ticket.state, Actor.STAFF)
+    return (
+        ticket.assignee_id is None
+        and Action.TAKE in staff_can
+        and Action.REPLY_TO_USER not in staff_can
+    )
+
+
 def rows_of(buttons: list[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
@@ -107,6 +122,7 @@ class Cards:
         self.bot = bot
         self.notifier = Notifier(bot, services.settings)
         self.messages = MessageMap(services.db)
+        self.files = DraftStore(services.db, services.clock)  # attachments by event id
         self._locks: dict[int, asyncio.Lock] = {}
 
     @property
@@ -148,6 +164,8 @@ class Cards:
     def card_buttons(self, ticket: Ticket) -> Keyboard:
         """Buttons for the staff steps the SOP allows in the ticket's state, plus Detail."""
         allowed = set(allowed_actions(ticket.state, Actor.STAFF))
+        if reply_takes_first(ticket):
+            allowed.add(Action.REPLY_TO_USER)
         verbs = [
             verb
             for action, verb in CARD_VERBS.items()
@@ -283,7 +301,7 @@ class Cards:
         """A short notice under the card about a step staff did not just do here."""
         texts = self.services.texts
         ticket, step, details = applied.ticket, applied.step, applied.details
-        new_files = [a for a in ticket.attachments if a.created_at == applied.at]
+        new_files = await self.files.event_attachments(applied.event_id)
         priority = details.get("priority") if step.action is Action.SET_PRIORITY else None
         html = texts.render(
             "staf_pemberitahuan",

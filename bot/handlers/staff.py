@@ -24,7 +24,13 @@ from telegram.ext import (
 
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket, normalise_number
-from bot.handlers.cards import CARDS_KEY, Cards, cards_of, confirmed_by_handler
+from bot.handlers.cards import (
+    CARDS_KEY,
+    Cards,
+    cards_of,
+    confirmed_by_handler,
+    reply_takes_first,
+)
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
 from bot.handlers.guards import Context, Handler, is_admin, refuse, services_of, staff_only
@@ -123,8 +129,10 @@ async def detail_html(services: Services, ticket: Ticket) -> str:
 
 
 async def send_detail(services: Services, cards: Cards, ticket: Ticket) -> None:
-    """Details, attachment list and full timeline; long ones are split by the notifier."""
-    await cards.notifier.staff(await detail_html(services, ticket))
+    """Details, attachment list and full timeline (split if long), then the files under it."""
+    message = await cards.notifier.staff(await detail_html(services, ticket))
+    for attachment in ticket.attachments:
+        await cards.post_attachment(ticket, attachment, message.message_id)
 
 
 async def cmd_tiket(update: Update, context: Context) -> None:
@@ -195,8 +203,20 @@ async def cmd_ambil(update: Update, context: Context) -> None:
 async def relay_to_user(
     services: Services, number: str, by: By, text: str, attachments: list[Attachment]
 ) -> str:
-    """Apply REPLY_TO_USER (the user side's hook sends it); say whether the user blocked us."""
-    ticket = await _apply(services, number, Action.REPLY_TO_USER, by, {"text": text}, attachments)
+    """Apply REPLY_TO_USER (the user side's hook sends it); say whether the user blocked us.
+
+    A reply to a report nobody holds yet takes it in the same transaction.
+    """
+    workflow = services.workflow
+    take = reply_takes_first(await workflow.get(number))
+    with confirmed_by_handler():
+        async with workflow.transaction() as conn:
+            if take:
+                await workflow.apply_in(conn, number, Action.TAKE, Actor.STAFF, by)
+            applied = await workflow.apply_in(
+                conn, number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments
+            )
+    ticket = applied.ticket
     cards = cards_of(services)
     if await cards.messages.is_blocked(ticket.user_chat_id):
         await cards.refresh(ticket)  # the user side recorded the block after our card refresh

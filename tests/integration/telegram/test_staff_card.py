@@ -56,6 +56,7 @@ async def test_a_new_ticket_appears_as_one_card_with_its_summary_and_buttons(sta
         assert expected in text
     assert labels(staff_bot.api, card_id) == [
         "🙋 Ambil",
+        "💬 Balas",
         "✅ Selesai",
         "⛔ Tidak dapat ditangani → Eskalasi",
         "🎚 Prioritas",
@@ -196,3 +197,26 @@ async def test_a_user_who_blocked_the_bot_is_shown_on_the_card(staff_bot: StaffB
     await staff_bot.services.workflow.apply(number, Action.TAKE, Actor.STAFF, STAFF)
     await staff_bot.api.wait_for("editMessageText", chat_id=STAFF_CHAT)
     assert "Pengguna memblokir bot" in staff_bot.api.message(STAFF_CHAT, card_id)["text"]
+
+
+async def test_files_of_a_users_message_follow_its_notice_once(staff_bot: StaffBot):
+    api = staff_bot.api
+    report_doc, _ = api.add_file(b"%PDF-1", "awal.pdf", "application/pdf")
+    first = [Attachment(None, 0, "pengguna", "awal.pdf", "application/pdf", 6, report_doc)]
+    number, _ = await post_card(staff_bot, attachments=first)
+    await api.wait_for("sendDocument", chat_id=STAFF_CHAT)
+    wf = staff_bot.services.workflow
+    await wf.apply(number, Action.TAKE, Actor.STAFF, STAFF)
+    later_doc, _ = api.add_file(b"%PDF-2", "log.pdf", "application/pdf")
+    later = [Attachment(None, 0, "pengguna", "log.pdf", "application/pdf", 6, later_doc)]
+    await wf.apply(
+        number, Action.USER_MESSAGE, Actor.USER, details={"text": "Ini log"}, attachments=later
+    )
+    notice = await staff_bot.staff_message("Pesan dari pelapor")
+    assert "Lampiran: 1" in (notice.text or "")
+    await api.wait_idle()
+    documents = [c.params["document"] for c in api.sent(STAFF_CHAT, "sendDocument")]
+    assert documents == [report_doc, later_doc]
+    under = api.stored_message(STAFF_CHAT, api.sent(STAFF_CHAT, "sendDocument")[-1].message_id)
+    assert under is not None
+    assert under.message["reply_to_message"]["message_id"] == notice.message_id

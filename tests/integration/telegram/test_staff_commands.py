@@ -8,6 +8,7 @@ import pytest
 from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.domain.sop import Action, Actor, State
+from bot.domain.ticket import Attachment
 from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
     ADMIN_USER,
@@ -48,14 +49,25 @@ async def test_antrian_groups_open_tickets_by_state_with_their_holder(staff_bot:
 
 
 async def test_tiket_shows_details_attachments_and_the_timeline(staff_bot: StaffBot):
-    number = await new_ticket(staff_bot, description="Uraian & <detail> *penting*")
+    doc_id, _ = staff_bot.api.add_file(b"%PDF", "bukti <1>.pdf", "application/pdf")
+    files = [Attachment(None, 0, "pengguna", "bukti <1>.pdf", "application/pdf", 4, doc_id)]
+    number = await new_ticket(
+        staff_bot, description="Uraian & <detail> *penting*", attachments=files
+    )
+    await staff_bot.api.wait_for("sendDocument", chat_id=STAFF_CHAT)
     wf = staff_bot.services.workflow
     await wf.apply(number, Action.TAKE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
     call = await reply_to(staff_bot, f"/tiket {number.lower()}", "Riwayat:")
     text = call.text or ""
     assert "Uraian & <detail> *penting*" in text
-    assert "Lampiran (0)" in text
+    assert "Lampiran (1)" in text
+    assert "• bukti <1>.pdf (pengguna, 4 bita)" in text
+    document = await staff_bot.api.wait_for("sendDocument", chat_id=STAFF_CHAT)
+    assert document.params["document"] == doc_id
+    replied = staff_bot.api.message(STAFF_CHAT, document.message_id or 0)
+    assert replied is not None
+    assert replied["reply_to_message"]["message_id"] == call.message_id
     assert "Selasa, 24 November 2026 09.00 WIB · langkah lapor · Laporan dibuat" in text
     assert "langkah 1 · Dinyatakan tidak dapat ditangani LPSE · Sari (staf)" in text
 
@@ -108,10 +120,24 @@ async def test_balas_relays_the_text_intact_to_the_ticket(staff_bot: StaffBot):
     assert last.details["text"] == answer
 
 
-async def test_balas_on_a_new_ticket_is_refused_in_indonesian(staff_bot: StaffBot):
+async def test_balas_on_a_new_ticket_takes_it_in_the_same_step(staff_bot: StaffBot):
     number = await new_ticket(staff_bot)
+    await reply_to(staff_bot, f"/balas {number} Sedang kami periksa", "diteruskan ke pelapor")
+    ticket = await staff_bot.services.workflow.get(number)
+    assert ticket.state is State.IN_PROGRESS
+    assert ticket.assignee_name == "Sari"
+    assert ticket.id is not None
+    events = await staff_bot.services.workflow.store.events(ticket.id)
+    assert [e.action for e in events] == [Action.REPORT, Action.TAKE, Action.REPLY_TO_USER]
+
+
+async def test_balas_on_a_closed_ticket_is_refused_in_indonesian(staff_bot: StaffBot):
+    number = await new_ticket(staff_bot)
+    wf = staff_bot.services.workflow
+    await wf.apply(number, Action.SOLVE_LOCALLY, Actor.STAFF, STAFF, {"text": "beres"})
+    await wf.apply(number, Action.USER_CONFIRMS, Actor.USER)
     call = await reply_to(staff_bot, f"/balas {number} halo", "tidak dapat dilakukan")
-    assert "Baru, menunggu diambil petugas" in (call.text or "")
+    assert "berstatus „Ditutup”" in (call.text or "")
 
 
 async def test_selesai_solves_locally_with_the_note(staff_bot: StaffBot):

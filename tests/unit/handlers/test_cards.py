@@ -37,7 +37,11 @@ def labels(keyboard: Any) -> list[str]:
 @pytest.mark.parametrize(
     ("state", "assignee", "expected"),
     [
-        (State.NEW, None, ["🙋 Ambil", "✅ Selesai", "⛔ Tidak dapat ditangani → Eskalasi"]),
+        (
+            State.NEW,
+            None,
+            ["🙋 Ambil", "💬 Balas", "✅ Selesai", "⛔ Tidak dapat ditangani → Eskalasi"],
+        ),
         (
             State.IN_PROGRESS,
             9101,
