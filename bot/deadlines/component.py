@@ -7,10 +7,13 @@ python-telegram-bot's JobQueue, and ``/laporan`` answers in the staff group.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application, CommandHandler, filters
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
 from bot.deadlines.briefing import briefing_job
 from bot.deadlines.clocks import ClockKeeper
@@ -20,6 +23,9 @@ from bot.notify import Notifier
 from bot.services import Services
 
 KEEPER_KEY = "deadlines.keeper"
+#: The staff side's handler group: /laporan is answered before the user side's catch-all for
+#: unknown private commands, so a user who tries it learns where it works.
+GROUP = -1
 #: Monday to Friday in python-telegram-bot's numbering (0 is Sunday since v20); holidays and
 #: local closures are skipped by the job itself.
 WORKING_WEEKDAYS = (1, 2, 3, 4, 5)
@@ -55,5 +61,18 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         name="tenggat_briefing",
     )
     staff = filters.Chat(settings.staff_chat_id)
-    application.add_handler(CommandHandler("laporan", laporan, filters=staff))
-    application.add_handler(CommandHandler("laporan", outside_staff_group, filters=~staff))
+    application.add_handler(CommandHandler("laporan", _final(laporan), filters=staff), GROUP)
+    application.add_handler(
+        CommandHandler("laporan", _final(outside_staff_group), filters=~staff), GROUP
+    )
+
+
+def _final(handler: Callable[[Update, Any], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Stop the update after ``handler``: no other component answers ``/laporan`` again."""
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: Any) -> None:
+        await handler(update, context)
+        raise ApplicationHandlerStop
+
+    return run
