@@ -45,8 +45,17 @@ DESCRIPTION_ON_CARD = 3000
 """Characters of the description the card shows; a longer one follows in full under it."""
 
 #: Steps that get no notice: the card itself announces a report; the mail bridge posts LKPP's
-#: email itself.
-SILENT: frozenset[Action] = frozenset({Action.REPORT, Action.LKPP_REPLY_RECEIVED})
+#: email under the card and shows there how it was classified (with its own "Teruskan" button).
+SILENT: frozenset[Action] = frozenset(
+    {
+        Action.REPORT,
+        Action.LKPP_REPLY_RECEIVED,
+        Action.LKPP_GUIDE,
+        Action.LKPP_REQUEST_DATA,
+        Action.LKPP_PROGRESS,
+        Action.LKPP_SOLVED,
+    }
+)
 
 #: Card buttons, in this order, for the staff actions the SOP allows in the ticket's state.
 CARD_VERBS: dict[Action, TicketVerb] = {
@@ -62,11 +71,7 @@ CARD_VERBS: dict[Action, TicketVerb] = {
     Action.SET_PRIORITY: TicketVerb.PRIORITY,
 }
 #: Notice buttons: what staff typically do next after someone else's step.
-NOTICE_VERBS: dict[Action, TicketVerb] = {
-    Action.USER_SENDS_DATA: TicketVerb.FORWARD_DATA,
-    Action.LKPP_REQUEST_DATA: TicketVerb.PASS_REQUEST,
-    Action.LKPP_SOLVED: TicketVerb.PASS_SOLUTION,
-}
+NOTICE_VERBS: dict[Action, TicketVerb] = {Action.USER_SENDS_DATA: TicketVerb.FORWARD_DATA}
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _confirmed_here: ContextVar[bool] = ContextVar("staf_confirmed_here", default=False)

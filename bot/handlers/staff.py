@@ -41,7 +41,10 @@ from bot.workflow import By
 log = logging.getLogger(__name__)
 
 GROUP = -1
-"""Handler group: before the user side's handlers, which never see staff updates."""
+"""Handler group of commands and buttons: before the user side's, which never see them."""
+REPLY_GROUP = 0
+"""Replies come after other components' reply handlers in group -1 (the mail bridge's "which
+ticket is this email about?" prompt), which stop the update when the reply is theirs."""
 HOLIDAY_HORIZON_DAYS = 90
 """How far ahead ``/libur`` lists non-working days."""
 
@@ -452,7 +455,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
             & ~filters.COMMAND,
             on_reply,
         ),
-        GROUP,
+        REPLY_GROUP,
     )
     application.add_error_handler(on_error)
 
