@@ -34,6 +34,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = tuple(
         "prioritas",
         "catat",
         "libur",
+        "laporan",  # the deadlines component's quality report (bot.deadlines.report_command)
         "bantuan",
     )
 )

@@ -190,7 +190,8 @@ async def test_catat_stores_an_internal_note(staff_bot: StaffBot):
 
 async def test_bantuan_lists_the_commands(staff_bot: StaffBot):
     call = await reply_to(staff_bot, "/bantuan", "Perintah staf LPSE")
-    for command in ("/antrian", "/tiket", "/ambil", "/balas", "/selesai", "/eskalasi", "/libur"):
+    commands = ("/antrian", "/tiket", "/ambil", "/balas", "/selesai", "/eskalasi", "/libur")
+    for command in (*commands, "/laporan"):
         assert command in (call.text or "")
 
 
@@ -278,5 +279,6 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
         "prioritas",
         "catat",
         "libur",
+        "laporan",
         "bantuan",
     ]
