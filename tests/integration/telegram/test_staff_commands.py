@@ -282,3 +282,20 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
         "laporan",
         "bantuan",
     ]
+
+
+async def test_an_unchanged_card_is_not_an_error(staff_bot: StaffBot):
+    number = await new_ticket(staff_bot)
+    await reply_to(staff_bot, f"/prioritas {number} menengah", "diubah menjadi Menengah")
+    refused = await staff_bot.api.wait_for("editMessageText", ok=False)
+    assert "message is not modified" in (refused.description or "")
+    await staff_bot.api.wait_idle()
+    cards = [c for c in staff_bot.api.sent(STAFF_CHAT) if "Status:" in (c.text or "")]
+    assert len(cards) == 1
+
+
+async def test_a_failing_handler_gets_an_indonesian_apology(staff_bot: StaffBot):
+    await new_ticket(staff_bot)
+    staff_bot.api.fail_next("sendMessage", 400, "Bad Request: simulated failure")
+    call = await reply_to(staff_bot, "/antrian", "Maaf, terjadi kesalahan")
+    assert "Kesalahan sudah dicatat" in (call.text or "")
