@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.error import BadRequest
@@ -110,6 +110,14 @@ def reply_takes_first(ticket: Ticket) -> bool:
     )
 
 
+def event_text(details: dict[str, Any]) -> str | None:
+    """The one detail that says most about a timeline line (the text, a reason, a level)."""
+    for key in ("text", "reason", "priority", "rating", "judul", "kelas"):
+        if details.get(key) not in (None, ""):
+            return str(details[key])
+    return None
+
+
 def rows_of(buttons: list[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
@@ -198,6 +206,36 @@ class Cards:
             if len(html) <= LIMIT:
                 break
         return html, self.card_buttons(ticket)
+
+    async def detail_html(self, ticket: Ticket) -> str:
+        """The ``/tiket`` view: fields, attachment list and the timeline with SOP step numbers."""
+        texts = self.services.texts
+        assert ticket.id is not None
+        events = await self.services.workflow.store.events(ticket.id)
+        history = [
+            {
+                "at": event.at,
+                "langkah": event.sop_step,
+                "aksi": texts.plain_msg(f"aksi.{event.action.value}"),
+                "pelaku": event.actor_name or texts.plain_msg(f"pelaku.{event.actor.value}"),
+                "teks": event_text(event.details),
+            }
+            for event in events
+        ]
+        return texts.render(
+            "staf_tiket",
+            t=ticket,
+            status=self.status(ticket.state),
+            diblokir=await self.messages.is_blocked(ticket.user_chat_id),
+            prioritas=self.priority_name(ticket.priority),
+            riwayat=history,
+        )
+
+    async def send_detail(self, ticket: Ticket) -> None:
+        """Details and full timeline (split if long), then the ticket's files under them."""
+        message = await self.notifier.staff(await self.detail_html(ticket))
+        for attachment in ticket.attachments:
+            await self.post_attachment(ticket, attachment, message.message_id)
 
     # --- posting -------------------------------------------------------------------------
     def _lock(self, ticket_id: int) -> asyncio.Lock:

@@ -2,8 +2,9 @@
 
 Staff work every LPSE-side step of the SOP from the group (``STAFF_CHAT_ID``): commands here,
 buttons in :mod:`bot.handlers.staff_buttons`, the ticket card in :mod:`bot.handlers.cards`.
-Handlers live in group -1 and stop further processing, so a staff command never also reaches
-the user-side conversation handlers.
+Commands and buttons live in group -1 and stop further processing, so a staff command never
+also reaches the user-side handlers; replies are relayed from group 0, after other components'
+reply prompts had their turn.
 """
 
 from __future__ import annotations
@@ -97,47 +98,6 @@ def command(name: str, handler: Handler) -> Handler:
 
 
 # --- showing tickets ---------------------------------------------------------------------------
-def _event_text(details: dict[str, Any]) -> str | None:
-    """The one detail that says most about a timeline line (the text, a reason, a level)."""
-    for key in ("text", "reason", "priority", "rating", "judul", "kelas"):
-        if details.get(key) not in (None, ""):
-            return str(details[key])
-    return None
-
-
-async def detail_html(services: Services, ticket: Ticket) -> str:
-    """The ``/tiket`` view: fields, attachment list and the timeline with SOP step numbers."""
-    texts = services.texts
-    assert ticket.id is not None
-    events = await services.workflow.store.events(ticket.id)
-    history = [
-        {
-            "at": event.at,
-            "langkah": event.sop_step,
-            "aksi": texts.plain_msg(f"aksi.{event.action.value}"),
-            "pelaku": event.actor_name or texts.plain_msg(f"pelaku.{event.actor.value}"),
-            "teks": _event_text(event.details),
-        }
-        for event in events
-    ]
-    cards = cards_of(services)
-    return texts.render(
-        "staf_tiket",
-        t=ticket,
-        status=cards.status(ticket.state),
-        diblokir=await cards.messages.is_blocked(ticket.user_chat_id),
-        prioritas=cards.priority_name(ticket.priority),
-        riwayat=history,
-    )
-
-
-async def send_detail(services: Services, cards: Cards, ticket: Ticket) -> None:
-    """Details, attachment list and full timeline (split if long), then the files under it."""
-    message = await cards.notifier.staff(await detail_html(services, ticket))
-    for attachment in ticket.attachments:
-        await cards.post_attachment(ticket, attachment, message.message_id)
-
-
 async def cmd_tiket(update: Update, context: Context) -> None:
     """/tiket <no>: everything about one ticket, for staff who were not there."""
     services = services_of(context)
@@ -145,7 +105,7 @@ async def cmd_tiket(update: Update, context: Context) -> None:
     if not args:
         raise Usage("staf_pakai.tiket")
     ticket = await services.workflow.get(_number(args[0]))
-    await send_detail(services, cards_of(services), ticket)
+    await cards_of(services).send_detail(ticket)
 
 
 async def cmd_antrian(update: Update, context: Context) -> None:

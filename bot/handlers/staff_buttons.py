@@ -242,9 +242,7 @@ async def _perform(
     if verb is TicketVerb.PRIORITY:
         return await _priority(cards, update, ticket, by, extra)
     if verb is TicketVerb.DETAIL:
-        from bot.handlers.staff import send_detail
-
-        await send_detail(services, cards, ticket)
+        await cards.send_detail(ticket)
         return None
     raise ValueError(f"unhandled staff verb {verb}")
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.callbacks import MAX_BYTES
 from bot.domain.sop import State
-from bot.handlers.cards import DESCRIPTION_ON_CARD, Cards, rows_of
+from bot.handlers.cards import DESCRIPTION_ON_CARD, Cards, event_text, rows_of
 from bot.notify import LIMIT
 from tests.support.telegram_app_fixtures import pure_services, sample_ticket
 
@@ -94,3 +94,9 @@ def test_rows_of_cuts_buttons_into_rows():
         [("a", "1"), ("b", "2")],
         [("c", "3")],
     ]
+
+
+def test_timeline_lines_show_the_most_telling_detail():
+    assert event_text({"text": "halo", "judul": "x"}) == "halo"
+    assert event_text({"priority": "tinggi"}) == "tinggi"
+    assert event_text({}) is None

@@ -6,7 +6,7 @@ import pytest
 from telegram import Message
 
 from bot.handlers.commands_menu import STAFF_COMMANDS
-from bot.handlers.staff import COMMANDS, Usage, _args, _attachments_of, _event_text, _number
+from bot.handlers.staff import COMMANDS, Usage, _args, _attachments_of, _number
 
 
 def message(**fields: object) -> Message:
@@ -31,12 +31,6 @@ def test_ticket_numbers_are_normalised_or_refused_with_usage():
         _number("42")
     assert caught.value.key == "staf_pakai.nomor_salah"
     assert caught.value.context == {"teks": "42"}
-
-
-def test_timeline_lines_show_the_most_telling_detail():
-    assert _event_text({"text": "halo", "judul": "x"}) == "halo"
-    assert _event_text({"priority": "tinggi"}) == "tinggi"
-    assert _event_text({}) is None
 
 
 def test_a_photo_reply_becomes_a_staff_attachment_of_its_largest_size():
