@@ -268,6 +268,21 @@ class Cards:
             message = await self.notifier.staff(html, reply_to=card.message_id)
             await self.remember(message, ticket, NOTICE)
 
+    async def post_missing(self) -> int:
+        """Post the card of every open ticket that has none (Telegram was down at its report).
+
+        Runs at start-up, so a report whose card failed to post is not invisible to staff.
+        """
+        posted = 0
+        for ticket in await self.services.workflow.store.open_tickets():
+            assert ticket.id is not None
+            if await self.messages.card(ticket.id) is None:
+                full = await self.services.workflow.store.get_by_id(ticket.id)
+                if full is not None:
+                    await self.post_new(full)
+                    posted += 1
+        return posted
+
     async def refresh(self, ticket: Ticket) -> None:
         """Edit the card to the ticket's current state; post a new one if it is gone."""
         assert ticket.id is not None

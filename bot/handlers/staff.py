@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -423,5 +424,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
 async def start(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    """Set the command menus per scope (private chats, the staff group)."""
+    """Set the command menus per scope, and post any card a Telegram outage left unposted."""
     await set_menus(application.bot, services.texts, services.settings.staff_chat_id)
+    try:
+        posted = await cards_of(services).post_missing()
+    except TelegramError:  # the group is unreachable now; the next step of each ticket retries
+        log.exception("posting missing ticket cards failed")
+    else:
+        if posted:
+            log.info("posted %d missing ticket card(s)", posted)

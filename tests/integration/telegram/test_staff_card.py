@@ -220,3 +220,20 @@ async def test_files_of_a_users_message_follow_its_notice_once(staff_bot: StaffB
     under = api.stored_message(STAFF_CHAT, api.sent(STAFF_CHAT, "sendDocument")[-1].message_id)
     assert under is not None
     assert under.message["reply_to_message"]["message_id"] == notice.message_id
+
+
+async def test_a_card_that_failed_to_post_is_posted_at_start(
+    bot_api: BotApiServer, tmp_path: Path
+):
+    clock = FakeClock()
+    async with running_bot(bot_api, tmp_path / "data", clock) as app:
+        bot = StaffBot(bot_api, app, clock)
+        bot_api.fail_next("sendMessage", 400, "Bad Request: simulated failure")
+        number = (await reported(bot.services)).ticket.number
+        await bot_api.wait_idle()
+        assert not [c for c in bot_api.sent(STAFF_CHAT) if number in (c.text or "")]
+    async with running_bot(bot_api, tmp_path / "data", clock) as app:
+        bot = StaffBot(bot_api, app, clock)
+        card = await bot.staff_message("Status:")
+        assert number in (card.text or "")
+        assert await MessageMap(bot.services.db).card(1) == (STAFF_CHAT, card.message_id)
