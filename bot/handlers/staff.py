@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket, normalise_number
 from bot.handlers.cards import (
@@ -36,7 +37,13 @@ from bot.handlers.cards import (
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
 from bot.handlers.guards import Context, Handler, is_admin, refuse, services_of, staff_only
-from bot.handlers.staff_buttons import SOLVE_PROMPTS, by_of, cannot_handle, on_button
+from bot.handlers.staff_buttons import (
+    SOLVE_PROMPTS,
+    by_of,
+    cannot_handle,
+    explain_refusal,
+    on_button,
+)
 from bot.services import Services
 from bot.workflow import By
 
@@ -85,6 +92,10 @@ def command(name: str, handler: Handler) -> Handler:
         services = services_of(context)
         try:
             await handler(update, context)
+        except IllegalTransition as exc:  # someone else was faster, or the state is wrong
+            message = update.effective_message
+            assert message is not None
+            await message.reply_text(await explain_refusal(services, exc))
         except Usage as usage:
             message = update.effective_message
             assert message is not None

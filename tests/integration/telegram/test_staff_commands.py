@@ -13,6 +13,7 @@ from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
     ADMIN_USER,
     OTHER_GROUP,
+    OTHER_STAFF,
     OUTSIDER,
     STAFF_USER,
     StaffBot,
@@ -299,3 +300,12 @@ async def test_a_failing_handler_gets_an_indonesian_apology(staff_bot: StaffBot)
     staff_bot.api.fail_next("sendMessage", 400, "Bad Request: simulated failure")
     call = await reply_to(staff_bot, "/antrian", "Maaf, terjadi kesalahan")
     assert "Kesalahan sudah dicatat" in (call.text or "")
+
+
+async def test_ambil_of_a_ticket_someone_holds_names_the_holder(staff_bot: StaffBot):
+    number = await new_ticket(staff_bot)
+    await reply_to(staff_bot, f"/ambil {number}", "diambil oleh Sari")
+    staff_bot.command(f"/ambil {number}", user=OTHER_STAFF)
+    refusal = await staff_bot.staff_message("Sudah dilakukan oleh Sari")
+    assert "tiket sudah diambil petugas lain" in (refusal.text or "")
+    assert (await staff_bot.services.workflow.get(number)).assignee_name == "Sari"
