@@ -10,7 +10,6 @@ keeps, not ``Application.create_task``, because they never end on their own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from telegram import Bot
 from bot.mail.compose import FileFetcher, TelegramFileFetcher
 from bot.mail.inbox import Checkpoint, InboxReader
 from bot.mail.ingest import Ingestor
-from bot.mail.outbox import Outbox
+from bot.mail.outbox import Outbox, raise_if_cancelled
 from bot.mail.staff_view import StaffView
 
 if TYPE_CHECKING:
@@ -32,6 +31,8 @@ log = logging.getLogger(__name__)
 EXTRAS_KEY = "mail"
 #: How often stored-but-unprocessed mail and unposted notices are looked for.
 SWEEP_SECONDS = 30.0
+#: How long ``stop`` waits for the tasks to end.
+STOP_SECONDS = 10.0
 
 
 class MailBridge:
@@ -95,9 +96,14 @@ class MailBridge:
         tasks, self.tasks = self.tasks, []
         for task in tasks:
             task.cancel()
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+        for task in pending:
+            log.error("mail task %s did not stop within %s s", task.get_name(), STOP_SECONDS)
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                log.error("mail task %s had failed: %r", task.get_name(), task.exception())
 
     async def _sweep(self) -> None:
         while True:
@@ -107,6 +113,7 @@ class MailBridge:
                 raise
             except Exception:
                 log.exception("mail sweep failed")
+            raise_if_cancelled()
             await asyncio.sleep(SWEEP_SECONDS)
 
 

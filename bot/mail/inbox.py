@@ -31,6 +31,7 @@ import aioimaplib
 from bot.config import MailSecurity
 from bot.health import tls_context
 from bot.mail.ingest import TRUNCATED_HEADER
+from bot.mail.outbox import raise_if_cancelled
 from bot.storage.mail import MailStore
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class InboxReader:
         delay = 1.0
         limit = self.services.settings.imap_reconnect_max_seconds
         while True:
+            raise_if_cancelled()
             try:
                 client = await self.connect()
             except asyncio.CancelledError:
@@ -194,6 +196,7 @@ class InboxReader:
     async def _session(self, client: aioimaplib.IMAP4) -> None:
         settings = self.services.settings
         while True:
+            raise_if_cancelled()
             await self.poll_once(client)
             if client.has_capability("IDLE"):
                 await self._idle(client, min(settings.imap_poll_seconds, _IDLE_MAX_SECONDS))

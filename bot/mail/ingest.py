@@ -12,19 +12,21 @@ Anything else waits in quarantine for staff, with the reason, never silently dro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import Action, Actor, LkppReplyClass
-from bot.domain.ticket import Ticket
+from bot.domain.ticket import Attachment, Ticket
 from bot.mail.autoreply import NoiseKind, detect_noise
 from bot.mail.classify import classify
-from bot.mail.parsing import ParsedMail, parse_message
+from bot.mail.parsing import ParsedAttachment, ParsedMail, parse_message
 from bot.mail.threading import find_subject_tag, ticket_from_references, verify_message_id
 from bot.storage.mail import MATCHED, NEW, NOISE, QUARANTINED, InboxRow, MailStore
 from bot.workflow import SYSTEM, By
@@ -168,6 +170,11 @@ class Ingestor:
         workflow = self.services.workflow
         verdict = classify(parsed.reply_text, parsed.subject)
         now = self.services.clock()
+        assert ticket.id is not None
+        files = [
+            a for a in parsed.attachments if not (a.is_inline and a.mime_type.startswith("image/"))
+        ]  # fmt: skip  (inline images are logos and signatures, not LKPP's files)
+        paths = await self._save(row.id, files)
         confirmed: LkppReplyClass | None = None
         action_error = None
         async with workflow.transaction() as conn:
@@ -179,16 +186,22 @@ class Ingestor:
             )  # fmt: skip
             action = verdict.cls.action
             if verdict.by_tag and action is not None:
+                attachments = [
+                    Attachment(None, ticket.id, "lkpp", f.filename, f.mime_type, f.size,
+                               storage_path=path)
+                    for f, path in zip(files, paths, strict=True)
+                ]  # fmt: skip
                 try:
                     await workflow.apply_in(
                         conn, ticket.number, action, Actor.LKPP, SYSTEM,
-                        details={"message_id": parsed.message_id, "tanda": verdict.cls.tag},
+                        details={"message_id": parsed.message_id, "tanda": verdict.cls.tag,
+                                 "text": parsed.reply_text},
+                        attachments=attachments,
                     )  # fmt: skip
                     confirmed = verdict.cls
                 except IllegalTransition as exc:
                     exc.number = ticket.number
                     action_error = Markup(self.services.texts.error(exc)).unescape()
-            assert ticket.id is not None
             reply_id = await self.store.add_reply(
                 conn, inbox_id=row.id, ticket_id=ticket.id, event_id=applied.event_id,
                 message_id=parsed.message_id, matched_by=matched_by, from_addr=parsed.from_addr,
@@ -199,13 +212,11 @@ class Ingestor:
                 confirmed_at=now if confirmed else None, action_error=action_error,
                 received_at=now,
             )  # fmt: skip
-            for attachment in parsed.attachments:
-                if attachment.is_inline and attachment.mime_type.startswith("image/"):
-                    continue  # logos and signature images embedded in HTML, not LKPP's files
+            for attachment, path in zip(files, paths, strict=True):
                 await self.store.add_file(
                     conn, inbox_id=row.id, reply_id=reply_id, ticket_id=ticket.id,
                     file_name=attachment.filename, mime_type=attachment.mime_type,
-                    content=attachment.payload, at=now,
+                    content=attachment.payload, at=now, storage_path=path,
                 )  # fmt: skip
             await self.store.set_inbox(
                 conn, row.id, state=MATCHED, at=now, ticket_id=ticket.id,
@@ -214,6 +225,24 @@ class Ingestor:
             )  # fmt: skip
         return IngestResult(row.id, MATCHED, ticket.number, None, reply_id, verdict.cls,
                             verdict.by_tag, action_error)  # fmt: skip
+
+    async def _save(self, inbox_id: int, files: list[ParsedAttachment]) -> list[str]:
+        """Write LKPP's files under ``DATA_DIR/surel/<email id>/`` (names already made safe).
+
+        Written before the transaction: a rollback leaves an orphan file, never a row without
+        its file.
+        """
+        folder = self.services.settings.data_dir / "surel" / str(inbox_id)
+        paths = [str(folder / f"{index:02d}-{f.filename}") for index, f in enumerate(files, 1)]
+
+        def write() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            for file, path in zip(files, paths, strict=True):
+                Path(path).write_bytes(file.payload)
+
+        if files:
+            await asyncio.to_thread(write)
+        return paths
 
     async def _quarantine(
         self, row: InboxRow, parsed: ParsedMail, reason: str, number: str | None = None

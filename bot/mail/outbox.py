@@ -167,6 +167,7 @@ class Outbox:
     async def run(self) -> None:
         """Deliver forever; cancelled by the bridge's ``stop``."""
         while True:
+            raise_if_cancelled()  # Python 3.11's wait_for may swallow a cancel (gh-86296)
             self.wake.clear()
             try:
                 await self.run_once()
@@ -334,6 +335,13 @@ class Outbox:
     async def _number(self, row: OutboxRow) -> str:
         ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
         return ticket.number if ticket else str(row.ticket_id)
+
+
+def raise_if_cancelled() -> None:
+    """Re-raise a cancellation a library swallowed, so ``stop`` never waits forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _text(value: object) -> str | None:

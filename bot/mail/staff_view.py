@@ -35,7 +35,7 @@ from telegram.ext import (
 from bot.callbacks import pack, unpack
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, LkppReplyClass
-from bot.domain.ticket import Attachment, normalise_number
+from bot.domain.ticket import normalise_number
 from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
 from bot.notify import Keyboard, Notifier, keyboard
@@ -306,10 +306,13 @@ class StaffView:
             current = await self.store.reply(reply.id)
             if current is None or current.confirmed_class is not None:
                 return self.texts.msg("surel_staf.sudah_diproses", id=reply.id)
-            assert cls.action is not None
+            assert cls.action is not None and ticket.id is not None
+            files = [f.as_attachment(ticket.id) for f in await self.store.files(reply.id)]
             await workflow.apply_in(
                 conn, ticket.number, cls.action, Actor.LKPP, by,
-                details={"message_id": reply.message_id, "dikonfirmasi_staf": True},
+                details={"message_id": reply.message_id, "dikonfirmasi_staf": True,
+                         "text": reply.reply_text},
+                attachments=files if cls in _PASS else None,
             )  # fmt: skip
             await self.store.confirm(conn, reply.id, cls.value, by.id, by.name,
                                      self.services.clock())  # fmt: skip
@@ -322,11 +325,7 @@ class StaffView:
         ticket = await workflow.store.get_by_id(reply.ticket_id)
         assert ticket is not None and ticket.id is not None
         files = await self.store.files(reply.id)
-        attachments = [
-            Attachment(None, ticket.id, "lkpp", f.file_name, f.mime_type, f.size,
-                       telegram_file_id=f.telegram_file_id)
-            for f in files if f.telegram_file_id
-        ]  # fmt: skip
+        attachments = [f.as_attachment(ticket.id) for f in files]
         async with workflow.transaction() as conn:
             current = await self.store.reply(reply.id)
             if current is None or current.forwarded_at is not None or not current.confirmed_class:

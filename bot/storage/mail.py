@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.ticket import Attachment
 from bot.storage.db import Database, Row
 from bot.storage.timefmt import from_db, from_db_opt, to_db
 
@@ -103,6 +104,13 @@ class MailFile:
     size: int
     content: bytes
     telegram_file_id: str | None
+    storage_path: str | None = None
+
+    def as_attachment(self, ticket_id: int) -> Attachment:
+        """The file as a ticket attachment (for the step that passes it on to the user)."""
+        return Attachment(None, ticket_id, "lkpp", self.file_name, self.mime_type, self.size,
+                          telegram_file_id=self.telegram_file_id,
+                          storage_path=self.storage_path)  # fmt: skip
 
 
 def _outbox(row: Row) -> OutboxRow:
@@ -148,6 +156,7 @@ def _file(row: Row) -> MailFile:
         id=row["id"], reply_id=row["reply_id"], ticket_id=row["ticket_id"],
         file_name=row["file_name"], mime_type=row["mime_type"], size=row["size"],
         content=bytes(row["content"]), telegram_file_id=row["telegram_file_id"],
+        storage_path=row["storage_path"],
     )  # fmt: skip
 
 
@@ -402,15 +411,16 @@ class MailStore:
         mime_type: str,
         content: bytes,
         at: datetime,
+        storage_path: str | None = None,
     ) -> int:
         cursor = await conn.execute(
             """
             INSERT INTO mail_attachments (inbox_id, reply_id, ticket_id, file_name, mime_type,
-                size, content, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                size, content, storage_path, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (inbox_id, reply_id, ticket_id, file_name, mime_type, len(content), content,
-             to_db(at)),
+             storage_path, to_db(at)),
         )  # fmt: skip
         assert cursor.lastrowid is not None
         return cursor.lastrowid

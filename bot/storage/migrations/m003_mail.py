@@ -92,6 +92,7 @@ STATEMENTS = [
         mime_type TEXT NOT NULL,
         size INTEGER NOT NULL,
         content BLOB NOT NULL,
+        storage_path TEXT,
         telegram_file_id TEXT,
         created_at TEXT NOT NULL
     )

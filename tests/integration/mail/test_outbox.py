@@ -197,7 +197,7 @@ async def test_sender_loop_is_woken_by_the_commit(
     try:
         await asyncio.sleep(0.05)
         await _escalate(services)
-        captured = await smtp_server.wait_for_async(1, timeout=5)
+        captured = await smtp_server.wait_for_async(1, 5)
         assert len(captured) == 1
     finally:
         task.cancel()
