@@ -1,0 +1,156 @@
+"""Staff see LKPP's mail in the group and act on it through the local Bot API server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.constants import ParseMode
+from telegram.ext import Application, Defaults
+
+from bot.domain.sop import Action, State
+from bot.mail import compose
+from bot.mail.inbox import message_key
+from bot.mail.ingest import Ingestor
+from bot.mail.staff_view import StaffView
+from bot.services import Services, open_services
+from bot.storage.mail import DISCARDED, MATCHED, MailStore
+from tests.support.botapi import BotApiServer
+from tests.support.clock import FakeClock
+from tests.support.settings import STAFF_CHAT_ID, make_settings
+from tests.support.telegram_app_fixtures import STAFF_USER, bot_api  # noqa: F401 - fixture
+from tests.support.tickets import escalated
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+@pytest.fixture
+async def running(
+    bot_api: BotApiServer,  # noqa: F811
+    tmp_path: Path,
+    clock: FakeClock,
+) -> AsyncIterator[tuple[Services, StaffView, App]]:
+    settings = make_settings(tmp_path / "data", telegram_bot_token=bot_api.token)
+    services = await open_services(settings, clock)
+    app = (
+        Application.builder().token(bot_api.token).base_url(bot_api.base_url)
+        .base_file_url(bot_api.base_file_url).defaults(Defaults(parse_mode=ParseMode.HTML))
+        .build()
+    )  # fmt: skip
+    view = StaffView(services, app.bot)
+    view.register(app)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield services, view, app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await services.db.close()
+
+
+def _lkpp_reply(services: Services, number: str, body: str, sender: str = "helpdesk@lkpp.go.id",
+                with_file: bool = True) -> bytes:  # fmt: skip
+    message = EmailMessage()
+    message["From"] = f"Helpdesk LKPP <{sender}>"
+    message["To"] = services.settings.mail_from
+    message["Subject"] = f"RE: [LPSE-BTG #{number}] Eskalasi"
+    message["Message-ID"] = f"<{abs(hash(body))}.{sender}>"
+    message["In-Reply-To"] = compose.new_message_id(services.settings, number, "eskalasi")
+    message.set_content(body)
+    if with_file:
+        message.add_attachment(b"%PDF-panduan", maintype="application", subtype="pdf",
+                               filename="panduan.pdf")  # fmt: skip
+    return message.as_bytes()
+
+
+async def _ingest(services: Services, raw: bytes) -> int:
+    store = MailStore(services.db)
+    await store.store_raw(message_key(raw), raw, services.clock())
+    (result,) = await Ingestor(services).ingest_pending()
+    return result.reply_id or result.inbox_id
+
+
+async def test_reply_is_posted_confirmed_and_forwarded_to_the_user(
+    running: tuple[Services, StaffView, App],
+    bot_api: BotApiServer,  # noqa: F811
+) -> None:
+    services, view, _ = running
+    number = await escalated(services)
+    body = "Mohon dilampirkan screenshot halaman unggah dan kode paket yang bermasalah."
+    reply_id = await _ingest(services, _lkpp_reply(services, number, body))
+    assert await view.flush() == 1
+    notice = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert number in (notice.text or "") and "screenshot" in (notice.text or "")
+    assert "Minta data" in [b["text"] for b in notice.buttons]
+    document = await bot_api.wait_for("sendDocument", chat_id=STAFF_CHAT_ID)
+    assert document.ok
+    assert await view.flush() == 0  # posted once
+
+    assert notice.message_id is not None
+    bot_api.press_button(STAFF_USER, STAFF_CHAT_ID, notice.message_id, "Minta data")
+    await bot_api.wait_for("answerCallbackQuery")
+    await bot_api.wait_for("editMessageText", chat_id=STAFF_CHAT_ID)
+    ticket = await services.workflow.get(number)
+    assert ticket.state is State.LKPP_REQUESTED_DATA
+    reply = await MailStore(services.db).reply(reply_id)
+    assert reply is not None and reply.confirmed_class == "minta_data"
+    assert reply.confirmed_by_name == "Sari"
+
+    bot_api.press_button(STAFF_USER, STAFF_CHAT_ID, notice.message_id, "Teruskan ke pengguna")
+    await bot_api.wait_for("answerCallbackQuery")
+    await bot_api.wait_for("editMessageText", chat_id=STAFF_CHAT_ID)
+    ticket = await services.workflow.get(number)
+    assert ticket.state is State.AWAITING_USER_DATA
+    assert ticket.id is not None
+    passed = await services.workflow.store.last_event(ticket.id, [Action.PASS_REQUEST_TO_USER])
+    assert passed is not None and "screenshot" in passed.details["text"]
+    sent_files = [a for a in ticket.attachments if a.source == "lkpp" and a.telegram_file_id]
+    assert [a.file_name for a in sent_files][-1] == "panduan.pdf"
+
+
+async def test_quarantined_mail_is_attached_by_number_or_discarded(
+    running: tuple[Services, StaffView, App],
+    bot_api: BotApiServer,  # noqa: F811
+) -> None:
+    services, view, _ = running
+    number = await escalated(services)
+    raw = _lkpp_reply(services, number, "#SELESAI Akun sudah dibuka.", sender="staf@gmail.com",
+                      with_file=False)  # fmt: skip
+    inbox_id = await _ingest(services, raw)
+    await view.flush()
+    notice = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert "dikarantina" in (notice.text or "") and "LKPP_ALLOWED_SENDERS" in (notice.text or "")
+    assert notice.message_id is not None
+    bot_api.press_button(STAFF_USER, STAFF_CHAT_ID, notice.message_id, "Lampirkan ke tiket")
+    prompt = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert "nomor tiket" in (prompt.text or "")
+    assert prompt.message_id is not None
+    bot_api.group_message(STAFF_CHAT_ID, STAFF_USER, "bukan nomor", reply_to=prompt.message_id)
+    retry = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert "bukan nomor tiket" in (retry.text or "")
+    bot_api.group_message(STAFF_CHAT_ID, STAFF_USER, number.lower(), reply_to=prompt.message_id)
+    done = await bot_api.wait_for(lambda c: "dilampirkan" in (c.text or ""),
+                                  chat_id=STAFF_CHAT_ID)  # fmt: skip
+    assert number in (done.text or "")
+    row = await MailStore(services.db).inbox(inbox_id)
+    assert row is not None and row.state == MATCHED
+    ticket = await services.workflow.get(number)
+    assert ticket.state is State.LKPP_SOLVED  # the #SELESAI tag applied once attached
+
+    spam = _lkpp_reply(services, number, "Promo!", sender="promo@spam.example", with_file=False)
+    spam_id = await _ingest(services, spam)
+    await view.flush()
+    notice = await bot_api.wait_for(lambda c: "dikarantina" in (c.text or ""),
+                                    chat_id=STAFF_CHAT_ID)  # fmt: skip
+    assert notice.message_id is not None
+    bot_api.press_button(STAFF_USER, STAFF_CHAT_ID, notice.message_id, "Buang")
+    await bot_api.wait_for(lambda c: "dibuang" in (c.text or ""), chat_id=STAFF_CHAT_ID)
+    spam_row = await MailStore(services.db).inbox(spam_id)
+    assert spam_row is not None and spam_row.state == DISCARDED
