@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.callbacks import TicketVerb, ticket_action
 from bot.domain.sop import Action, Actor, State
+from bot.storage.mail import MailStore
 from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
     OTHER_GROUP,
@@ -95,7 +96,11 @@ async def test_kirim_escalates_once_even_when_pressed_twice(staff_bot: StaffBot)
     assert second.params["show_alert"] is True
     assert "Sudah dilakukan oleh Sari" in second.params["text"]
     assert (await actions(staff_bot, number)).count(Action.ESCALATE) == 1
-    assert (await staff_bot.services.workflow.get(number)).state is State.ESCALATED
+    ticket = await staff_bot.services.workflow.get(number)
+    assert ticket.state is State.ESCALATED
+    assert ticket.id is not None
+    outbox = await MailStore(staff_bot.services.db).outbox_for_ticket(ticket.id)
+    assert len(outbox) == 1  # one email: the mail bridge queues it with the one transition
     settled = staff_bot.api.message(STAFF_CHAT, draft)
     assert settled is not None
     assert "masuk antrean kirim" in settled["text"]
