@@ -69,6 +69,14 @@ class IngestResult:
     action_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """The two facts of a ticket ingestion needs, read with one cheap query."""
+
+    id: int
+    number: str
+
+
 class Ingestor:
     """Processes stored emails. Holds no state besides its services.
 
@@ -132,9 +140,10 @@ class Ingestor:
             return await self._quarantine(row, parsed, OTHER_LPSE)
         if not allowed:
             return await self._quarantine(row, parsed, NOT_ALLOWED, number)
-        ticket = await self.services.workflow.store.get(number)
-        if ticket is None:
+        ticket_id = await self.store.ticket_id(number)
+        if ticket_id is None:
             return await self._quarantine(row, parsed, NO_TICKET)
+        ticket = TicketRef(ticket_id, number)
         if noise is not None and not ticketing:
             return await self._quarantine(row, parsed, MAYBE_AUTOMATIC, number)
         assert matched_by is not None
@@ -164,7 +173,12 @@ class Ingestor:
         return await self._accept(row, parsed, ticket, "staf", by)
 
     async def _accept(
-        self, row: InboxRow, parsed: ParsedMail, ticket: Ticket, matched_by: str, by: By
+        self,
+        row: InboxRow,
+        parsed: ParsedMail,
+        ticket: TicketRef | Ticket,
+        matched_by: str,
+        by: By,
     ) -> IngestResult:
         """Record LKPP's reply and apply its steps, all in one transaction."""
         workflow = self.services.workflow

@@ -291,6 +291,9 @@ class MailStore:
         )
         return {r[0] for r in rows}
 
+    async def ticket_id(self, number: str) -> int | None:
+        return await self.db.fetchval("SELECT id FROM tickets WHERE number = ?", (number,))
+
     # --- inbox -----------------------------------------------------------------------------
     async def store_raw(self, message_id: str, raw: bytes, at: datetime) -> bool:
         """Keep ``raw`` under ``message_id``; ``False`` when it was already stored."""
