@@ -239,10 +239,10 @@ def _needs(key: str, reason: str) -> Guard:
     return guard
 
 
-def _not_taken_by_other(facts: TicketFacts, details: Mapping[str, Any]) -> str | None:
-    if facts.assignee_id is not None and facts.assignee_id != details.get("staff_id"):
-        return "sudah_diambil"
-    return None
+def _not_taken(facts: TicketFacts, _details: Mapping[str, Any]) -> str | None:
+    # Taking is claiming: once someone holds the ticket (even the same person pressing twice),
+    # a second TAKE is refused so exactly one event records who took it.
+    return "sudah_diambil" if facts.assignee_id is not None else None
 
 
 def _rating(_facts: TicketFacts, details: Mapping[str, Any]) -> str | None:
@@ -270,7 +270,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _TAKEABLE,
         State.IN_PROGRESS,
         "lapor",
-        guard=_not_taken_by_other,
+        guard=_not_taken,
         description="Staf mengambil tiket",
     ),
     Transition(
