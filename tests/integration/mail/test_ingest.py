@@ -158,3 +158,53 @@ async def test_staff_attach_a_quarantined_email(corpus_services: Services) -> No
     assert reply is not None and reply.matched_by == "staf"
     with pytest.raises(LookupError):
         await ingestor.attach(result.inbox_id, "BTG-2026-00042", By(9101, "Sari"))
+
+
+async def test_ticketing_system_mail_from_lkpp_is_an_answer_not_noise(
+    corpus_services: Services,
+) -> None:
+    services = corpus_services
+    raw = (CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes()
+    raw = raw.replace(b"Message-ID:", b"Auto-Submitted: auto-generated\r\nMessage-ID:", 1)
+    result = await Ingestor(services).ingest(await _store(services, raw))
+    assert result.state == MATCHED and result.ticket_number == "BTG-2026-00042"
+
+
+async def test_hostile_attachment_name_is_stored_safely(corpus_services: Services) -> None:
+    services = corpus_services
+    raw = (CORPUS / "26_attachment_path_traversal.eml").read_bytes()
+    result = await Ingestor(services).ingest(await _store(services, raw))
+    assert result.state == MATCHED
+    files = await MailStore(services.db).files(result.reply_id or 0)
+    assert files
+    for file in files:
+        assert "/" not in file.file_name and "\\" not in file.file_name
+        assert file.storage_path is not None
+        assert _stored_under(services.settings.data_dir / "surel", file.storage_path, file.content)
+
+
+def _stored_under(root: Path, stored: str, content: bytes) -> bool:
+    path = Path(stored).resolve()
+    return root.resolve() in path.parents and path.read_bytes() == content
+
+
+async def test_an_internal_error_quarantines_that_email_and_the_next_one_goes_on(
+    corpus_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = corpus_services
+    ingestor = Ingestor(services)
+    first = await _store(services, (CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes())
+    second = await _store(services, (CORPUS / "02_gmail_en_data_request.eml").read_bytes())
+    calls = []
+    original = ingestor._accept
+
+    async def broken_once(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk full")
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingestor, "_accept", broken_once)
+    results = await ingestor.ingest_pending()
+    assert [(r.inbox_id, r.state) for r in results] == [(first, QUARANTINED), (second, MATCHED)]
+    assert (results[0].reason or "").startswith("galat_internal")
