@@ -12,6 +12,7 @@ from bot.domain.priority import PriorityTable
 from bot.domain.sop import Action, Actor, State
 from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole
 from bot.services import Services
+from bot.storage.mail import OutboxRow
 from bot.text import Texts
 from bot.workflow import By
 from tests.support.clock import WIB
@@ -48,6 +49,20 @@ def ticket(**overrides: Any) -> Ticket:
 def user_file(name: str, size: int, file_id: str = "f1", ident: int = 1) -> Attachment:
     return Attachment(ident, 7, "pengguna", name, "application/pdf", size,
                       telegram_file_id=file_id, created_at=AT)  # fmt: skip
+
+
+def outbox_row(**overrides: Any) -> OutboxRow:
+    """A queued escalation row as the store returns it."""
+    values: dict[str, Any] = {
+        "id": 1, "ticket_id": 7, "event_id": 3, "kind": "eskalasi",
+        "message_id": "<x@batangkab.go.id>", "in_reply_to": None, "references": [],
+        "recipient": "helpdesk@lkpp.go.id", "subject": "[LPSE-BTG #BTG-2026-00042] Eskalasi",
+        "body": "Isi email\n", "attachment_ids": [], "automatic": False, "state": "antre",
+        "attempts": 0, "next_attempt_at": AT, "last_error": None, "alerted_at": None,
+        "created_at": AT, "sent_at": None,
+    }  # fmt: skip
+    values.update(overrides)
+    return OutboxRow(**values)
 
 
 @dataclass

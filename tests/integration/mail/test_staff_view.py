@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from bot.services import Services, open_services
 from bot.storage.mail import DISCARDED, MATCHED, MailStore
 from tests.support.botapi import BotApiServer
 from tests.support.clock import FakeClock
+from tests.support.mail_bridge_fixtures import outbox_row
 from tests.support.settings import STAFF_CHAT_ID, make_settings
 from tests.support.telegram_app_fixtures import STAFF_USER, bot_api  # noqa: F401 - fixture
 from tests.support.tickets import escalated
@@ -154,3 +157,39 @@ async def test_quarantined_mail_is_attached_by_number_or_discarded(
     await bot_api.wait_for(lambda c: "dibuang" in (c.text or ""), chat_id=STAFF_CHAT_ID)
     spam_row = await MailStore(services.db).inbox(spam_id)
     assert spam_row is not None and spam_row.state == DISCARDED
+
+
+async def test_bounce_and_outbox_alerts_reach_the_group(
+    running: tuple[Services, StaffView, App],
+    bot_api: BotApiServer,  # noqa: F811
+) -> None:
+    services, view, _ = running
+    number = await escalated(services)
+    original = EmailMessage()
+    original["From"] = services.settings.mail_from
+    original["To"] = "helpdesk@lkpp.go.id"
+    original["Subject"] = f"[LPSE-BTG #{number}] Eskalasi"
+    original["Message-ID"] = compose.new_message_id(services.settings, number, "eskalasi")
+    original.set_content("Isi eskalasi")
+    bounce = EmailMessage()
+    bounce["From"] = "MAILER-DAEMON@mx.batangkab.go.id"
+    bounce["To"] = services.settings.mail_from
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Message-ID"] = "<bounce-1@mx.batangkab.go.id>"
+    bounce.set_content("The mail system could not deliver your message.")
+    bounce.add_attachment(original)
+    await _ingest(services, bounce.as_bytes())
+    await view.flush()
+    alert = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert "gagal terkirim" in (alert.text or "") and number in (alert.text or "")
+
+    ticket = await services.workflow.get(number)
+    assert ticket.id is not None
+    assert await MailStore(services.db).outbox_for_ticket(ticket.id) == []
+    queued = outbox_row(ticket_id=ticket.id, attempts=3, last_error="SMTPConnectError: refused")
+    await view.outbox_overdue(queued, number, services.clock() + timedelta(minutes=42))
+    waiting = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert "tertahan" in (waiting.text or "") and "42 menit" in (waiting.text or "")
+    await view.outbox_rejected(replace(queued, last_error="550 User unknown"), number)
+    refused = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert "ditolak" in (refused.text or "") and "550 User unknown" in (refused.text or "")

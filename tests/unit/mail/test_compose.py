@@ -8,22 +8,13 @@ from pathlib import Path
 from bot.mail import compose
 from bot.mail.threading import find_subject_tag, verify_message_id
 from bot.storage.mail import OutboxRow
-from tests.support.mail_bridge_fixtures import AT, pure_services, ticket, user_file
+from tests.support.mail_bridge_fixtures import AT, outbox_row, pure_services, ticket, user_file
 
 SECRET = b"test-secret-test-secret"
 
 
 def _row(**overrides: object) -> OutboxRow:
-    values: dict[str, object] = {
-        "id": 1, "ticket_id": 7, "event_id": 3, "kind": compose.ESCALATION,
-        "message_id": "<x@batangkab.go.id>", "in_reply_to": None, "references": [],
-        "recipient": "helpdesk@lkpp.go.id", "subject": "[LPSE-BTG #BTG-2026-00042] Eskalasi",
-        "body": "Isi email\n", "attachment_ids": [], "automatic": False, "state": "antre",
-        "attempts": 0, "next_attempt_at": AT, "last_error": None, "alerted_at": None,
-        "created_at": AT, "sent_at": None,
-    }  # fmt: skip
-    values.update(overrides)
-    return OutboxRow(**values)  # type: ignore[arg-type]
+    return outbox_row(**overrides)
 
 
 def test_escalation_carries_every_ticket_field_and_the_tag_paragraph(tmp_path: Path) -> None:
