@@ -18,6 +18,7 @@ Buttons (``bot.callbacks`` prefixes):
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -119,23 +120,32 @@ class StaffView:
     async def flush(self) -> int:
         """Post every reply, quarantined email and bounce staff have not seen; return count."""
         posted = 0
+        now = self.services.clock
         for reply in await self.store.unposted_replies():
-            if await self._guard(self.post_reply(reply), f"reply {reply.id}"):
+            give_up = self.store.mark_reply_posted(reply.id, None, None, now())
+            if await self._guard(self.post_reply(reply), give_up, f"reply {reply.id}"):
                 posted += 1
         for row in await self.store.unposted_inbox():
-            if await self._guard(self.post_inbox(row), f"email {row.id}"):
+            give_up = self.store.mark_inbox_posted(row.id, now())
+            if await self._guard(self.post_inbox(row), give_up, f"email {row.id}"):
                 posted += 1
         return posted
 
-    async def _guard(self, work: Any, what: str) -> bool:
+    async def _guard(
+        self, work: Coroutine[Any, Any, None], give_up: Coroutine[Any, Any, None], what: str
+    ) -> bool:
+        """Run ``work``; a refusal by Telegram is final (``give_up``), other errors retry."""
         try:
             await work
         except (BadRequest, Forbidden):
             log.exception("Telegram refused the notice for %s; not retried", what)
+            await give_up
             return False
         except Exception:
             log.exception("posting %s failed; retried on the next pass", what)
+            give_up.close()
             return False
+        give_up.close()
         return True
 
     async def _card_reply_to(self, ticket_id: int | None) -> int | None:

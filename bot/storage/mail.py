@@ -445,7 +445,7 @@ class MailStore:
         return [_reply(r) for r in rows]
 
     async def mark_reply_posted(
-        self, reply_id: int, chat_id: int, message_id: int, at: datetime
+        self, reply_id: int, chat_id: int | None, message_id: int | None, at: datetime
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(

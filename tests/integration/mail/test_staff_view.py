@@ -193,3 +193,21 @@ async def test_bounce_and_outbox_alerts_reach_the_group(
     await view.outbox_rejected(replace(queued, last_error="550 User unknown"), number)
     refused = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
     assert "ditolak" in (refused.text or "") and "550 User unknown" in (refused.text or "")
+
+
+async def test_telegram_outage_delays_a_notice_and_a_refusal_ends_it(
+    running: tuple[Services, StaffView, App],
+    bot_api: BotApiServer,  # noqa: F811
+) -> None:
+    services, view, _ = running
+    number = await escalated(services)
+    await _ingest(services, _lkpp_reply(services, number, "Sedang kami proses.", with_file=False))
+    bot_api.fail_next("sendMessage", 502, "Bad Gateway")
+    assert await view.flush() == 0  # network trouble: kept for the next pass
+    assert await view.flush() == 1
+    await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+
+    await _ingest(services, _lkpp_reply(services, number, "Masih dalam proses.", with_file=False))
+    bot_api.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+    assert await view.flush() == 0  # refused: given up, logged, not retried forever
+    assert await view.flush() == 0
