@@ -17,9 +17,12 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from markupsafe import escape
+
 from bot.config import Settings
 from bot.domain.ticket import Attachment, Ticket
 from bot.mail.threading import make_message_id, make_nonce, subject_tag
+from bot.text import Texts
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -200,6 +203,7 @@ def build_email(
     files: Sequence[tuple[str, str | None, bytes]] = (),
     missing: Sequence[str] = (),
     missing_note: str | None = None,
+    texts: Texts | None = None,
 ) -> EmailMessage:
     """The email of an outbox row, byte-for-byte the same on every retry (same files given).
 
@@ -207,6 +211,8 @@ def build_email(
         files: ``(name, mime type, content)`` of the files fetched for the row.
         missing: Names of files that could not be fetched; ``missing_note`` (already rendered)
             is appended to the body so LKPP knows a file is missing.
+        texts: When given, an HTML alternative of the same text is added (``email/html.txt``),
+            because some clients reflow plain text and lose the ticket table's line breaks.
     """
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -225,6 +231,8 @@ def build_email(
     if missing and missing_note:
         body = f"{body.rstrip()}\n\n{missing_note}\n"
     message.set_content(body, charset="utf-8")
+    if texts is not None:
+        message.add_alternative(texts.render_email("html", isi=escape(body)), subtype="html")
     for name, mime, content in files:
         mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _, subtype = mime.partition("/")

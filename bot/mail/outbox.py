@@ -238,7 +238,9 @@ class Outbox:
             note = self.services.texts.plain_msg(
                 "surel_kirim.lampiran_gagal", nama=", ".join(missing)
             )
-        message = compose.build_email(self.services.settings, row, files, missing, note)
+        message = compose.build_email(
+            self.services.settings, row, files, missing, note, self.services.texts
+        )
         try:
             await client.send_message(
                 message, sender=self.services.settings.mail_address, recipients=[row.recipient]

@@ -106,3 +106,13 @@ def test_missing_file_is_noted_in_the_body(tmp_path: Path) -> None:
         settings, _row(), missing=["a.pdf"], missing_note="hilang: a.pdf"
     )
     assert "hilang: a.pdf" in message.get_body().get_content()
+
+
+def test_html_alternative_carries_the_same_text_escaped(tmp_path: Path) -> None:
+    services = pure_services(tmp_path)
+    row = _row(body="Judul: <script>alert(1)</script>\nBaris dua\n")
+    message = compose.build_email(services.settings, row, texts=services.texts)
+    assert message.get_body(("plain",)).get_content().startswith("Judul: <script>")
+    html = message.get_body(("html",)).get_content()
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "Baris dua" in html and "pre-wrap" in html
