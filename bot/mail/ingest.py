@@ -99,15 +99,19 @@ class Ingestor:
         ids = await self.store.pending(limit)
         results: list[IngestResult] = []
         upcoming = asyncio.ensure_future(self._prepare(ids[0])) if ids else None
-        for index, inbox_id in enumerate(ids):
-            assert upcoming is not None
-            row, parsed = await upcoming
-            upcoming = (
-                asyncio.ensure_future(self._prepare(ids[index + 1]))
-                if index + 1 < len(ids)
-                else None
-            )
-            results.append(await self._ingest(inbox_id, row, parsed))
+        try:
+            for index, inbox_id in enumerate(ids):
+                assert upcoming is not None
+                row, parsed = await upcoming
+                upcoming = (
+                    asyncio.ensure_future(self._prepare(ids[index + 1]))
+                    if index + 1 < len(ids)
+                    else None
+                )
+                results.append(await self._ingest(inbox_id, row, parsed))
+        finally:
+            if upcoming is not None and not upcoming.done():
+                upcoming.cancel()
         return results
 
     async def _prepare(self, inbox_id: int) -> tuple[InboxRow | None, ParsedMail | None]:
