@@ -88,6 +88,14 @@ def _header_only(header: bytes, size: int) -> bytes:
     return f"{TRUNCATED_HEADER}: {size}\r\n".encode() + head + b"\r\n\r\n"
 
 
+def _drop(client: aioimaplib.IMAP4) -> None:
+    """Close the connection at once; the server releases the session by itself."""
+    protocol = client.protocol
+    transport = getattr(protocol, "transport", None) if protocol is not None else None
+    if transport is not None:
+        transport.close()
+
+
 def _announces_mail(push: object) -> bool:
     lines = push if isinstance(push, list) else [push]
     return any(
@@ -137,12 +145,13 @@ class InboxReader:
             try:
                 await self._session(client)
             except asyncio.CancelledError:
+                self.connected.clear()
+                _drop(client)  # stopping: no polite LOGOUT that could keep ``stop`` waiting
                 raise
             except Exception as exc:
                 log.warning("IMAP session ended (reconnect in %.0f s): %s", delay, exc)
-            finally:
-                self.connected.clear()
-                await self._logout(client)
+            self.connected.clear()
+            await self._logout(client)
             await asyncio.sleep(delay)
             delay = min(delay * 2, limit)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -79,6 +80,10 @@ async def test_escalation_goes_out_and_lkpp_reply_comes_back_to_staff(
     ticket = await services.workflow.get(number)
     assert ticket.state is State.LKPP_SOLVED
     assert (await MailStore(services.db).count_inbox()) == {MATCHED: 1}
+    for _ in range(100):  # \\Seen is set right after the notice was posted
+        if all("\\Seen" in flags for flags in imap_server.flags().values()):
+            break
+        await asyncio.sleep(0.05)
     assert all("\\Seen" in flags for flags in imap_server.flags().values())
 
 
