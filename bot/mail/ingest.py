@@ -32,6 +32,7 @@ from bot.storage.mail import MATCHED, NEW, NOISE, QUARANTINED, InboxRow, MailSto
 from bot.workflow import SYSTEM, By
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,63 @@ class IngestResult:
     cls: LkppReplyClass | None = None
     by_tag: bool = False
     action_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Where an email goes, decided from the email alone (no database).
+
+    ``state`` is MATCHED (to ``number``, if that ticket exists), NOISE or QUARANTINED;
+    ``reason`` says why; a MATCHED verdict with reason MAYBE_AUTOMATIC still goes to
+    quarantine once the ticket is known to exist, so staff decide.
+    """
+
+    state: str
+    number: str | None = None
+    matched_by: str | None = None
+    reason: str | None = None
+    bounce: bool = False
+
+
+def match(parsed: ParsedMail, secret: bytes) -> tuple[str | None, str | None]:
+    """The ticket an email names, and how: our signed Message-ID first, then the subject tag."""
+    number = ticket_from_references(parsed.in_reply_to, parsed.references, secret)
+    if number is not None:
+        return number, "message_id"
+    number = find_subject_tag(parsed.subject)
+    if number is not None:
+        return number, "subjek"
+    return None, None
+
+
+def decide(parsed: ParsedMail, settings: Settings, secret: bytes) -> Verdict:
+    """Decide what an email is, from its content, the allowed senders and our secret."""
+    if "unparseable" in parsed.problems:
+        return Verdict(QUARANTINED, reason=UNREADABLE)
+    number, matched_by = match(parsed, secret)
+    allowed = bool(parsed.from_addr) and settings.sender_allowed(parsed.from_addr)
+    noise = detect_noise(parsed)
+    ticketing = (
+        noise is not None
+        and noise.reason == _TICKETING
+        and allowed
+        and number is not None
+        and not _OUT_OF_OFFICE.search(parsed.subject)
+        and not any(parsed.header(name) for name in _OOF_HEADERS)
+    )
+    if noise is not None and noise.strong and not ticketing:
+        return Verdict(NOISE, reason=f"{noise.kind.value}: {noise.reason}",
+                       bounce=noise.kind is NoiseKind.BOUNCE)  # fmt: skip
+    if "oversize" in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
+        return Verdict(QUARANTINED, number, reason=OVERSIZE)
+    if number is None:
+        return Verdict(QUARANTINED, reason=UNMATCHED if allowed else NOT_ALLOWED)
+    if number.split("-", 1)[0] != settings.lpse_code.upper():
+        return Verdict(QUARANTINED, reason=OTHER_LPSE)
+    if not allowed:
+        return Verdict(QUARANTINED, number, reason=NOT_ALLOWED)
+    reason = MAYBE_AUTOMATIC if noise is not None and not ticketing else None
+    return Verdict(MATCHED, number, matched_by, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,49 +209,19 @@ class Ingestor:
             return IngestResult(row.id, QUARANTINED, reason=reason)
 
     async def _process(self, row: InboxRow, parsed: ParsedMail) -> IngestResult:
-        if "unparseable" in parsed.problems:
-            return await self._quarantine(row, parsed, UNREADABLE)
-        number, matched_by = self._match(parsed)
-        allowed = bool(parsed.from_addr) and self.services.settings.sender_allowed(
-            parsed.from_addr
-        )
-        noise = detect_noise(parsed)
-        ticketing = (
-            noise is not None
-            and noise.reason == _TICKETING
-            and allowed
-            and number is not None
-            and not _OUT_OF_OFFICE.search(parsed.subject)
-            and not any(parsed.header(name) for name in _OOF_HEADERS)
-        )
-        if noise is not None and noise.strong and not ticketing:
-            return await self._noise(row, parsed, f"{noise.kind.value}: {noise.reason}",
-                                     bounce=noise.kind is NoiseKind.BOUNCE)  # fmt: skip
-        if "oversize" in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
-            return await self._quarantine(row, parsed, OVERSIZE, number)
-        if number is None:
-            return await self._quarantine(row, parsed, UNMATCHED if allowed else NOT_ALLOWED)
-        if number.split("-", 1)[0] != self.services.settings.lpse_code.upper():
-            return await self._quarantine(row, parsed, OTHER_LPSE)
-        if not allowed:
-            return await self._quarantine(row, parsed, NOT_ALLOWED, number)
-        ticket_id = await self.store.ticket_id(number)
+        verdict = decide(parsed, self.services.settings, self.secret)
+        if verdict.state == NOISE:
+            return await self._noise(row, parsed, verdict.reason or "", verdict.bounce)
+        if verdict.state == QUARANTINED:
+            return await self._quarantine(row, parsed, verdict.reason or "", verdict.number)
+        assert verdict.number is not None and verdict.matched_by is not None
+        ticket_id = await self.store.ticket_id(verdict.number)
         if ticket_id is None:
             return await self._quarantine(row, parsed, NO_TICKET)
-        ticket = TicketRef(ticket_id, number)
-        if noise is not None and not ticketing:
-            return await self._quarantine(row, parsed, MAYBE_AUTOMATIC, number)
-        assert matched_by is not None
-        return await self._accept(row, parsed, ticket, matched_by, SYSTEM)
-
-    def _match(self, parsed: ParsedMail) -> tuple[str | None, str | None]:
-        number = ticket_from_references(parsed.in_reply_to, parsed.references, self.secret)
-        if number is not None:
-            return number, "message_id"
-        number = find_subject_tag(parsed.subject)
-        if number is not None:
-            return number, "subjek"
-        return None, None
+        if verdict.reason == MAYBE_AUTOMATIC:
+            return await self._quarantine(row, parsed, MAYBE_AUTOMATIC, verdict.number)
+        ticket = TicketRef(ticket_id, verdict.number)
+        return await self._accept(row, parsed, ticket, verdict.matched_by, SYSTEM)
 
     async def attach(self, inbox_id: int, number: str, by: By) -> IngestResult:
         """Staff attach a quarantined email to ticket ``number`` (the ``q:`` button).
