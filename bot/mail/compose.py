@@ -98,7 +98,8 @@ def split_by_size(
 
 def _subject(services: Services, kind: str, ticket: Ticket) -> str:
     tag = subject_tag(services.settings.lpse_code, ticket.number)
-    return services.texts.plain_msg(f"surel_subjek.{kind}", tag=tag, judul=ticket.title)
+    subject = services.texts.plain_msg(f"surel_subjek.{kind}", tag=tag, judul=ticket.title)
+    return " ".join(subject.split())  # a line break in a title must not break the header
 
 
 def _common(services: Services) -> dict[str, Any]:

@@ -238,9 +238,12 @@ class Outbox:
             note = self.services.texts.plain_msg(
                 "surel_kirim.lampiran_gagal", nama=", ".join(missing)
             )
-        message = compose.build_email(
-            self.services.settings, row, files, missing, note, self.services.texts
-        )
+        try:
+            message = compose.build_email(
+                self.services.settings, row, files, missing, note, self.services.texts
+            )
+        except (ValueError, TypeError) as exc:  # a stored row that can never become an email
+            raise _Permanent(f"email tidak dapat disusun: {exc}") from exc
         try:
             await client.send_message(
                 message, sender=self.services.settings.mail_address, recipients=[row.recipient]

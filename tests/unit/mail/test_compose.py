@@ -116,3 +116,11 @@ def test_html_alternative_carries_the_same_text_escaped(tmp_path: Path) -> None:
     html = message.get_body(("html",)).get_content()
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "Baris dua" in html and "pre-wrap" in html
+
+
+def test_line_break_in_title_does_not_break_the_subject(tmp_path: Path) -> None:
+    services = pure_services(tmp_path)
+    draft = compose.escalation_draft(services, ticket(title="Gagal\nunggah\r\nBcc: x@y.z"))
+    assert "\n" not in draft.subject and "\r" not in draft.subject
+    message = compose.build_email(services.settings, _row(subject=draft.subject))
+    assert message["Bcc"] is None
