@@ -238,7 +238,10 @@ class InboxReader:
 
     async def poll_once(self, client: aioimaplib.IMAP4) -> int:
         """Fetch, store, process and mark every unseen message once; return how many."""
-        response = _check(await client.uid_search("UNSEEN", charset=None), "UID SEARCH")
+        # With a processed folder, whatever is still in the mailbox is unprocessed, even mail a
+        # person already opened in a mail client; otherwise \\Seen is the only record we have.
+        criteria = "ALL" if self.services.settings.imap_processed_mailbox else "UNSEEN"
+        response = _check(await client.uid_search(criteria, charset=None), "UID SEARCH")
         uids = [
             token.decode()
             for line in response.lines

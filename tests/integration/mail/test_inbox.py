@@ -138,7 +138,8 @@ async def test_processed_mail_is_moved_to_the_processed_folder(
 ) -> None:
     imap_server.create_mailbox("Diproses")
     services.settings = services.settings.model_copy(update={"imap_processed_mailbox": "Diproses"})
-    imap_server.append((CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes())
+    # A person opened it in webmail first: with a processed folder it is still picked up.
+    imap_server.append((CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes(), flags=["\\Seen"])
     assert await _poll(_reader(services)) == 1
     assert imap_server.messages("INBOX") == {}
     assert len(imap_server.messages("Diproses")) == 1
