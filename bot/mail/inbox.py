@@ -176,6 +176,8 @@ class InboxReader:
                 ),
                 "LOGIN",
             )
+            if settings.imap_processed_mailbox:  # NO "already exists" is fine
+                await client.create(settings.imap_processed_mailbox)
             _check(await client.select(settings.imap_mailbox), "SELECT")
         except BaseException:
             await self._logout(client)
@@ -269,7 +271,10 @@ class InboxReader:
         except Exception:  # processing problems never block marking the message
             log.exception("processing stored mail failed")
         await self._checkpoint("ingested")
-        await self._mark_done(client, uid)
+        try:
+            await self._mark_done(client, uid)
+        except ImapError as exc:  # stored already: the next poll fetches it again, harmlessly
+            log.warning("IMAP UID %s not marked processed: %s", uid, exc)
 
     async def _fetch(self, client: aioimaplib.IMAP4, uid: str) -> bytes | None:
         limit = self.services.settings.mail_max_message_bytes

@@ -136,7 +136,6 @@ async def test_processed_mail_is_moved_to_the_processed_folder(
     services: Services,
     imap_server: ImapTestServer,  # noqa: F811
 ) -> None:
-    imap_server.create_mailbox("Diproses")
     services.settings = services.settings.model_copy(update={"imap_processed_mailbox": "Diproses"})
     # A person opened it in webmail first: with a processed folder it is still picked up.
     imap_server.append((CORPUS / "01_gmail_id_solved_untagged.eml").read_bytes(), flags=["\\Seen"])
