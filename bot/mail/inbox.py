@@ -252,7 +252,10 @@ class InboxReader:
             if token.isdigit()
         ]
         for uid in uids:
-            await self._one(client, uid)
+            try:
+                await self._one(client, uid)
+            except ImapError as exc:  # the server refuses this one message: go on with the rest
+                log.error("IMAP UID %s could not be fetched: %s", uid, exc)
         return len(uids)
 
     async def _one(self, client: aioimaplib.IMAP4, uid: str) -> None:
