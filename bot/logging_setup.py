@@ -45,4 +45,7 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Both log every poll or every run of the repeating sweep at INFO: a line a second, hiding
+    # what matters. Their warnings and errors still come through.
+    for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

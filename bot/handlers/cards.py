@@ -39,6 +39,8 @@ CARDS_KEY = "staf_kartu"
 NOTICE = "pemberitahuan"
 ATTACHMENT = "lampiran"
 PROMPT = "balas"
+SOLVE_PROMPT = "minta_catatan_selesai"
+"""A "reply with the solution note" prompt: kept in the database so a restart keeps it."""
 OLD_CARD = "kartu_lama"
 
 DESCRIPTION_ON_CARD = 3000
@@ -137,6 +139,10 @@ class Cards:
         self.messages = MessageMap(services.db)
         self.files = DraftStore(services.db, services.clock)  # attachments by event id
         self._locks: dict[int, asyncio.Lock] = {}
+        # What each card shows now, so an unchanged card is not edited again: every edit
+        # spends one of the staff group's 20 messages a minute. Lost on restart, which only
+        # costs one "message is not modified" answer.
+        self._shown: dict[int, tuple[int, int, str, str]] = {}
 
     @property
     def staff_chat(self) -> int:
@@ -252,6 +258,8 @@ class Cards:
         html, buttons = await self.render(ticket)
         message = await self.notifier.staff(html, buttons)
         await self.remember(message, ticket, CARD)
+        assert ticket.id is not None
+        self._shown[ticket.id] = (message.chat_id, message.message_id, html, repr(buttons))
         return message
 
     async def post_new(self, ticket: Ticket) -> None:
@@ -292,6 +300,9 @@ class Cards:
                 await self._post_card(ticket)
                 return
             html, buttons = await self.render(ticket)
+            shown = (where[0], where[1], html, repr(buttons))
+            if self._shown.get(ticket.id) == shown:
+                return
             try:
                 await self.bot.edit_message_text(
                     html,
@@ -300,9 +311,11 @@ class Cards:
                     reply_markup=keyboard(buttons),
                     link_preview_options=_NO_PREVIEW,
                 )
+                self._shown[ticket.id] = shown
             except BadRequest as exc:
                 reason = str(exc).lower()
                 if "not modified" in reason:
+                    self._shown[ticket.id] = shown
                     return
                 if "not found" in reason or "can't be edited" in reason:
                     log.info("card of %s is gone (%s): posting a new one", ticket.number, exc)

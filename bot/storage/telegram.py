@@ -35,6 +35,14 @@ class MessageMap:
             (chat_id, message_id),
         )
 
+    async def lookup(self, chat_id: int, message_id: int) -> tuple[int, str] | None:
+        """(ticket id, kind) of a bot message, e.g. to know a reply answers a Selesai prompt."""
+        row = await self.db.fetchone(
+            "SELECT ticket_id, kind FROM telegram_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return None if row is None else (row[0], row[1])
+
     async def card(self, ticket_id: int) -> tuple[int, int] | None:
         """(chat_id, message_id) of the ticket's card in the staff group, if posted."""
         row = await self.db.fetchone(

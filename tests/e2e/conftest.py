@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from tests.support.botapi import BotApiServer
 from tests.support.mailservers import ImapTestServer, SmtpTestServer
 
 from .actors import Lkpp, Staff, User
-from .harness import STAFF_CHAT_ID, TOKEN, BotProcess, running_bot
+from .harness import ROOT, STAFF_CHAT_ID, TOKEN, BotProcess, running_bot
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -21,8 +22,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    """The Bot API server the bot process talks to, with the LPSE's staff group."""
+def botapi(request: pytest.FixtureRequest) -> Iterator[BotApiServer]:
+    """The Bot API server the bot process talks to, with the LPSE's staff group.
+
+    With ``E2E_KEEP_LOGS=1`` every call the bot made is written, timed, to ``e2e-<test>.calls``.
+    """
     server = BotApiServer(token=TOKEN, bot_username="lpse_batang_bot")
     server.add_group(STAFF_CHAT_ID, "Staf LPSE Kabupaten Batang")
     server.start()
@@ -30,6 +34,15 @@ def botapi() -> Iterator[BotApiServer]:
         yield server
     finally:
         server.stop()
+        if os.environ.get("E2E_KEEP_LOGS"):
+            calls = server.calls
+            t0 = calls[0].started if calls else 0.0
+            lines = [
+                f"{c.started - t0:8.3f} {c.finished - c.started:6.3f} {c.method} "
+                f"{c.chat_id} {(c.text or '')[:100]!r}"
+                for c in calls
+            ]
+            (ROOT / f"e2e-{request.node.name[:40]}.calls").write_text("\n".join(lines), "utf-8")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.callbacks import TicketVerb, ticket_action
 from bot.domain.sop import Action, Actor, State
+from bot.handlers.cards import SOLVE_PROMPT, cards_of
 from bot.storage.mail import MailStore
 from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
@@ -150,6 +151,10 @@ async def test_selesai_asks_for_the_note_and_solves(staff_bot: StaffBot):
     number, card = await new_card(staff_bot)
     press(staff_bot, card, "✅ Selesai")
     prompt = await staff_bot.staff_message("catatan penyelesaian")
+    # The prompt is in the database, not in memory: a restart before the reply keeps it.
+    cards = cards_of(staff_bot.services)
+    found = await cards.messages.lookup(STAFF_CHAT, prompt.message_id or 0)
+    assert found is not None and found[1] == SOLVE_PROMPT
     staff_bot.command("Akun dibuka kembali", reply_to=prompt.message_id)
     await staff_bot.staff_message("ditandai selesai")
     ticket = await staff_bot.services.workflow.get(number)

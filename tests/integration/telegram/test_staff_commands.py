@@ -9,6 +9,7 @@ from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.domain.sop import Action, Actor, State
 from bot.domain.ticket import Attachment
+from bot.handlers.cards import cards_of
 from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
     ADMIN_USER,
@@ -285,8 +286,18 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
     ]
 
 
-async def test_an_unchanged_card_is_not_an_error(staff_bot: StaffBot):
+async def test_an_unchanged_card_is_not_edited_again(staff_bot: StaffBot):
+    """Each edit spends one of the group's 20 messages a minute: skip the ones that change nothing."""
     number = await new_ticket(staff_bot)
+    mark = staff_bot.api.mark()
+    await reply_to(staff_bot, f"/prioritas {number} menengah", "diubah menjadi Menengah")
+    await staff_bot.api.wait_idle()
+    assert not [c for c in staff_bot.api.calls if c.seq > mark and c.method == "editMessageText"]
+
+
+async def test_an_unchanged_card_after_a_restart_is_not_an_error(staff_bot: StaffBot):
+    number = await new_ticket(staff_bot)
+    cards_of(staff_bot.services)._shown.clear()  # what a restart forgets
     await reply_to(staff_bot, f"/prioritas {number} menengah", "diubah menjadi Menengah")
     refused = await staff_bot.api.wait_for("editMessageText", ok=False)
     assert "message is not modified" in (refused.description or "")
