@@ -29,6 +29,7 @@ from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket, normalise_number
 from bot.handlers.cards import (
     CARDS_KEY,
+    SOLVE_PROMPT,
     Cards,
     cards_of,
     confirmed_by_handler,
@@ -38,7 +39,6 @@ from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
 from bot.handlers.guards import Context, Handler, is_admin, refuse, services_of, staff_only
 from bot.handlers.staff_buttons import (
-    SOLVE_PROMPTS,
     by_of,
     cannot_handle,
     explain_refusal,
@@ -362,26 +362,23 @@ async def on_reply(update: Update, context: Context) -> None:
     assert message is not None and message.reply_to_message is not None
     replied = message.reply_to_message.message_id
     text = (message.text or message.caption or "").strip()
-    prompts: dict[int, str] = context.bot_data.get(SOLVE_PROMPTS, {})
-    if replied in prompts and not text:
-        await message.reply_text(services.texts.msg("staf_pakai.selesai"))
-        raise ApplicationHandlerStop
-    if replied in prompts:
-        number = prompts[replied]
-        by = by_of(update)
-        await _apply(services, number, Action.SOLVE_LOCALLY, by, {"text": text})
-        prompts.pop(replied, None)
-        await message.reply_text(
-            services.texts.msg("staf_info.diselesaikan", nomor=number, nama=by.name)
-        )
-        raise ApplicationHandlerStop
     cards = cards_of(services)
-    ticket_id = await cards.messages.ticket_for(message.chat_id, replied)
-    if ticket_id is None:
+    found = await cards.messages.lookup(message.chat_id, replied)
+    if found is None:
         return  # ordinary conversation in the group
-    ticket = await services.workflow.store.get_by_id(ticket_id)
+    ticket = await services.workflow.store.get_by_id(found[0])
     if ticket is None:
         return
+    if found[1] == SOLVE_PROMPT:
+        if not text:
+            await message.reply_text(services.texts.msg("staf_pakai.selesai"))
+            raise ApplicationHandlerStop
+        by = by_of(update)
+        await _apply(services, ticket.number, Action.SOLVE_LOCALLY, by, {"text": text})
+        await message.reply_text(
+            services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
+        )
+        raise ApplicationHandlerStop
     text = text or services.texts.plain_msg("staf_info.lampiran_tanpa_teks")
     reply = await relay_to_user(
         services, ticket.number, by_of(update), text, _attachments_of(message)

@@ -20,7 +20,7 @@ from bot.callbacks import TicketVerb, ticket_action, unpack
 from bot.domain.errors import DomainError, IllegalTransition
 from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
-from bot.handlers.cards import PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
+from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
 from bot.handlers.guards import Context, services_of, staff_only
 from bot.notify import Keyboard, keyboard
 from bot.workflow import By
@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 DRAFT_ROOM = 3000
 """Characters of the escalation draft shown; the email itself is never cut."""
 
-SOLVE_PROMPTS = "staf_prompt_selesai"
-"""``bot_data`` key: prompt message id → ticket number, for "reply with the solution note"."""
 
 #: Buttons that perform one transition directly, and the confirmation each shows.
 DIRECT: dict[TicketVerb, tuple[Action, str]] = {
@@ -237,7 +235,7 @@ async def _perform(
         message = await send_prompt(
             cards, ticket, "staf_info.minta_catatan", "staf_info.placeholder_catatan"
         )
-        context.bot_data.setdefault(SOLVE_PROMPTS, {})[message.message_id] = number
+        await cards.remember(message, ticket, SOLVE_PROMPT)
         return None
     if verb is TicketVerb.PRIORITY:
         return await _priority(cards, update, ticket, by, extra)
