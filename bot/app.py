@@ -33,6 +33,7 @@ COMPONENTS: tuple[str, ...] = (
     "bot.handlers.user",
     "bot.deadlines.component",
     "bot.mail.bridge",
+    "bot.handlers.health_command",
 )
 
 

@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="menjalankan bot")
     sub.add_parser("migrate", help="membuat/memperbarui skema database")
-    sub.add_parser("check", help="memeriksa pengaturan, Telegram, SMTP, IMAP dan database")
+    sub.add_parser(
+        "check", help="memeriksa pengaturan, Telegram, SMTP, IMAP, database dan antrean email"
+    )
     backup = sub.add_parser("backup", help="mencadangkan database (online backup SQLite)")
     backup.add_argument("target", nargs="?", help="file tujuan (bawaan: DATA_DIR/backup/...)")
     report = sub.add_parser("report", help="laporan mutu baku SOP untuk suatu periode")
@@ -74,7 +76,8 @@ async def _backup(env_file: str, target: str | None) -> int:
 
 
 async def _check(env_file: str) -> int:
-    from bot.health import run_probes
+    from bot.health import check_setup
+    from bot.text import Texts
 
     try:
         settings = load_settings(env_file)
@@ -83,10 +86,11 @@ async def _check(env_file: str) -> int:
         print(f"FAIL pengaturan: {exc}")
         return EXIT_CONFIG
     print(f"OK   pengaturan: {env_file}, LPSE {settings.lpse_code}, zona {settings.timezone}")
-    results = await run_probes(settings)
+    texts = Texts(settings.tz)
+    results = await check_setup(settings)
     for result in results:
-        print(result.line())
-    return 0 if all(r.ok for r in results) else EXIT_FAILED
+        print(result.line(texts))
+    return 0 if all(r.ok is not False for r in results) else EXIT_FAILED
 
 
 def _run(env_file: str) -> int:

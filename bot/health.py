@@ -1,82 +1,141 @@
-"""Probes of everything the bot depends on: one line each for ``check`` and ``/kesehatan``."""
+"""Probes of everything the bot depends on: one line each for ``check`` and ``/kesehatan``.
+
+A probe returns a :class:`ProbeResult` that names a catalog message
+(``staf_kesehatan.rincian.*`` in ``locales/id/staf.toml``) and its values instead of finished
+text, so the operator's terminal and the staff group give the same reason in the same words.
+Probes run concurrently under one deadline (:func:`run_probes`): a mail server that never
+answers costs the report one "timeout" line, not the whole reply.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-import aioimaplib
 import aiosmtplib
+from markupsafe import Markup
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TimedOut
 
+from bot.clock import utc_now
 from bot.config import MailSecurity, Settings
+from bot.mail.imap_connect import ImapError, logout, open_session
+from bot.mail.tls import tls_context as tls_context  # re-exported: the outbox imports it here
+from bot.storage.backlog import mail_backlog
 from bot.storage.db import Database
 from bot.storage.migrations import MIGRATIONS
+from bot.text import Texts
 
 PROBE_TIMEOUT = 15.0
+"""Seconds ``python -m bot check`` waits for the slowest probe."""
+LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else 0
+STALE_SWEEPS = 3
+"""The deadline sweep is late once this many intervals passed without one finishing."""
+MIN_STALE = timedelta(minutes=1)
+"""…but never sooner than this: a sweep that sends a digest may take a while."""
+
+Probe = Callable[[], Awaitable["ProbeResult"]]
+
+#: Cancelled probes that are still cleaning up (a polite IMAP LOGOUT): kept referenced so the
+#: event loop does not drop them half-way, and so the report never waits for them.
+_ABANDONED: set[asyncio.Future[ProbeResult]] = set()
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
+    """One line of the report.
+
+    Attributes:
+        name: What was checked: ``telegram``, ``smtp``, ``imap``, ``database``,
+            ``scheduler``, ``outbox`` or ``inbox`` (also the catalog key of its label).
+        ok: ``True`` working, ``False`` broken, ``None`` not checkable here (the scheduler
+            from the command line, where the bot is not running).
+        key: The message under ``staf_kesehatan.rincian`` that says why.
+        values: The message's variables.
+    """
+
     name: str
-    ok: bool
-    detail: str
+    ok: bool | None
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
 
-    def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+    def detail(self, texts: Texts) -> str:
+        """The reason as HTML (user text escaped), for the staff group."""
+        return texts.msg(f"staf_kesehatan.rincian.{self.key}", **self.values)
 
-
-def tls_context(ca_file: object) -> ssl.SSLContext:
-    """Default verification, also trusting ``ca_file`` (an LPSE mail server with its own CA)."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=str(ca_file))
-    return context
-
-
-async def probe_database(settings: Settings) -> ProbeResult:
-    db = Database(settings.db_path)
-    await db.open()
-    try:
-        version = await db.version()
-        latest = MIGRATIONS[-1].version if MIGRATIONS else 0
-        if version < latest:
-            return ProbeResult("database", False, f"{settings.db_path} versi {version}, "
-                               f"perlu migrate ke {latest}")  # fmt: skip
-        count = await db.fetchval("SELECT COUNT(*) FROM tickets")
-        return ProbeResult("database", True, f"{settings.db_path} versi {version}, {count} tiket")
-    finally:
-        await db.close()
+    def line(self, texts: Texts) -> str:
+        """The reason as one plain line for ``python -m bot check``."""
+        status = {True: "OK  ", False: "FAIL", None: "n/a "}[self.ok]
+        return f"{status} {self.name}: {Markup(self.detail(texts)).unescape()}"
 
 
-async def probe_telegram(settings: Settings) -> ProbeResult:
-    bot = Bot(
-        settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        base_file_url=settings.telegram_base_file_url,
-    )
-    try:
-        async with bot:
-            me = await bot.get_me()
-            chat = await bot.get_chat(settings.staff_chat_id)
-        return ProbeResult("telegram", True, f"@{me.username}, grup staf „{chat.title}”")
-    except TelegramError as exc:
-        return ProbeResult("telegram", False, str(exc))
+def failure(name: str, exc: BaseException, seconds: float) -> ProbeResult:
+    """The result for a probe that raised, sorted into reasons a person can act on."""
+    values = {"pesan": str(exc) or type(exc).__name__, "jenis": type(exc).__name__}
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        key = "tls"
+    elif isinstance(exc, TimeoutError | TimedOut):
+        key = "timeout"
+    elif isinstance(exc, InvalidToken):
+        key = "token"
+    elif isinstance(exc, aiosmtplib.SMTPAuthenticationError) or (
+        isinstance(exc, ImapError) and exc.command == "LOGIN"
+    ):
+        key = "login"
+    elif isinstance(exc, OSError) or (
+        isinstance(exc, NetworkError) and type(exc) is NetworkError  # not BadRequest & co.
+    ):
+        key = "koneksi"
+    else:
+        key = "galat"
+    return ProbeResult(name, False, key, {**values, "detik": seconds})
 
 
-async def probe_smtp(settings: Settings) -> ProbeResult:
+# --- the probes ----------------------------------------------------------------------------------
+async def probe_database(db: Database, *, integrity: bool = False) -> ProbeResult:
+    """Schema version against the bot's migrations, ticket count, optionally ``quick_check``.
+
+    Args:
+        db: An open database.
+        integrity: Also run ``PRAGMA quick_check``. It reads every page, so only the command
+            line asks for it; in the running bot it would hold the one shared connection.
+    """
+    version = await db.version()
+    values: dict[str, Any] = {"berkas": db.path, "versi": version, "terbaru": LATEST_VERSION}
+    if version < LATEST_VERSION:
+        return ProbeResult("database", False, "database_usang", values)
+    if version > LATEST_VERSION:
+        return ProbeResult("database", False, "database_baru", values)
+    values["tiket"] = await db.fetchval("SELECT COUNT(*) FROM tickets")
+    values["integritas"] = integrity
+    if integrity:
+        verdict = await db.fetchval("PRAGMA quick_check")
+        if verdict != "ok":
+            return ProbeResult("database", False, "database_rusak", {**values, "pesan": verdict})
+    return ProbeResult("database", True, "database_ok", values)
+
+
+async def probe_telegram(bot: Bot, staff_chat_id: int) -> ProbeResult:
+    """``getMe``, and ``getChat`` of the staff group: the bot is known and still in the group."""
+    me = await bot.get_me()
+    chat = await bot.get_chat(staff_chat_id)
+    return ProbeResult("telegram", True, "telegram_ok", {"nama": me.username, "grup": chat.title})
+
+
+async def probe_smtp(settings: Settings, seconds: float = PROBE_TIMEOUT) -> ProbeResult:
+    """Connect (TLS/STARTTLS as configured), log in if an account is set, NOOP."""
+    secure = settings.smtp_security is not MailSecurity.NONE
     client = aiosmtplib.SMTP(
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         use_tls=settings.smtp_security is MailSecurity.TLS,
         start_tls=settings.smtp_security is MailSecurity.STARTTLS,
-        tls_context=tls_context(settings.smtp_ca_file)
-        if settings.smtp_security is not MailSecurity.NONE
-        else None,
-        timeout=PROBE_TIMEOUT,
+        tls_context=tls_context(settings.smtp_ca_file) if secure else None,
+        timeout=seconds,
     )
     await client.connect()
     try:
@@ -86,52 +145,151 @@ async def probe_smtp(settings: Settings) -> ProbeResult:
         await client.noop()
     finally:
         client.close()
-    return ProbeResult("smtp", True, f"{settings.smtp_host}:{settings.smtp_port}")
+    server = f"{settings.smtp_host}:{settings.smtp_port}"
+    return ProbeResult("smtp", True, "smtp_ok",
+                       {"server": server, "login": bool(settings.smtp_username)})  # fmt: skip
 
 
-async def probe_imap(settings: Settings) -> ProbeResult:
-    if settings.imap_security is MailSecurity.TLS:
-        client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
-            settings.imap_host, settings.imap_port,
-            ssl_context=tls_context(settings.imap_ca_file), timeout=PROBE_TIMEOUT,
-        )  # fmt: skip
-    else:
-        client = aioimaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=PROBE_TIMEOUT)
-    await client.wait_hello_from_server()
-    if settings.imap_security is MailSecurity.STARTTLS:
-        await client.starttls(tls_context(settings.imap_ca_file))
+async def probe_imap(settings: Settings, seconds: float = PROBE_TIMEOUT) -> ProbeResult:
+    """Open a session exactly as the inbox reader does, then log out; nothing is created."""
+    server = f"{settings.imap_host}:{settings.imap_port}"
+    folder = settings.imap_mailbox
     try:
-        response = await client.login(
-            settings.imap_username, settings.imap_password.get_secret_value()
-        )
-        if response.result != "OK":
-            return ProbeResult("imap", False, "login ditolak")
-        response = await client.select(settings.imap_mailbox)
-        if response.result != "OK":
-            return ProbeResult("imap", False, f"folder {settings.imap_mailbox} tidak ada")
+        client = await open_session(settings, seconds)
+    except ImapError as exc:
+        if exc.command != "SELECT":
+            raise
+        return ProbeResult("imap", False, "folder", {"folder": folder, "pesan": str(exc)})
+    try:
         idle = client.has_capability("IDLE")
     finally:
-        await client.logout()
-    return ProbeResult(
-        "imap", True, f"{settings.imap_host}:{settings.imap_port} {settings.imap_mailbox}"
-        f"{' (IDLE)' if idle else ''}",
-    )  # fmt: skip
+        await logout(client)
+    return ProbeResult("imap", True, "imap_ok", {"server": server, "folder": folder, "idle": idle})
 
 
-async def _guarded(name: str, probe: Callable[[], Awaitable[ProbeResult]]) -> ProbeResult:
+async def probe_outbox(db: Database, now: datetime, alert_after: timedelta) -> ProbeResult:
+    """Emails waiting to go out: broken once the oldest waits longer than staff are alerted.
+
+    Permanently refused emails are counted but do not fail the check: staff were told when
+    it happened, and the row stays refused forever.
+    """
+    if await db.version() < LATEST_VERSION:
+        return ProbeResult("outbox", False, "belum_migrate")
+    backlog = await mail_backlog(db)
+    if not backlog.waiting or backlog.oldest_waiting is None:
+        return ProbeResult("outbox", True, "antrean_kosong", {"gagal": backlog.failed})
+    age = max(now - backlog.oldest_waiting, timedelta(0))
+    values = {"menunggu": backlog.waiting, "umur": age, "gagal": backlog.failed,
+              "batas": alert_after}  # fmt: skip
+    if age > alert_after:
+        return ProbeResult("outbox", False, "antrean_macet", values)
+    return ProbeResult("outbox", True, "antrean_ok", values)
+
+
+async def probe_quarantine(db: Database) -> ProbeResult:
+    """Inbound mail held for staff; informative, never a failure of the bot."""
+    if await db.version() < LATEST_VERSION:
+        return ProbeResult("inbox", False, "belum_migrate")
+    count = (await mail_backlog(db)).quarantined
+    return ProbeResult("inbox", True, "karantina" if count else "karantina_kosong",
+                       {"jumlah": count})  # fmt: skip
+
+
+def scheduler_result(
+    *,
+    running: bool,
+    scheduled: bool,
+    last_sweep: datetime | None,
+    started: datetime | None,
+    now: datetime,
+    interval: timedelta,
+) -> ProbeResult:
+    """Is the JobQueue alive and the deadline sweep finishing on time?
+
+    Args:
+        running: The JobQueue's scheduler runs.
+        scheduled: The repeating sweep job exists and is enabled.
+        last_sweep: When a scheduled sweep last finished; ``None`` if none yet.
+        started: When the bot started (the first sweep may still be on its way).
+        now: The bot's clock.
+        interval: ``SWEEP_INTERVAL_SECONDS``.
+    """
+    if not running:
+        return ProbeResult("scheduler", False, "penjadwal_mati")
+    if not scheduled:
+        return ProbeResult("scheduler", False, "penjadwal_tanpa_tugas")
+    stale = max(interval * STALE_SWEEPS, MIN_STALE)
+    if last_sweep is None:
+        since = max(now - (started or now), timedelta(0))
+        key = "penjadwal_menunggu" if since <= stale else "penjadwal_belum"
+        return ProbeResult("scheduler", since <= stale, key, {"lalu": since})
+    ago = max(now - last_sweep, timedelta(0))
+    values = {"lalu": ago, "interval": interval}
+    if ago > stale:
+        return ProbeResult("scheduler", False, "penjadwal_terlambat", values)
+    return ProbeResult("scheduler", True, "penjadwal_ok", values)
+
+
+# --- running them --------------------------------------------------------------------------------
+async def _guarded(name: str, probe: Probe, seconds: float) -> ProbeResult:
     try:
-        return await asyncio.wait_for(probe(), PROBE_TIMEOUT + 5)
-    except TimeoutError:
-        return ProbeResult(name, False, "tidak menjawab (timeout)")
+        return await probe()
     except Exception as exc:  # a probe must report, never crash the check
-        return ProbeResult(name, False, f"{type(exc).__name__}: {exc}")
+        return failure(name, exc, seconds)
 
 
-async def run_probes(settings: Settings) -> list[ProbeResult]:
-    probes: list[tuple[str, Callable[[], Awaitable[ProbeResult]]]] = [
-        ("database", lambda: probe_database(settings)),
-        ("telegram", lambda: probe_telegram(settings)),
-        ("smtp", lambda: probe_smtp(settings)),
-        ("imap", lambda: probe_imap(settings)),
+async def run_probes(probes: Mapping[str, Probe], seconds: float) -> list[ProbeResult]:
+    """Run every probe at once; one still busy after ``seconds`` reports a timeout.
+
+    Late probes are cancelled but not awaited, so their clean-up (a LOGOUT to a server that
+    stopped answering) never delays the report.
+
+    Returns:
+        One result per probe, in the order of ``probes``.
+    """
+    tasks = {name: asyncio.ensure_future(_guarded(name, p, seconds)) for name, p in probes.items()}
+    done, pending = await asyncio.wait(tasks.values(), timeout=seconds)
+    for task in pending:
+        task.cancel()
+        _ABANDONED.add(task)
+        task.add_done_callback(_ABANDONED.discard)
+    return [
+        task.result() if task in done else failure(name, TimeoutError(), seconds)
+        for name, task in tasks.items()
     ]
-    return list(await asyncio.gather(*(_guarded(name, probe) for name, probe in probes)))
+
+
+async def check_setup(settings: Settings, seconds: float = PROBE_TIMEOUT) -> list[ProbeResult]:
+    """``python -m bot check``: every probe from a process of its own, the bot not running.
+
+    The scheduler lives in the running bot only, so its line says where to look instead.
+    """
+
+    async def telegram() -> ProbeResult:
+        bot = Bot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_base_url,
+            base_file_url=settings.telegram_base_file_url,
+        )
+        async with bot:
+            return await probe_telegram(bot, settings.staff_chat_id)
+
+    alert_after = timedelta(minutes=settings.outbox_alert_minutes)
+    db = Database(settings.db_path)
+    await db.open()
+    try:
+        results = await run_probes(
+            {
+                "telegram": telegram,
+                "smtp": lambda: probe_smtp(settings, seconds),
+                "imap": lambda: probe_imap(settings, seconds),
+                "database": lambda: probe_database(db, integrity=True),
+                "outbox": lambda: probe_outbox(db, utc_now(), alert_after),
+                "inbox": lambda: probe_quarantine(db),
+            },
+            seconds,
+        )
+    finally:
+        await db.close()
+    results.insert(4, ProbeResult("scheduler", None, "penjadwal_cli"))
+    return results

@@ -20,9 +20,13 @@ from bot.deadlines.clocks import ClockKeeper
 from bot.deadlines.report_command import laporan, outside_staff_group
 from bot.deadlines.sweep import SWEEPER_KEY, Sweeper, sweep_job
 from bot.notify import Notifier
-from bot.services import Services
+from bot.services import SERVICES_KEY, Services
 
 KEEPER_KEY = "deadlines.keeper"
+#: The repeating sweep's JobQueue name, and where it notes when it last finished (services
+#: clock): ``/kesehatan`` reads both to tell a stalled scheduler from a quiet one.
+SWEEP_JOB = "tenggat_sweep"
+LAST_SWEEP_KEY = "deadlines.last_sweep"
 #: The staff side's handler group: /laporan is answered before the user side's catch-all for
 #: unknown private commands, so a user who tries it learns where it works.
 GROUP = -1
@@ -48,10 +52,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required for the deadline sweep")
     jobs.run_repeating(
-        sweep_job,
+        _scheduled_sweep,
         interval=timedelta(seconds=settings.sweep_interval_seconds),
         first=timedelta(seconds=1),
-        name="tenggat_sweep",
+        name=SWEEP_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
     jobs.run_daily(
@@ -65,6 +69,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     application.add_handler(
         CommandHandler("laporan", _final(outside_staff_group), filters=~staff), GROUP
     )
+
+
+async def _scheduled_sweep(context: Any) -> None:
+    """One sweep from the JobQueue; only a sweep that finished counts as the scheduler's pulse."""
+    await sweep_job(context)
+    services: Services = context.bot_data[SERVICES_KEY]
+    services.extras[LAST_SWEEP_KEY] = services.clock()
 
 
 def _final(handler: Callable[[Update, Any], Awaitable[None]]) -> Callable[..., Awaitable[None]]:

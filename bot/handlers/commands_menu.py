@@ -35,6 +35,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = tuple(
         "catat",
         "libur",
         "laporan",  # the deadlines component's quality report (bot.deadlines.report_command)
+        "kesehatan",  # the health report (bot.handlers.health_command)
         "bantuan",
     )
 )

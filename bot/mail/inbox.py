@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 import aioimaplib
 
-from bot.config import MailSecurity
-from bot.health import tls_context
+from bot.mail.imap_connect import ImapError, logout, open_session
+from bot.mail.imap_connect import check as _check
 from bot.mail.ingest import TRUNCATED_HEADER
 from bot.mail.outbox import raise_if_cancelled
 from bot.storage.mail import MailStore
@@ -46,10 +46,6 @@ _IDLE_MAX_SECONDS = 25 * 60
 
 Checkpoint = Callable[[str], Awaitable[None]]
 """Called at ``"fetched"``, ``"stored"`` and ``"ingested"``; crash tests raise there."""
-
-
-class ImapError(Exception):
-    """The server answered NO/BAD, or something we cannot read."""
 
 
 def message_key(raw: bytes) -> str:
@@ -74,12 +70,6 @@ def _literal(response: aioimaplib.Response) -> bytes | None:
         if isinstance(line, bytearray):
             return bytes(line)
     return None
-
-
-def _check(response: aioimaplib.Response, what: str) -> aioimaplib.Response:
-    if response.result != "OK":
-        raise ImapError(f"{what}: {response.result} {response.lines!r}"[:500])
-    return response
 
 
 def _header_only(header: bytes, size: int) -> bytes:
@@ -156,53 +146,16 @@ class InboxReader:
             delay = min(delay * 2, limit)
 
     async def connect(self) -> aioimaplib.IMAP4:
-        """Connect, log in and select the mailbox."""
+        """Connect, log in and select the mailbox (:func:`bot.mail.imap_connect.open_session`)."""
         settings = self.services.settings
-        timeout = settings.smtp_timeout_seconds
-        if settings.imap_security is MailSecurity.TLS:
-            client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
-                settings.imap_host, settings.imap_port,
-                ssl_context=tls_context(settings.imap_ca_file), timeout=timeout,
-            )  # fmt: skip
-        else:
-            client = aioimaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=timeout)
-        try:
-            await client.wait_hello_from_server()
-            if settings.imap_security is MailSecurity.STARTTLS:
-                await self._starttls(client)
-            _check(
-                await client.login(
-                    settings.imap_username, settings.imap_password.get_secret_value()
-                ),
-                "LOGIN",
-            )
-            if settings.imap_processed_mailbox:  # NO "already exists" is fine
-                await client.create(settings.imap_processed_mailbox)
-            _check(await client.select(settings.imap_mailbox), "SELECT")
-        except BaseException:
-            await self._logout(client)
-            raise
+        client = await open_session(
+            settings, settings.smtp_timeout_seconds, create=settings.imap_processed_mailbox
+        )
         self.connected.set()
         return client
 
-    async def _starttls(self, client: aioimaplib.IMAP4) -> None:
-        """STARTTLS by hand: aioimaplib has no helper for it."""
-        settings = self.services.settings
-        protocol = client.protocol
-        assert protocol is not None
-        command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
-        _check(await protocol.execute(command), "STARTTLS")
-        loop = asyncio.get_running_loop()
-        transport = await loop.start_tls(
-            protocol.transport, protocol, tls_context(settings.imap_ca_file),
-            server_hostname=settings.imap_host,
-        )  # fmt: skip
-        protocol.transport = transport
-        await protocol.capability()
-
     async def _logout(self, client: aioimaplib.IMAP4) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.logout(), 5)
+        await logout(client)
 
     async def _session(self, client: aioimaplib.IMAP4) -> None:
         settings = self.services.settings

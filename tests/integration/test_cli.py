@@ -80,10 +80,16 @@ def test_check_reports_one_line_per_dependency(tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("OK   pengaturan")
     by_name = {line.split()[1].rstrip(":"): line for line in lines[1:]}
-    assert set(by_name) == {"database", "telegram", "smtp", "imap"}
-    assert by_name["database"].startswith("OK")
+    assert set(by_name) == {"database", "telegram", "smtp", "imap", "scheduler", "outbox", "inbox"}
+    for name in ("database", "outbox", "inbox"):
+        assert by_name[name].startswith("OK"), by_name[name]
+    assert "integritas baik" in by_name["database"]
+    assert by_name["outbox"].endswith("tidak ada email menunggu")
     for name in ("telegram", "smtp", "imap"):
         assert by_name[name].startswith("FAIL"), by_name[name]
+    assert "tidak dapat terhubung" in by_name["smtp"]
+    # The bot is not running in this process: the scheduler line says so, and does not fail.
+    assert by_name["scheduler"].startswith("n/a") and "/kesehatan" in by_name["scheduler"]
 
 
 def test_check_with_a_bad_setting_names_it(tmp_path, capsys):

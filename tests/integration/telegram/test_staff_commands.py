@@ -282,6 +282,7 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
         "catat",
         "libur",
         "laporan",
+        "kesehatan",
         "bantuan",
     ]
 

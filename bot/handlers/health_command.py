@@ -1,0 +1,112 @@
+"""``/kesehatan`` in the staff group: is every part of the bot working right now?
+
+A component (:data:`bot.app.COMPONENTS`) of its own so the staff component stays about tickets.
+The command answers "memeriksa…" at once, runs every probe of :mod:`bot.health` concurrently
+through the running bot (its own ``getMe``, its database connection, its JobQueue) and edits
+that message into one OK/GAGAL line per part, so staff see a mail outage or a stalled deadline
+sweep without shell access to the server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.deadlines.component import LAST_SWEEP_KEY, SWEEP_JOB
+from bot.handlers.guards import Context, services_of
+from bot.handlers.staff import GROUP, command
+from bot.health import (
+    ProbeResult,
+    probe_database,
+    probe_imap,
+    probe_outbox,
+    probe_quarantine,
+    probe_smtp,
+    probe_telegram,
+    run_probes,
+    scheduler_result,
+)
+from bot.services import Services
+from bot.text import Texts
+
+HEALTH_TIMEOUT = 10.0
+"""Seconds staff wait at most: a dead server becomes a timeout line, not a silent bot."""
+STARTED_KEY = "health.started"
+"""When the bot started (services clock): before the first sweep, the scheduler is not late."""
+
+
+def report(texts: Texts, results: list[ProbeResult], now: datetime) -> str:
+    """The staff group's message: one line per part, then how many parts failed."""
+    rows = [
+        {
+            "ok": result.ok,
+            "label": texts.msg(f"staf_kesehatan.label.{result.name}"),
+            "rincian": Markup(result.detail(texts)),  # already escaped by the catalog
+        }
+        for result in results
+    ]
+    failed = sum(result.ok is False for result in results)
+    return texts.render("staf_kesehatan", baris=rows, gagal=failed, waktu=now)
+
+
+def probe_scheduler(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> ProbeResult:
+    """The JobQueue runs and the deadline sweep finished within a few intervals."""
+    jobs = application.job_queue
+    running = jobs is not None and jobs.scheduler.running
+    # next_t, not Job.enabled: PTB sets that flag only when someone toggles it; a paused or
+    # removed job has no next run.
+    scheduled = jobs is not None and any(
+        job.next_t is not None for job in jobs.get_jobs_by_name(SWEEP_JOB)
+    )
+    return scheduler_result(
+        running=running,
+        scheduled=scheduled,
+        last_sweep=services.extras.get(LAST_SWEEP_KEY),
+        started=services.extras.get(STARTED_KEY),
+        now=services.clock(),
+        interval=timedelta(seconds=services.settings.sweep_interval_seconds),
+    )
+
+
+async def cmd_kesehatan(update: Update, context: Context) -> None:
+    """/kesehatan: say "memeriksa…" at once, then edit it into the report."""
+    services = services_of(context)
+    settings = services.settings
+    message = update.effective_message
+    assert message is not None
+    progress = await message.reply_text(services.texts.msg("staf_kesehatan.memeriksa"))
+
+    async def scheduler() -> ProbeResult:
+        return probe_scheduler(context.application, services)
+
+    alert_after = timedelta(minutes=settings.outbox_alert_minutes)
+    results = await run_probes(
+        {
+            "telegram": lambda: probe_telegram(context.bot, settings.staff_chat_id),
+            "smtp": lambda: probe_smtp(settings, HEALTH_TIMEOUT),
+            "imap": lambda: probe_imap(settings, HEALTH_TIMEOUT),
+            "database": lambda: probe_database(services.db),
+            "scheduler": scheduler,
+            "outbox": lambda: probe_outbox(services.db, services.clock(), alert_after),
+            "inbox": lambda: probe_quarantine(services.db),
+        },
+        HEALTH_TIMEOUT,
+    )
+    await progress.edit_text(report(services.texts, results, services.clock()))
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Note the start time and answer ``/kesehatan`` (refused politely outside the group)."""
+    services.extras[STARTED_KEY] = services.clock()
+    application.add_handler(
+        CommandHandler(
+            "kesehatan", command("kesehatan", cmd_kesehatan), filters.UpdateType.MESSAGE
+        ),
+        GROUP,
+    )
