@@ -288,7 +288,7 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
 
 
 async def test_an_unchanged_card_is_not_edited_again(staff_bot: StaffBot):
-    """Each edit spends one of the group's 20 messages a minute: skip the ones that change nothing."""
+    """Each edit spends one of the group's 20 messages a minute: skip one that changes nothing."""
     number = await new_ticket(staff_bot)
     mark = staff_bot.api.mark()
     await reply_to(staff_bot, f"/prioritas {number} menengah", "diubah menjadi Menengah")
