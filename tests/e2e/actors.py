@@ -67,13 +67,17 @@ class _Chat:
         call = self.api.wait_for_sync("answerCallbackQuery", timeout=within)
         return str(call.params.get("text") or "")
 
-    def newest_with(self, label: str, contains: str = "") -> int:
-        """Id of the newest message in this chat with a ``label`` button (and ``contains``)."""
-        for message in reversed(self.api.messages(self.chat_id)):
-            labels = [b.get("text") for b in inline_buttons(message)]
-            if label in labels and contains in _message_text(message):
-                return int(message["message_id"])
-        raise AssertionError(f"no message with a {label!r} button and {contains!r} in chat")
+    def newest_with(self, label: str, contains: str = "", within: float = WAIT) -> int:
+        """Id of the newest message here with a ``label`` button (and ``contains``), once shown."""
+        deadline = time.monotonic() + within
+        while True:
+            for message in reversed(self.api.messages(self.chat_id)):
+                labels = [b.get("text") for b in inline_buttons(message)]
+                if label in labels and contains in _message_text(message):
+                    return int(message["message_id"])
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no message with a {label!r} button and {contains!r}")
+            time.sleep(0.05)
 
     def press(self, label: str, contains: str = "", *, message_id: int | None = None) -> None:
         if message_id is None:

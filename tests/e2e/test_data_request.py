@@ -52,7 +52,7 @@ def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
     staff.press("📤 Teruskan ke LKPP", number)
     staff.told(f"Data tambahan tiket {number} diteruskan ke LKPP")
     data = lkpp.receive(kind=number)
-    assert data.message["In-Reply-To"] == asked  # in LKPP's thread, under its request
+    assert str(data.message["In-Reply-To"]).strip() == asked  # in LKPP's thread, under its request
     assert escalation.message_id in str(data.message["References"])
     assert "01.234.567.8-901.000" in data.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert [p.get_content() for p in data.message.iter_attachments()] == [PHOTO]
