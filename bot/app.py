@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
+from bot.update_processor import PerChatUpdateProcessor
 from bot.workflow import Clock
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def build_application(
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
         .persistence(SqliteConversationPersistence(db))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
