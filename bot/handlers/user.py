@@ -23,6 +23,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -41,6 +42,7 @@ from bot.conversations.common import (
     message_map,
     services_of,
 )
+from bot.conversations.persistence import FLUSH_GROUP, flush_conversations
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket
@@ -370,4 +372,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
             MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command),
         ]
     )
+    application.add_handler(TypeHandler(Update, flush_conversations), group=FLUSH_GROUP)
     user_notify.install(application, services)
