@@ -127,7 +127,9 @@ class BotProcess:
         )  # fmt: skip
         log.close()
         self.starts += 1
-        self.botapi.wait_for_sync("getUpdates", since=mark, timeout=wait_ready)
+        # Polling starts with deleteWebhook; calls are recorded when answered, so waiting for
+        # getUpdates would wait for the first long poll to time out.
+        self.botapi.wait_for_sync("deleteWebhook", since=mark, timeout=wait_ready)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, as in a power cut."""
