@@ -67,13 +67,48 @@ async def build_briefing(services: Services, now: datetime) -> str:
 
 
 async def briefing_job(context: Any) -> None:
-    """The JobQueue callback (weekdays); a holiday or local closure is skipped here."""
+    """The JobQueue callback (weekdays at ``DAILY_BRIEFING_TIME``)."""
+    await send_briefing(context.bot_data[SERVICES_KEY])
+
+
+async def catch_up_job(context: Any) -> None:
+    """At start-up: today's briefing, if its time has passed while the bot was down."""
     services: Services = context.bot_data[SERVICES_KEY]
+    if briefing_is_due(services, services.clock()):
+        await send_briefing(services)
+
+
+def briefing_is_due(services: Services, now: datetime) -> bool:
+    """Whether today's briefing should have gone out by ``now`` (a working day, past its time).
+
+    Only until the end of office hours: a bot started in the evening keeps the briefing for
+    the next working morning instead of posting yesterday's news.
+    """
+    settings = services.settings
+    local = now.astimezone(settings.tz)
+    if not services.calendar.is_working_day(local):
+        return False
+    _, closing = services.calendar.office_hours.span(local.date())
+    return settings.daily_briefing_time <= local.time() < closing
+
+
+async def send_briefing(services: Services) -> bool:
+    """Send today's briefing once: claimed in the database first, released if sending fails."""
     now = services.clock()
     if not services.calendar.is_working_day(now):
         log.info("no briefing today: not a working day")
-        return
+        return False
     from bot.deadlines.sweep import sweeper_of
 
-    html = await build_briefing(services, now)
-    await sweeper_of(services).send_staff(html, now)
+    store = DeadlineStore(services.db)
+    today = now.astimezone(services.settings.tz).date()
+    if not await store.claim_briefing(today, now):
+        log.info("briefing of %s already sent", today)
+        return False
+    try:
+        html = await build_briefing(services, now)
+        await sweeper_of(services).send_staff(html, now)
+    except BaseException:
+        await store.release_briefing(today)
+        raise
+    return True

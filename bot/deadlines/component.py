@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
-from bot.deadlines.briefing import briefing_job
+from bot.deadlines.briefing import briefing_job, catch_up_job
 from bot.deadlines.clocks import ClockKeeper
 from bot.deadlines.report_command import laporan, outside_staff_group
 from bot.deadlines.sweep import SWEEPER_KEY, Sweeper, sweep_job
@@ -64,6 +64,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         days=WORKING_WEEKDAYS,
         name="tenggat_briefing",
     )
+    jobs.run_once(catch_up_job, when=timedelta(seconds=5), name="tenggat_briefing_susulan")
     staff = filters.Chat(settings.staff_chat_id)
     application.add_handler(CommandHandler("laporan", _final(laporan), filters=staff), GROUP)
     application.add_handler(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -353,6 +353,20 @@ class DeadlineStore:
                 "UPDATE deadline_notices SET sent_at = ?, error = ? WHERE id = ?",
                 [(to_db(at), error, notice_id) for notice_id in ids],
             )
+
+    async def claim_briefing(self, day: date, at: datetime) -> bool:
+        """Claim ``day``'s briefing; ``False`` when it was already sent (or is being sent)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO daily_briefings (day, sent_at) VALUES (?, ?)",
+                (day.isoformat(), to_db(at)),
+            )
+            return cursor.rowcount == 1
+
+    async def release_briefing(self, day: date) -> None:
+        """Undo a claim whose briefing could not be sent, so the next attempt sends it."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM daily_briefings WHERE day = ?", (day.isoformat(),))
 
     # --- reads -------------------------------------------------------------------------------
     async def for_ticket(self, ticket_id: int) -> list[DeadlineRow]:

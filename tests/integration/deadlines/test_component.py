@@ -20,7 +20,7 @@ async def test_register_adds_one_sweep_job_the_briefing_and_the_command(
     assert isinstance(services.extras[SWEEPER_KEY], Sweeper)
     assert application.job_queue is not None
     jobs = {job.name: job for job in application.job_queue.jobs()}
-    assert set(jobs) == {"tenggat_sweep", "tenggat_briefing"}
+    assert set(jobs) == {"tenggat_sweep", "tenggat_briefing", "tenggat_briefing_susulan"}
     sweep_trigger = jobs["tenggat_sweep"].job.trigger
     assert sweep_trigger.interval.total_seconds() == services.settings.sweep_interval_seconds
     briefing = jobs["tenggat_briefing"].job.trigger
