@@ -236,10 +236,16 @@ class TimedServer(BotApiServer):
     """The fake Bot API, reporting each message send or edit the moment it arrives."""
 
     listener: Callable[[float, str, dict[str, Any], Any], None] | None = None
+    latency: float = 0.0
+    """Seconds of network round trip to simulate: half before a call arrives, half after."""
 
     async def _execute(self, method: str, params: dict[str, Any], files: Any) -> Any:
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
         arrived = time.monotonic()
         answer = await super()._execute(method, params, files)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
         if self.listener is not None and method in (
             "sendMessage",
             "editMessageText",
@@ -374,6 +380,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> Result:
     loop = asyncio.get_running_loop()
     router = Router(loop)
     with tempfile.TemporaryDirectory(prefix="bench-telegram-") as tmp, TimedServer(TOKEN) as api:
+        api.latency = args.latency_ms / 1000
         api.add_group(STAFF_CHAT_ID, "Staf LPSE Batang")
         api.listener = router.from_server
         data_dir = Path(tmp) / "data"
@@ -500,7 +507,8 @@ async def main(args: argparse.Namespace) -> int:
     limiter = "ON (AIORateLimiter(max_retries=3), both bots)" if args.rate_limiter else "off"
     print(
         f"{args.updates:,} updates over {args.chats} private chats per bot, after a warm-up "
-        f"of {args.warmup} chat(s); rate limiter: {limiter}"
+        f"of {args.warmup} chat(s); rate limiter: {limiter}; simulated Bot API round trip: "
+        f"{args.latency_ms:g} ms"
     )
     results = []
     for kind in bots:
@@ -559,6 +567,12 @@ if __name__ == "__main__":
         "--rate-limiter",
         action="store_true",
         help="use AIORateLimiter in both bots, as production does (slow)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="simulated round trip to the Bot API per call (Telegram from Indonesia: ~50-150)",
     )
     parser.add_argument("--serve-bot", choices=["lpse", "echo"], help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)

@@ -11,6 +11,7 @@ import pytest
 from telegram import BotCommandScopeChat
 
 from bot.deadlines.component import LAST_SWEEP_KEY, SWEEP_JOB
+from bot.storage.migrations import MIGRATIONS
 from tests.support.backlog import queue_email
 from tests.support.botapi import ApiCall, BotApiServer
 from tests.support.clock import FakeClock
@@ -73,7 +74,7 @@ async def test_with_every_server_up_every_line_is_ok(health_bot: StaffBot) -> No
         assert report[label].startswith("OK — "), (label, report[label])
     assert report["Telegram"] == "OK — @lpse_test_bot, grup staf „Staf LPSE Batang”"
     assert report["IMAP (email masuk)"].endswith("folder INBOX dibuka (IDLE)")
-    assert "versi 5, 0 tiket" in report["Database"]
+    assert f"versi {MIGRATIONS[-1].version}, 0 tiket" in report["Database"]
     assert report["Antrean email keluar"] == "OK — tidak ada email menunggu"
     assert report["Karantina email masuk"] == "OK — tidak ada email di karantina"
     assert report["ringkasan"] == "Semua bagian berfungsi."

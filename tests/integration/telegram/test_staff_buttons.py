@@ -153,6 +153,7 @@ async def test_selesai_asks_for_the_note_and_solves(staff_bot: StaffBot):
     prompt = await staff_bot.staff_message("catatan penyelesaian")
     # The prompt is in the database, not in memory: a restart before the reply keeps it.
     cards = cards_of(staff_bot.services)
+    await staff_bot.api.wait_idle()  # the prompt is recorded right after it was sent
     found = await cards.messages.lookup(STAFF_CHAT, prompt.message_id or 0)
     assert found is not None and found[1] == SOLVE_PROMPT
     staff_bot.command("Akun dibuka kembali", reply_to=prompt.message_id)
