@@ -105,6 +105,11 @@ class User(_Chat):
     def document(self, content: bytes, **kwargs: Any) -> None:
         self.api.user_document(self.user, content, **kwargs)
 
+    def confirms_solved(self) -> None:
+        """Masalah selesai on the newest solution message: the ticket is closed."""
+        self.press("✅ Masalah selesai")
+        self.expect("ditutup")
+
     def report(self, title: str, *, screenshot: bytes | None = None) -> str:
         """Walk ``/lapor`` to the end (SOP intake) and return the ticket number."""
         self.say("/lapor")

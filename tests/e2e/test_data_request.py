@@ -86,8 +86,7 @@ def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
     staff.expect("dokumen <b>harga</b> masih kosong")  # shown as typed, not as markup
     staff.solve(number, "Dokumen harga diunggah ulang bersama pengguna.")
     user.expect("Dokumen harga diunggah ulang")
-    user.press("✅ Masalah selesai")
-    user.expect("ditutup")
+    user.confirms_solved()
     bot.wait_state(number, "ditutup")
 
     steps = [(e["action"], e["sop_step"]) for e in bot.events(number)]

@@ -28,8 +28,7 @@ def test_reported_taken_solved_locally_confirmed_and_closed(
     solution = user.expect("dinyatakan selesai")
     assert "Cache peramban dibersihkan; unggah <i>berhasil</i> & lancar." in (solution.text or "")
 
-    user.press("✅ Masalah selesai")
-    user.expect("ditutup")
+    user.confirms_solved()
     bot.wait_state(number, "ditutup")
     user.press("5 ⭐")
     user.expect("5 dari 5")

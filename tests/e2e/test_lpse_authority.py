@@ -58,8 +58,7 @@ def test_escalated_in_time_lkpp_says_lpse_authority_with_a_guide_then_solved(
 
     staff.solve(number, "Akun sudah direset sesuai panduan LKPP.")
     user.expect("Akun sudah direset sesuai panduan LKPP.")
-    user.press("✅ Masalah selesai")
-    user.expect("ditutup")
+    user.confirms_solved()
     bot.wait_state(number, "ditutup")
 
     steps = [(e["action"], e["sop_step"]) for e in bot.events(number)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import ssl
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from bot.domain.sop import Action, Actor
 from bot.mail.outbox import Outbox
 from bot.services import Services, open_services
 from tests.support.clock import FakeClock
+from tests.support.imap_tls import make_certs
 from tests.support.mail_bridge_fixtures import BytesFetcher, RecordingAlerts, cannot_handle
 from tests.support.mailservers import free_port
 from tests.support.settings import make_settings
@@ -28,19 +28,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs o
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A throwaway CA and a server certificate for 127.0.0.1 signed by it."""
-    folder = tmp_path_factory.mktemp("tls")
-
-    def run(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-        "-days", "2", "-subj", "/CN=LPSE Test CA")  # fmt: skip
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-        "-subj", "/CN=127.0.0.1")  # fmt: skip
-    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext")  # fmt: skip
-    return folder
+    return make_certs(tmp_path_factory.mktemp("tls"))
 
 
 class _Sink:
