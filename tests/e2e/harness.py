@@ -103,7 +103,9 @@ class BotProcess:
     def db_path(self) -> Path:
         return self.workdir / "data" / "bot.sqlite3"
 
-    def start(self, at: datetime | None = None, *, wait_ready: float = 30.0) -> None:
+    def start(
+        self, at: datetime | None = None, *, wait_ready: float = 30.0, ready: str = "deleteWebhook"
+    ) -> None:
         """Start the bot; with ``at``, its clock starts there (libfaketime) and runs on."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SMTP_",
                "IMAP_", "MAIL_", "LKPP_", "LPSE_", "FAKETIME"))}  # fmt: skip
@@ -129,7 +131,8 @@ class BotProcess:
         self.starts += 1
         # Polling starts with deleteWebhook; calls are recorded when answered, so waiting for
         # getUpdates would wait for the first long poll to time out.
-        self.botapi.wait_for_sync("deleteWebhook", since=mark, timeout=wait_ready)
+        # (``ready="setWebhook"`` in webhook mode.)
+        self.botapi.wait_for_sync(ready, since=mark, timeout=wait_ready)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, as in a power cut."""

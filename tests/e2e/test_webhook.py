@@ -1,0 +1,71 @@
+"""Webhook mode: Telegram posts updates to the bot behind the LPSE's HTTPS reverse proxy."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.support.botapi import BotApiServer
+from tests.support.mailservers import ImapTestServer, SmtpTestServer, free_port
+
+from .actors import User
+from .harness import running_bot
+
+SECRET = "rahasia-webhook-lpse"
+
+
+def _wait_listening(port: int, within: float = 15.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on {port}"
+            time.sleep(0.05)
+
+
+def _post(port: int, update: dict[str, object], secret: str | None) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/",
+        data=json.dumps(update).encode(),
+        headers={"Content-Type": "application/json"}
+        | ({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}),
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_webhook_mode_sets_the_webhook_and_answers_posted_updates(
+    tmp_path: Path,
+    botapi: BotApiServer,
+    smtp_server: SmtpTestServer,
+    imap_server: ImapTestServer,
+    user: User,
+) -> None:
+    port = free_port()
+    with running_bot(
+        tmp_path, botapi, smtp_server, imap_server,
+        WEBHOOK_URL="https://helpdesk.batangkab.go.id/telegram", WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port), WEBHOOK_SECRET_TOKEN=SECRET,
+    ) as bot:  # fmt: skip
+        bot.start(ready="setWebhook")
+        _wait_listening(port)
+        webhook = botapi.webhook
+        assert webhook is not None
+        assert webhook["url"] == "https://helpdesk.batangkab.go.id/telegram"
+        assert webhook["secret_token"] == SECRET
+
+        start = botapi.user_message(user.user, "/start")  # what Telegram would post
+        assert _post(port, start, secret=None) == 403  # not from Telegram: refused
+        assert _post(port, start, secret=SECRET) == 200
+        user.expect("Selamat datang, Budi")
+        assert bot.stop() == 0
+    assert "Traceback" not in bot.log()
