@@ -20,6 +20,7 @@ import pytest
 from bot.domain.sop import LkppReplyClass
 from bot.mail.autoreply import NoiseKind, bounced_message_id, detect_noise
 from bot.mail.classify import classify
+from bot.mail.inbox import message_key
 from bot.mail.parsing import MAX_REPLY_CHARS, ParsedMail, parse_message
 from bot.mail.threading import find_subject_tag, ticket_from_references, verify_message_id
 
@@ -44,6 +45,23 @@ def test_corpus_is_complete() -> None:
     on_disk = sorted(path.name for path in CORPUS.glob("*.eml"))
     assert on_disk == FILES
     assert len(FILES) >= 45
+
+
+def test_every_email_has_its_own_message_id() -> None:
+    """As in a real mailbox: the store de-duplicates by Message-ID (and by the same key the
+    IMAP reader computes), so two different emails sharing one would hide each other. Only a
+    deliberate second delivery, declared with ``duplicate_of``, repeats its original's id."""
+    owners: dict[str, str] = {}
+    for name in FILES:
+        key = message_key((CORPUS / name).read_bytes())
+        original = EXPECTED[name].get("duplicate_of")
+        if original is None:
+            assert key not in owners, (name, owners.get(key))
+            owners[key] = name
+        else:
+            assert owners.get(key) == original, (name, key)
+            assert (CORPUS / name).read_bytes() != (CORPUS / original).read_bytes()
+    assert len(owners) == len(FILES) - sum("duplicate_of" in EXPECTED[n] for n in FILES)
 
 
 @pytest.mark.parametrize("name", FILES)
