@@ -105,6 +105,10 @@ _NEGATIONS = frozenset({"belum", "tidak", "tak", "bukan", "jangan", "gagal", "ta
 _NEGATION_WINDOW = 2
 _CONDITIONALS = re.compile(r"\b(?:apabila|jika|bila|bilamana|kalau|seandainya|andaikan)\b")
 _SENTENCE_END = re.compile(r"[.!?;]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n")
+_WHITESPACE = re.compile(r"\s+")
+_CLAUSE_END = re.compile(r"[.!?;,:]")
+_WORD = re.compile(r"[\w-]+")
 
 _COMPILED: tuple[tuple[LkppReplyClass, re.Pattern[str], float], ...] = tuple(
     (cls, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])"), weight)
@@ -153,15 +157,15 @@ def _tag_class(word: str) -> LkppReplyClass:
 
 def _normalise(text: str) -> str:
     text = text.lower()
-    text = re.sub(r"\n[ \t\u00a0]*\n", " . ", text)  # a paragraph break ends a sentence
-    text = re.sub(r"\s+", " ", text)  # a wrapped line does not
+    text = _PARAGRAPH_BREAK.sub(" . ", text)  # a paragraph break ends a sentence
+    text = _WHITESPACE.sub(" ", text)  # a wrapped line does not
     return _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group(1)], text)
 
 
 def _negated(text: str, start: int) -> bool:
     # Only words of the same clause: "data belum lengkap. Mohon dilengkapi" is not negated.
-    window = re.split(r"[.!?;,:]", text[max(0, start - 40) : start])[-1]
-    before = re.findall(r"[\w-]+", window)
+    window = _CLAUSE_END.split(text[max(0, start - 40) : start])[-1]
+    before = _WORD.findall(window)
     return any(word in _NEGATIONS for word in before[-_NEGATION_WINDOW:])
 
 

@@ -326,10 +326,7 @@ class Ingestor:
     async def _quarantine(
         self, row: InboxRow, parsed: ParsedMail, reason: str, number: str | None = None
     ) -> IngestResult:
-        ticket_id = None
-        if number is not None:
-            ticket = await self.services.workflow.store.get(number)
-            ticket_id = ticket.id if ticket else None
+        ticket_id = await self.store.ticket_id(number) if number is not None else None
         async with self.services.db.transaction() as conn:
             await self.store.set_inbox(
                 conn, row.id, state=QUARANTINED, at=self.services.clock(), ticket_id=ticket_id,

@@ -25,8 +25,10 @@ from datetime import UTC, datetime
 from email import errors as email_errors
 from email import policy
 from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import TypeVar
 
@@ -73,8 +75,83 @@ _ENCODING_DEFECTS = (
 _DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 _NOT_ATTACHMENTS = _DSN_TYPES | {"message/disposition-notification", "text/rfc822-headers"}
 _ANGLE = re.compile(r"<([^<>\s]+)>")
+_SPACES = re.compile(r"\s+")
 _LATIN1 = frozenset({"iso8859-1", "latin-1"})
 _T = TypeVar("_T")
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The stdlib registry, but it makes each header class once instead of on every parse.
+
+    ``HeaderRegistry.__getitem__`` builds a new class with ``type()`` for every header it
+    parses; keyed by the resolved class (a fixed handful), not by the header's name, so
+    senders inventing names cannot grow it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[type, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        cls = self.registry.get(name.lower(), self.default_class)
+        made = self._made.get(cls)
+        if made is None:
+            made = self._made[cls] = super().__getitem__(name)
+        return made
+
+
+_HEADER_CLASSES = _HeaderClasses()
+#: Parsed headers shared by all messages: our own ``To``, LKPP's ``From``, ``text/plain;
+#: charset=utf-8`` come back in nearly every email. Only headers that repeat (not ids, dates,
+#: subjects), short values only, and emptied when full, so hostile mail can neither bloat it
+#: nor keep it (plain dict get/set/clear, so threads may share it).
+_SHARED_HEADERS: dict[tuple[str, str], object] = {}
+_SHARED_NAMES = frozenset(
+    {"from", "to", "cc", "reply-to", "sender", "mime-version", "content-type",
+     "content-disposition", "content-transfer-encoding"}
+)  # fmt: skip
+_SHARED_MAX_ENTRIES = 512
+_SHARED_MAX_CHARS = 200
+
+
+class _OncePolicy(EmailPolicy):
+    """``policy.default``, except that a header value is parsed once, not on every read.
+
+    The stdlib re-parses a header every time it is read: ``get_content_type`` alone parses
+    the part's ``Content-Type`` again on each call, and the part walks here, in
+    :meth:`~email.message.EmailMessage.get_body` and in the bounce scan ask it a dozen times
+    per part. Header objects are immutable and depend only on the name and the raw value, so
+    handing the same one out again changes nothing but the time (most of the parse time of an
+    ordinary reply). A parse that raises is not remembered: the next read raises the same way.
+    One instance (one memo) per parsed message, see :func:`_policy_for`; short values are
+    also kept across messages in :data:`_SHARED_HEADERS`.
+    """
+
+    _parsed: dict[tuple[str, str], object] | None = None
+
+    def header_fetch_parse(self, name: str, value: str) -> object:
+        memo = self._parsed
+        if memo is None or hasattr(value, "name"):
+            return super().header_fetch_parse(name, value)
+        key = (name, value)
+        found = memo.get(key)
+        if found is None:
+            found = _SHARED_HEADERS.get(key)
+            if found is None:
+                found = super().header_fetch_parse(name, value)
+                if len(value) <= _SHARED_MAX_CHARS and name.lower() in _SHARED_NAMES:
+                    if len(_SHARED_HEADERS) >= _SHARED_MAX_ENTRIES:
+                        _SHARED_HEADERS.clear()
+                    _SHARED_HEADERS[key] = found
+            memo[key] = found
+        return found
+
+
+def _policy_for(modern: bool) -> policy.Policy:
+    """The policy for one parse: a fresh :class:`_OncePolicy`, or ``compat32`` as fallback."""
+    if not modern:
+        return policy.compat32
+    return _OncePolicy(header_factory=_HEADER_CLASSES, _parsed={})
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +274,7 @@ def _synthetic_id(raw: bytes) -> str:
 
 
 def _parse(raw: bytes, max_bytes: int, problems: _Problems, *, modern: bool) -> ParsedMail:
-    chosen = policy.default if modern else policy.compat32
+    chosen = _policy_for(modern)
     oversize = len(raw) > max_bytes
     if oversize:
         problems.add("oversize")
@@ -233,15 +310,16 @@ def _parse(raw: bytes, max_bytes: int, problems: _Problems, *, modern: bool) -> 
     has_dsn = False
     bounced = None
     if not oversize:
-        body_part = _body_part(msg)
+        parts = _Parts(msg)
+        body_part = _body_part(msg, parts)
         if body_part is not None:
             text, from_html = _part_text(body_part, problems)
-        elif not _has_text_anywhere(msg):
+        elif not _has_text_anywhere(parts):
             problems.add("no_body")
-        attachments = _attachments(msg, body_part, problems)
-        has_dsn = any(part.get_content_type() in _DSN_TYPES for part in _walk(msg))
+        attachments = _attachments(parts, body_part, problems)
+        has_dsn = any(parts.content_type(part) in _DSN_TYPES for part in parts.all())
         bounced = _safe(lambda: _bounced_message_id(msg), None)
-        _collect_defects(msg, problems)  # after decoding: base64 defects appear only then
+        _collect_defects(parts, problems)  # after decoding: base64 defects appear only then
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
         problems.add("body_truncated")
@@ -362,7 +440,7 @@ def _headers(msg: Message, problems: _Problems) -> tuple[tuple[str, str], ...]:
 
 
 def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _first_id(value: str | None) -> str | None:
@@ -426,26 +504,61 @@ def _date(value: str | None) -> datetime | None:
 # --- structure ------------------------------------------------------------------------------
 
 
-def _walk(msg: Message, depth: int = 0) -> Iterator[Message]:
-    """Every part, depth-first, not entering attached messages, at most :data:`MAX_DEPTH` deep."""
-    yield msg
-    if depth >= MAX_DEPTH or msg.get_content_maintype() != "multipart":
-        return
-    payload = msg.get_payload()
-    if isinstance(payload, list):
-        for part in payload:
-            if isinstance(part, Message):
-                yield from _walk(part, depth + 1)
+class _Parts:
+    """One message's parts and their content types, each worked out once per parse.
 
+    The body, attachment, DSN and defect steps all walk the same parts and ask each for its
+    content type; this remembers the answers. The walk stays lazy, in the same order, and a
+    walk that was cut short or raised is not remembered, so a broken part raises at exactly
+    the point it did without the memo.
+    """
 
-def _leaves(msg: Message) -> Iterator[Message]:
-    for part in _walk(msg):
-        if part.get_content_maintype() != "multipart" or not isinstance(part.get_payload(), list):
+    def __init__(self, msg: Message) -> None:
+        self.msg = msg
+        self._all: list[Message] | None = None
+        self._types: dict[int, str] = {}
+
+    def all(self) -> Iterator[Message]:
+        """Every part, depth-first, not entering attached messages, at most MAX_DEPTH deep."""
+        if self._all is not None:
+            yield from self._all
+            return
+        seen: list[Message] = []
+        for part in self._walk(self.msg, 0):
+            seen.append(part)
             yield part
+        self._all = seen
+
+    def _walk(self, msg: Message, depth: int) -> Iterator[Message]:
+        yield msg
+        if depth >= MAX_DEPTH or self.maintype(msg) != "multipart":
+            return
+        payload = msg.get_payload()
+        if isinstance(payload, list):
+            for part in payload:
+                if isinstance(part, Message):
+                    yield from self._walk(part, depth + 1)
+
+    def leaves(self) -> Iterator[Message]:
+        """The parts that are not (well-formed) multiparts, in walk order."""
+        for part in self.all():
+            if self.maintype(part) != "multipart" or not isinstance(part.get_payload(), list):
+                yield part
+
+    def content_type(self, part: Message) -> str:
+        """``part.get_content_type()``; the parts live as long as this object, so ids are safe."""
+        found = self._types.get(id(part))
+        if found is None:
+            found = self._types[id(part)] = part.get_content_type()
+        return found
+
+    def maintype(self, part: Message) -> str:
+        """``part.get_content_maintype()``: the same split the stdlib does."""
+        return self.content_type(part).split("/")[0]
 
 
-def _collect_defects(msg: Message, problems: _Problems) -> None:
-    for part in _walk(msg):
+def _collect_defects(parts: _Parts, problems: _Problems) -> None:
+    for part in parts.all():
         for defect in getattr(part, "defects", []):
             if isinstance(defect, _SERIOUS_DEFECTS):
                 problems.add("malformed_mime")
@@ -453,7 +566,7 @@ def _collect_defects(msg: Message, problems: _Problems) -> None:
                 problems.add("bad_transfer_encoding")
             elif isinstance(defect, email_errors.HeaderDefect):
                 problems.add("malformed_header")
-        if part.get_content_maintype() == "multipart" and not isinstance(part.get_payload(), list):
+        if parts.maintype(part) == "multipart" and not isinstance(part.get_payload(), list):
             problems.add("malformed_mime")
 
 
@@ -491,16 +604,16 @@ def _is_attachment_part(part: Message) -> bool:
     return disposition == "attachment" or bool(_safe(part.get_filename, None))
 
 
-def _body_part(msg: Message) -> Message | None:
+def _body_part(msg: Message, parts: _Parts) -> Message | None:
     if isinstance(msg, EmailMessage):
         body = _safe(lambda: msg.get_body(preferencelist=("plain", "html")), None)
         if body is not None and body.get_content_maintype() == "text":
             return body
     plain = html = None
-    for part in _leaves(msg):
+    for part in parts.leaves():
         if _is_attachment_part(part):
             continue
-        ctype = part.get_content_type()
+        ctype = parts.content_type(part)
         if ctype == "text/plain" and plain is None:
             plain = part
         elif ctype == "text/html" and html is None:
@@ -512,8 +625,8 @@ def _body_part(msg: Message) -> Message | None:
     return None
 
 
-def _has_text_anywhere(msg: Message) -> bool:
-    return any(part.get_content_maintype() == "text" for part in _leaves(msg))
+def _has_text_anywhere(parts: _Parts) -> bool:
+    return any(parts.maintype(part) == "text" for part in parts.leaves())
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -568,7 +681,7 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, bool]:
 
 
 def _is_ascii(data: bytes) -> bool:
-    return all(byte < 0x80 for byte in data)
+    return data.isascii()
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -652,16 +765,16 @@ def unflow(text: str, *, delsp: bool = False) -> str:
 
 
 def _attachments(
-    msg: Message, body_part: Message | None, problems: _Problems
+    parts: _Parts, body_part: Message | None, problems: _Problems
 ) -> list[ParsedAttachment]:
     found: list[ParsedAttachment] = []
-    for part in _leaves(msg):
-        if part is body_part or part.get_content_maintype() == "multipart":
+    for part in parts.leaves():
+        if part is body_part or parts.maintype(part) == "multipart":
             continue  # the body, or a broken multipart already shown as the body
-        ctype = part.get_content_type()
+        ctype = parts.content_type(part)
         if ctype in _NOT_ATTACHMENTS:
             continue
-        if part.get_content_maintype() == "text" and not _is_attachment_part(part):
+        if parts.maintype(part) == "text" and not _is_attachment_part(part):
             continue  # the body's alternative (HTML twin) or a stray text part
         found.append(_attachment(part, len(found) + 1, problems))
     return found

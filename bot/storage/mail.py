@@ -166,6 +166,15 @@ class MailStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
+        """The row of a query that finds at most one (by key), in one trip to the DB thread.
+
+        :meth:`Database.fetchone` takes three (execute, fetch, close the cursor); ingestion
+        reads two such rows per email, so the trips add up (see ``bench/ingest.py``).
+        """
+        rows = await self.db.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
     # --- outbox ----------------------------------------------------------------------------
     async def queue(
         self,
@@ -292,7 +301,8 @@ class MailStore:
         return {r[0] for r in rows}
 
     async def ticket_id(self, number: str) -> int | None:
-        return await self.db.fetchval("SELECT id FROM tickets WHERE number = ?", (number,))
+        row = await self._one("SELECT id FROM tickets WHERE number = ?", (number,))
+        return None if row is None else row[0]
 
     # --- inbox -----------------------------------------------------------------------------
     async def store_raw(self, message_id: str, raw: bytes, at: datetime) -> bool:
@@ -306,7 +316,7 @@ class MailStore:
             return cursor.rowcount == 1
 
     async def inbox(self, inbox_id: int) -> InboxRow | None:
-        row = await self.db.fetchone("SELECT * FROM mail_inbox WHERE id = ?", (inbox_id,))
+        row = await self._one("SELECT * FROM mail_inbox WHERE id = ?", (inbox_id,))
         return None if row is None else _inbox(row)
 
     async def inbox_by_message_id(self, message_id: str) -> InboxRow | None:

@@ -6,10 +6,12 @@ import os
 import random
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from email import policy
 from email.message import EmailMessage
 
 import pytest
 
+from bot.mail import parsing
 from bot.mail.parsing import (
     MAX_REPLY_CHARS,
     MAX_TEXT_CHARS,
@@ -390,3 +392,41 @@ def test_mutated_real_mail_never_raises() -> None:
 def test_text_has_no_control_characters() -> None:
     mail = parse(build(b"Sudah\x00 selesai\x1b[31m.\x07", cte="8bit"))
     assert mail.text == "Sudah selesai[31m."
+
+
+# --- header memo (bot.mail.parsing._OncePolicy) ----------------------------------------------
+
+
+def _corpus() -> list[bytes]:
+    corpus = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "eml")
+    out = []
+    for name in sorted(os.listdir(corpus)):
+        if name.endswith(".eml"):
+            with open(os.path.join(corpus, name), "rb") as handle:
+                out.append(handle.read())
+    return out
+
+
+def test_remembered_headers_change_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsed with the shared header memo empty, then full, then by the stdlib unaided."""
+    parsing._SHARED_HEADERS.clear()
+    cold = [parse(raw) for raw in _corpus()]
+    warm = [parse(raw) for raw in _corpus()]
+    assert warm == cold
+    unaided = policy.EmailPolicy()  # what _OncePolicy stands in for: no memo at all
+    monkeypatch.setattr(
+        parsing, "_policy_for", lambda modern: unaided if modern else policy.compat32
+    )
+    assert [parse(raw) for raw in _corpus()] == cold
+
+
+def test_shared_header_memo_stays_small() -> None:
+    for index in range(3 * parsing._SHARED_MAX_ENTRIES):
+        raw = build(headers=[f"From: Orang {index} <orang{index}@contoh.example>",
+                             "Subject: x", f"Message-ID: <{index}@contoh.example>"])  # fmt: skip
+        assert parse(raw).from_addr == f"orang{index}@contoh.example"
+    assert len(parsing._SHARED_HEADERS) <= parsing._SHARED_MAX_ENTRIES
+    assert all(name.lower() in parsing._SHARED_NAMES for name, _ in parsing._SHARED_HEADERS)
+    long_to = "To: " + ", ".join(f"a{i}@contoh.example" for i in range(50))
+    parse(build(headers=["From: a@contoh.example", long_to]))
+    assert not any(len(value) > parsing._SHARED_MAX_CHARS for _, value in parsing._SHARED_HEADERS)
