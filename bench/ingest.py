@@ -39,6 +39,7 @@ from bot.mail.ingest import Ingestor
 from bot.services import Services, open_services
 from bot.storage.mail import MailStore
 from bot.storage.timefmt import to_db
+from tests.support.settings import make_settings
 
 BODIES = [
     "Selamat siang,\n\nUntuk permasalahan tersebut sedang kami proses dan sudah kami teruskan ke "
@@ -56,22 +57,8 @@ QUOTE = "\n\nPada Sen, 24 Nov 2026 pukul 09.00 LPSE Kabupaten Batang menulis:\n"
 
 
 def settings_for(data_dir: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token="123456:BENCH-token",
-        staff_chat_id=-100123,
-        lpse_name="LPSE Kabupaten Batang",
-        lpse_code="BTG",
-        data_dir=data_dir,
-        smtp_host="127.0.0.1",
-        imap_host="127.0.0.1",
-        imap_username="lpse",
-        imap_password="x",
-        mail_from="LPSE Kabupaten Batang <lpse@batangkab.go.id>",
-        mail_secret="bench-secret-bench-secret",
-        lkpp_helpdesk_email="helpdesk@lkpp.go.id",
-        lkpp_allowed_senders=["lkpp.go.id"],
-    )
+    """The tests' settings: the bench measures the same configuration the suite runs."""
+    return make_settings(data_dir)
 
 
 async def fill_tickets(services: Services, count: int) -> None:

@@ -27,28 +27,15 @@ from bot.deadlines.sweep import Sweeper
 from bot.services import Services, open_services
 from bot.storage.deadlines import DeadlineStore
 from bot.storage.timefmt import to_db
+from tests.support.settings import make_settings
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 REPEAT = 15
 
 
 def _settings(data_dir: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        telegram_bot_token="123456:BENCH-token",
-        staff_chat_id=-100,
-        lpse_name="LPSE Bench",
-        lpse_code="BNC",
-        data_dir=data_dir,
-        smtp_host="127.0.0.1",
-        imap_host="127.0.0.1",
-        imap_username="x",
-        imap_password="y",
-        mail_from="lpse@example.go.id",
-        mail_secret="bench-secret-bench-secret",
-        lkpp_helpdesk_email="helpdesk@lkpp.go.id",
-        lkpp_allowed_senders=["lkpp.go.id"],
-    )
+    """The tests' settings: the bench measures the same configuration the suite runs."""
+    return make_settings(data_dir)
 
 
 async def _fill(services: Services, open_tickets: int, due: int) -> None:
