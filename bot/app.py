@@ -16,11 +16,12 @@ from types import ModuleType
 from typing import Any
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
+from bot.outbox.direct import DirectSendMeter
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
 from bot.update_processor import PerChatUpdateProcessor
@@ -35,6 +36,7 @@ that even at 500 ms a call, and httpcore's pool spends time per request that gro
 
 #: Component modules, in start order. Missing modules are an error: each is part of the bot.
 COMPONENTS: tuple[str, ...] = (
+    "bot.outbox.component",
     "bot.handlers.staff",
     "bot.handlers.user",
     "bot.deadlines.component",
@@ -91,7 +93,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(DirectSendMeter(db, settings))
         .concurrent_updates(PerChatUpdateProcessor())
         .connection_pool_size(HTTP_CONNECTIONS)
         .persistence(SqliteConversationPersistence(db))

@@ -74,6 +74,9 @@ class Settings(StorageSettings):
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     auto_forward_user_data: bool = False
+    telegram_overall_per_second: float = Field(30, gt=0)
+    telegram_private_per_second: float = Field(1, gt=0)
+    telegram_group_per_minute: int = Field(20, ge=1)
 
     # The LPSE
     lpse_name: str = Field(min_length=3)

@@ -10,7 +10,6 @@ for the caller to record; flood control and network errors are retried by the Ap
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 
 from telegram import (
@@ -24,15 +23,16 @@ from telegram import (
 from telegram.error import Forbidden
 
 from bot.config import Settings
+from bot.outbox.limits import LIMIT, split_html
+
+__all__ = ["LIMIT", "Keyboard", "Notifier", "UserBlocked", "keyboard", "split_html"]
 
 log = logging.getLogger(__name__)
 
-LIMIT = 4096
 Keyboard = Sequence[Sequence[tuple[str, str]]]
 """Rows of (label, callback data)."""
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
 
 
 class UserBlocked(Exception):
@@ -49,71 +49,6 @@ def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
-
-
-def _open_tags(html: str) -> list[tuple[str, str]]:
-    stack: list[tuple[str, str]] = []
-    for closing, name, attrs in _TAG.findall(html):
-        if closing:
-            for index in range(len(stack) - 1, -1, -1):
-                if stack[index][0] == name:
-                    del stack[index:]
-                    break
-        else:
-            stack.append((name, attrs))
-    return stack
-
-
-def _pieces(line: str, limit: int) -> list[str]:
-    """Cut one over-long line at spaces (never inside a tag or an entity)."""
-    out, current = [], ""
-    for word in re.split(r"(?<=\s)", line):
-        while len(word) > limit:  # one enormous word: cut outside tags/entities as best we can
-            cut = limit
-            while cut > 0 and (
-                word.rfind("<", 0, cut) > word.rfind(">", 0, cut)
-                or word.rfind("&", 0, cut) > word.rfind(";", 0, cut)
-            ):
-                cut -= 1
-            cut = cut or limit
-            out.append(current + word[:cut]) if current else out.append(word[:cut])
-            current, word = "", word[cut:]
-        if len(current) + len(word) > limit:
-            out.append(current)
-            current = ""
-        current += word
-    if current:
-        out.append(current)
-    return out
-
-
-def split_html(html: str, limit: int = LIMIT) -> list[str]:
-    """Split ``html`` into valid HTML parts of at most ``limit`` characters."""
-    if len(html) <= limit:
-        return [html]
-    budget = limit - 200  # room for tags closed and reopened at the edges
-    lines: list[str] = []
-    for line in html.split("\n"):
-        lines.extend(_pieces(line, budget) if len(line) > budget else [line])
-    parts: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > budget and current:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    fixed, reopen = [], ""
-    for part in parts:
-        text = reopen + part
-        stack = _open_tags(text)
-        closing = "".join(f"</{name}>" for name, _ in reversed(stack))
-        reopen = "".join(f"<{name}{attrs}>" for name, attrs in stack)
-        fixed.append(text + closing)
-    return fixed
 
 
 class Notifier:

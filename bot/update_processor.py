@@ -5,16 +5,32 @@ others: the staff group may receive 20 messages a minute, so a burst of reports 
 for the group's rate limiter would keep every user's next answer waiting too. Processing all
 updates concurrently would break ``/lapor``, whose ConversationHandler needs a chat's updates one
 by one. A lock per chat gives both.
+
+The processor also drops a redelivered update (a webhook retry, or polling again after a crash
+before Telegram learned the offset): :attr:`PerChatUpdateProcessor.journal` records each
+handled ``update_id`` once it has been handled (the outbox component sets it to a database
+window), so an update whose handling a crash interrupted is handled again, never twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from typing import Any
+import logging
+from collections.abc import Awaitable, Coroutine
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+class UpdateJournal(Protocol):
+    """Where handled update ids are kept (a bounded window in the database)."""
+
+    async def handled(self, update_id: int) -> bool: ...
+
+    async def record(self, update_id: int) -> None: ...
 
 
 def chat_key(update: object) -> int | None:
@@ -43,17 +59,52 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._handling: set[int] = set()
+        self.journal: UpdateJournal | None = None
+
+    async def _once(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle the update unless it was handled before; then record it."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id is not None and await self._handled_before(update_id):
+            log.info("update %s was delivered again: dropped", update_id)
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()
+            return
+        if update_id is None:
+            await coroutine
+            return
+        self._handling.add(update_id)
+        try:
+            await coroutine
+        finally:
+            self._handling.discard(update_id)
+            if self.journal is not None:
+                try:
+                    await self.journal.record(update_id)
+                except Exception:
+                    log.exception("handled update %s not recorded", update_id)
+
+    async def _handled_before(self, update_id: int) -> bool:
+        if update_id in self._handling:
+            return True
+        if self.journal is None:
+            return False
+        try:
+            return await self.journal.handled(update_id)
+        except Exception:  # better handled twice than not at all
+            log.exception("could not look up update %s", update_id)
+            return False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
-            await coroutine
+            await self._once(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._once(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this chat: forget its lock

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiosqlite
 from telegram import Update
 
 from bot.callbacks import pack
@@ -41,9 +42,18 @@ def send_button(services: Services, number: str) -> Keyboard:
     return [[(label(services, "pengguna_tombol.kirim_data"), pack("u", SEND_VERB, number))]]
 
 
-async def start_collection(services: Services, chat_id: int, number: str) -> None:
-    """Open (or restart) the pending answer for ``number``: step 7 has reached the user."""
-    await drafts_of(services).put(chat_id, DATA, {"number": number, "texts": [], "files": []})
+async def start_collection(
+    services: Services, chat_id: int, number: str, conn: aiosqlite.Connection | None = None
+) -> None:
+    """Open (or restart) the pending answer for ``number``: step 7 has reached the user.
+
+    Given ``conn``, inside that transaction (the step that passes LKPP's request on).
+    """
+    data = {"number": number, "texts": [], "files": []}
+    if conn is None:
+        await drafts_of(services).put(chat_id, DATA, data)
+    else:
+        await drafts_of(services).put_in(conn, chat_id, DATA, data)
 
 
 async def pending(services: Services, chat_id: int) -> dict[str, Any] | None:

@@ -20,6 +20,9 @@ from bot.deadlines.clocks import ClockKeeper
 from bot.deadlines.report_command import laporan, outside_staff_group
 from bot.deadlines.sweep import SWEEPER_KEY, Sweeper, sweep_job
 from bot.notify import Notifier
+from bot.outbox.notifier import QueuedNotifier
+from bot.outbox.pacing import Priority
+from bot.outbox.queue import queue_of
 from bot.services import SERVICES_KEY, Services
 
 KEEPER_KEY = "deadlines.keeper"
@@ -35,7 +38,7 @@ GROUP = -1
 WORKING_WEEKDAYS = (1, 2, 3, 4, 5)
 
 
-def install(services: Services, notifier: Notifier) -> Sweeper:
+def install(services: Services, notifier: Notifier | QueuedNotifier) -> Sweeper:
     """Register the clock listener and create the sweeper (without Telegram jobs, for tests)."""
     keeper = ClockKeeper(services)
     services.workflow.add_listener(keeper)
@@ -47,7 +50,7 @@ def install(services: Services, notifier: Notifier) -> Sweeper:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     settings = services.settings
-    install(services, Notifier(application.bot, settings))
+    install(services, QueuedNotifier(queue_of(services), Priority.ALERT))
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required for the deadline sweep")

@@ -25,6 +25,7 @@ from telegram.error import TelegramError
 from bot.deadlines.clocks import ClockKeeper
 from bot.deadlines.nudges import Outcome, RowActor
 from bot.notify import Notifier, UserBlocked, split_html
+from bot.outbox.notifier import QueuedNotifier
 from bot.services import SERVICES_KEY, Services
 from bot.storage.deadlines import Audience, DeadlineStore, Notice
 
@@ -62,7 +63,7 @@ class Sweeper:
     def __init__(
         self,
         services: Services,
-        notifier: Notifier,
+        notifier: Notifier | QueuedNotifier,
         *,
         batch: int = 1000,
         lease: timedelta = timedelta(minutes=5),
@@ -208,23 +209,28 @@ class Sweeper:
             if notice.chat_id is None:
                 await self.store.mark_sent([notice.id], now, error="tanpa_chat")
                 continue
-            try:
-                if user_side is not None and hasattr(user_side, "remind_data"):
-                    ticket = await self.services.workflow.store.get_by_id(notice.ticket_id)
-                    assert ticket is not None
-                    if not await user_side.remind_data(ticket.number):
-                        raise UserBlocked(notice.chat_id)
-                else:
+            if user_side is not None and hasattr(user_side, "remind_data"):
+                ticket = await self.services.workflow.store.get_by_id(notice.ticket_id)
+                assert ticket is not None
+                async with self.services.db.transaction() as conn:  # queued and marked at once
+                    queued = await user_side.remind_data(ticket.number, conn)
+                    error = None if queued else "diblokir"
+                    await self.store.mark_sent_in(conn, [notice.id], now, error=error)
+                if not queued:
+                    log.warning("user %s blocked the bot: reminder not queued", notice.chat_id)
+                    continue
+            else:
+                try:
                     await self.notifier.send(notice.chat_id, notice.html)
-            except UserBlocked:
-                log.warning("user %s blocked the bot: reminder not delivered", notice.chat_id)
-                await self.store.mark_sent([notice.id], now, error="diblokir")
-                continue
-            except TelegramError as exc:
-                log.warning("reminder to %s not sent yet (%s)", notice.chat_id, exc)
-                continue
+                except UserBlocked:
+                    log.warning("user %s blocked the bot: reminder not delivered", notice.chat_id)
+                    await self.store.mark_sent([notice.id], now, error="diblokir")
+                    continue
+                except TelegramError as exc:
+                    log.warning("reminder to %s not sent yet (%s)", notice.chat_id, exc)
+                    continue
+                await self.store.mark_sent([notice.id], now)
             count += 1
-            await self.store.mark_sent([notice.id], now)
         return count
 
 

@@ -10,14 +10,14 @@ reply to any of them reaches the ticket's user.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+import aiosqlite
+from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest
 
 from bot.callbacks import TicketVerb, ticket_action
@@ -25,8 +25,13 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import Action, Actor, State, allowed_actions
 from bot.domain.ticket import Attachment, Ticket
 from bot.notify import LIMIT, Keyboard, Notifier, keyboard
+from bot.outbox.notifier import QueuedNotifier
+from bot.outbox.pacing import Priority
+from bot.outbox.queue import queue_of
+from bot.outbox.sender import outbox_args
 from bot.storage.drafts import DraftStore
 from bot.storage.telegram import CARD, MessageMap
+from bot.storage.telegram_outbox import OutRow
 from bot.workflow import Applied
 
 if TYPE_CHECKING:
@@ -135,10 +140,12 @@ class Cards:
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
-        self.notifier = Notifier(bot, services.settings)
+        self.queue = queue_of(services)
+        self.notifier = QueuedNotifier(self.queue)
+        # The answer to a command just typed goes out at once (counted in the group's budget).
+        self.direct = Notifier(bot, services.settings)
         self.messages = MessageMap(services.db)
         self.files = DraftStore(services.db, services.clock)  # attachments by event id
-        self._locks: dict[int, asyncio.Lock] = {}
         # What each card shows now, so an unchanged card is not edited again: every edit
         # spends one of the staff group's 20 messages a minute. Lost on restart, which only
         # costs one "message is not modified" answer.
@@ -239,92 +246,74 @@ class Cards:
 
     async def send_detail(self, ticket: Ticket) -> None:
         """Details and full timeline (split if long), then the ticket's files under them."""
-        message = await self.notifier.staff(await self.detail_html(ticket))
-        for attachment in ticket.attachments:
-            await self.post_attachment(ticket, attachment, message.message_id)
-
-    # --- posting -------------------------------------------------------------------------
-    def _lock(self, ticket_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(ticket_id, asyncio.Lock())
+        html = await self.detail_html(ticket)
+        async with self.services.db.transaction() as conn:
+            first = await self.queue.staff(conn, html, ticket_id=ticket.id, remember=NOTICE)
+            for attachment in ticket.attachments:
+                await self.queue_attachment(conn, ticket, attachment, Priority.ACTION, first)
 
     async def remember(self, message: Message, ticket: Ticket, kind: str) -> None:
-        """Map ``message`` to the ticket so a staff reply to it reaches the ticket's user."""
+        """Map a directly sent ``message`` (a ForceReply prompt) to the ticket."""
         assert ticket.id is not None
         await self.messages.remember(
             message.chat_id, message.message_id, ticket.id, kind, self.services.clock()
         )
 
-    async def _post_card(self, ticket: Ticket) -> Message:
-        html, buttons = await self.render(ticket)
-        message = await self.notifier.staff(html, buttons)
-        await self.remember(message, ticket, CARD)
-        assert ticket.id is not None
-        self._shown[ticket.id] = (message.chat_id, message.message_id, html, repr(buttons))
-        return message
+    # --- queueing (inside the step's transaction) -------------------------------------------
+    async def queue_attachment(
+        self,
+        conn: aiosqlite.Connection,
+        ticket: Ticket,
+        attachment: Attachment,
+        priority: Priority,
+        under: int | None = None,
+    ) -> None:
+        """Queue a stored Telegram file under the card (or under row ``under``)."""
+        if not attachment.telegram_file_id:
+            return
+        caption = self.services.texts.msg(
+            "staf_lampiran.keterangan", nomor=ticket.number, nama=attachment.file_name
+        )
+        await self.queue.file(
+            conn, self.staff_chat, file_id=attachment.telegram_file_id,
+            photo=(attachment.mime_type or "").startswith("image/"), caption=caption,
+            priority=priority, ticket_id=ticket.id, remember=ATTACHMENT,
+            reply_card=under is None, reply_row=under,
+        )  # fmt: skip
 
-    async def post_new(self, ticket: Ticket) -> None:
-        """Post the card of a new report, its attachments, and a long description in full."""
+    async def queue_new(self, conn: aiosqlite.Connection, ticket: Ticket) -> None:
+        """Queue the card of a new report, its attachments, and a long description in full."""
         assert ticket.id is not None
-        async with self._lock(ticket.id):
-            if await self.messages.card(ticket.id) is not None:
-                return
-            card = await self._post_card(ticket)
+        await self.queue.card(conn, ticket.id, new=True)
         for attachment in ticket.attachments:
-            await self.post_attachment(ticket, attachment, card.message_id)
+            await self.queue_attachment(conn, ticket, attachment, Priority.NEW)
         if len(ticket.description) > DESCRIPTION_ON_CARD:
             html = self.services.texts.render("staf_uraian", t=ticket)
-            message = await self.notifier.staff(html, reply_to=card.message_id)
-            await self.remember(message, ticket, NOTICE)
+            await self.queue.staff(
+                conn, html, None, Priority.NEW, ticket_id=ticket.id, remember=NOTICE,
+                reply_card=True,
+            )  # fmt: skip
 
     async def post_missing(self) -> int:
-        """Post the card of every open ticket that has none (Telegram was down at its report).
-
-        Runs at start-up, so a report whose card failed to post is not invisible to staff.
+        """Queue the card of every open ticket that has none (e.g. tickets from before the
+        outbox, or a card Telegram refused for good); a card posted meanwhile is not repeated.
         """
         posted = 0
         for ticket in await self.services.workflow.store.open_tickets():
             assert ticket.id is not None
             if await self.messages.card(ticket.id) is None:
                 full = await self.services.workflow.store.get_by_id(ticket.id)
-                if full is not None:
-                    await self.post_new(full)
+                if full is not None and not await self.queue.store.has_queued_card(full.id):
+                    async with self.services.db.transaction() as conn:
+                        await self.queue_new(conn, full)
                     posted += 1
         return posted
 
     async def refresh(self, ticket: Ticket) -> None:
-        """Edit the card to the ticket's current state; post a new one if it is gone."""
+        """Queue an edit of the card to the ticket's current state (pending edits collapse)."""
         assert ticket.id is not None
-        async with self._lock(ticket.id):
-            where = await self.messages.card(ticket.id)
-            if where is None:
-                await self._post_card(ticket)
-                return
-            html, buttons = await self.render(ticket)
-            shown = (where[0], where[1], html, repr(buttons))
-            if self._shown.get(ticket.id) == shown:
-                return
-            try:
-                await self.bot.edit_message_text(
-                    html,
-                    chat_id=where[0],
-                    message_id=where[1],
-                    reply_markup=keyboard(buttons),
-                    link_preview_options=_NO_PREVIEW,
-                )
-                self._shown[ticket.id] = shown
-            except BadRequest as exc:
-                reason = str(exc).lower()
-                if "not modified" in reason:
-                    self._shown[ticket.id] = shown
-                    return
-                if "not found" in reason or "can't be edited" in reason:
-                    log.info("card of %s is gone (%s): posting a new one", ticket.number, exc)
-                    await self.messages.remember(  # no longer the card, still the ticket's
-                        where[0], where[1], ticket.id, OLD_CARD, self.services.clock()
-                    )
-                    await self._post_card(ticket)
-                    return
-                raise
+        async with self.services.db.transaction() as conn:
+            await self.queue.card(conn, ticket.id, new=False)
 
     async def refresh_number(self, number: str) -> None:
         """Refresh by ticket number, for components that hold only the number."""
@@ -336,39 +325,7 @@ class Cards:
         where = await self.messages.card(ticket.id)
         return None if where is None or where[0] != self.staff_chat else where[1]
 
-    async def post_attachment(
-        self, ticket: Ticket, attachment: Attachment, reply_to: int | None
-    ) -> Message | None:
-        """Send a stored Telegram file under the card; files without a Telegram id are listed."""
-        if not attachment.telegram_file_id:
-            return None
-        caption = self.services.texts.msg(
-            "staf_lampiran.keterangan", nomor=ticket.number, nama=attachment.file_name
-        )
-        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        photo_first = (attachment.mime_type or "").startswith("image/")
-        senders = (
-            [self.bot.send_photo, self.bot.send_document]
-            if photo_first
-            else [self.bot.send_document, self.bot.send_photo]
-        )
-        for index, send in enumerate(senders):
-            try:
-                message = await send(
-                    self.staff_chat,
-                    attachment.telegram_file_id,
-                    caption=caption,
-                    reply_parameters=reply,
-                )
-            except BadRequest:
-                if index == len(senders) - 1:
-                    raise
-                continue  # a photo's file id cannot be sent as a document, nor the reverse
-            await self.remember(message, ticket, ATTACHMENT)
-            return message
-        return None
-
-    async def post_notice(self, applied: Applied) -> None:
+    async def queue_notice(self, conn: aiosqlite.Connection, applied: Applied) -> None:
         """A short notice under the card about a step staff did not just do here."""
         texts = self.services.texts
         ticket, step, details = applied.ticket, applied.step, applied.details
@@ -391,26 +348,94 @@ class Cards:
         verb = NOTICE_VERBS.get(step.action)
         if verb is not None and not self._auto_forwards(step.action):
             buttons = [[(self.label(verb), ticket_action(verb, ticket.number))]]
-        card = await self.card_message_id(ticket)
-        message = await self.notifier.staff(html, buttons, reply_to=card)
-        await self.remember(message, ticket, NOTICE)
+        first = await self.queue.staff(
+            conn, html, buttons, Priority.EDIT, ticket_id=ticket.id, remember=NOTICE,
+            reply_card=True,
+        )  # fmt: skip
         for attachment in new_files:
-            await self.post_attachment(ticket, attachment, message.message_id)
+            await self.queue_attachment(conn, ticket, attachment, Priority.EDIT, first)
+
+    # --- the card kind of the outbox ---------------------------------------------------------
+    async def send_card(self, row: OutRow) -> Message | None:
+        """Post the ticket's card, or edit it to the current state (the sender calls this).
+
+        A queued new card whose ticket already has one (posted when a staff member acted on
+        it) is not posted again; an edit of a card that is gone posts a new one.
+        """
+        assert row.ticket_id is not None
+        ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+        if ticket is None:
+            return None
+        where = await self.messages.card(row.ticket_id)
+        if where is not None and where[0] != row.chat_id:
+            where = None  # the card is in the group's old chat: post one in the new chat
+        if where is not None and row.payload.get("new"):
+            return None
+        html, buttons = await self.render(ticket)
+        if where is None:
+            return await self._post_card(row.chat_id, ticket, html, buttons)
+        shown = (where[0], where[1], html, repr(buttons))
+        if self._shown.get(row.ticket_id) == shown:
+            return None
+        try:
+            await self.bot.edit_message_text(
+                html, chat_id=where[0], message_id=where[1], reply_markup=keyboard(buttons),
+                link_preview_options=_NO_PREVIEW, **outbox_args(self.bot),
+            )  # fmt: skip
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                self._shown[row.ticket_id] = shown
+                return None
+            if "not found" in reason or "can't be edited" in reason:
+                log.info("card of %s is gone (%s): posting a new one", ticket.number, exc)
+                await self.messages.remember(  # no longer the card, still the ticket's
+                    where[0], where[1], row.ticket_id, OLD_CARD, self.services.clock()
+                )
+                return await self._post_card(row.chat_id, ticket, html, buttons)
+            raise
+        self._shown[row.ticket_id] = shown
+        return None
+
+    async def _post_card(
+        self, chat_id: int, ticket: Ticket, html: str, buttons: Keyboard
+    ) -> Message:
+        message = await self.bot.send_message(
+            chat_id, html, reply_markup=keyboard(buttons), link_preview_options=_NO_PREVIEW,
+            **outbox_args(self.bot),
+        )  # fmt: skip
+        assert ticket.id is not None
+        self._shown[ticket.id] = (message.chat_id, message.message_id, html, repr(buttons))
+        return message
+
+    async def card_sent(
+        self, conn: aiosqlite.Connection, row: OutRow, message: Message | None
+    ) -> None:
+        """Map a posted card to its ticket, in the transaction that marks the row sent."""
+        if message is not None and row.ticket_id is not None:
+            await self.messages.remember_in(
+                conn, message.chat_id, message.message_id, row.ticket_id, CARD,
+                self.services.clock(),
+            )  # fmt: skip
 
     def _auto_forwards(self, action: Action) -> bool:
         return action is Action.USER_SENDS_DATA and self.services.settings.auto_forward_user_data
 
-    # --- the after-commit hook -------------------------------------------------------------
-    async def on_commit(self, applied: Applied) -> None:
-        """Runs after every committed step (registered with ``Workflow.add_after_commit``)."""
-        action = applied.step.action
+    # --- the workflow listener and after-commit hook ----------------------------------------
+    async def on_step(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+        """Inside every step's transaction: queue the card (or its edit) and the notice."""
+        ticket, action = applied.ticket, applied.step.action
+        assert ticket.id is not None
         if action is Action.REPORT:
-            await self.post_new(applied.ticket)
+            await self.queue_new(conn, ticket)
             return
-        await self.refresh(applied.ticket)
+        await self.queue.card(conn, ticket.id, new=False)
         if action not in SILENT and not _confirmed_here.get():
-            await self.post_notice(applied)
-        if self._auto_forwards(action):
+            await self.queue_notice(conn, applied)
+
+    async def on_commit(self, applied: Applied) -> None:
+        """After a user's data committed: SOP step 9 by the bot, when the LPSE wants it."""
+        if self._auto_forwards(applied.step.action):
             await self._forward_automatically(applied.ticket.number)
 
     async def _forward_automatically(self, number: str) -> None:

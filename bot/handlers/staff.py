@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import Message, Update
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -27,6 +26,7 @@ from telegram.ext import (
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.handlers.announce import Announcer
 from bot.handlers.cards import (
     CARDS_KEY,
     SOLVE_PROMPT,
@@ -44,6 +44,8 @@ from bot.handlers.staff_buttons import (
     explain_refusal,
     on_button,
 )
+from bot.outbox.component import sender_of
+from bot.outbox.queue import CARD
 from bot.services import Services
 from bot.workflow import By
 
@@ -141,7 +143,7 @@ async def cmd_antrian(update: Update, context: Context) -> None:
         if rows:
             groups.append({"status": cards.status(state), "tiket": rows})
     html = services.texts.render("staf_antrian", jumlah=len(tickets), kelompok_list=groups)
-    await cards.notifier.staff(html)
+    await cards.direct.staff(html)
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -276,7 +278,7 @@ async def cmd_bantuan(update: Update, context: Context) -> None:
         tingkat=_levels(services),
         admin=is_admin(update, services),
     )
-    await cards_of(services).notifier.staff(html)
+    await cards_of(services).direct.staff(html)
 
 
 # --- /libur --------------------------------------------------------------------------------------
@@ -339,7 +341,7 @@ async def _list_holidays(update: Update, services: Services) -> None:
     html = services.texts.render(
         "staf_libur", dari=today, sampai=until, hari=days, admin=is_admin(update, services)
     )
-    await cards_of(services).notifier.staff(html)
+    await cards_of(services).direct.staff(html)
 
 
 # --- replies in the group ----------------------------------------------------------------------
@@ -408,7 +410,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     """Add the staff handlers, the card hook and the one error handler."""
     cards = Cards(services, application.bot)
     services.extras[CARDS_KEY] = cards
+    services.workflow.add_listener(cards.on_step)
     services.workflow.add_after_commit(cards.on_commit)
+    sender = sender_of(services)
+    sender.add_kind(CARD, cards.send_card, cards.card_sent)
+    announcer = Announcer(cards)
+    sender.pickers[CARD] = announcer.pick
+    sender.before_round.append(announcer.before_round)
     messages = filters.UpdateType.MESSAGE
     for name, handler in COMMANDS.items():
         where = messages & ~filters.ChatType.PRIVATE if name in SHARED_WITH_PRIVATE else messages
@@ -434,10 +442,6 @@ async def start(
 ) -> None:
     """Set the command menus per scope, and post any card a Telegram outage left unposted."""
     await set_menus(application.bot, services.texts, services.settings.staff_chat_id)
-    try:
-        posted = await cards_of(services).post_missing()
-    except TelegramError:  # the group is unreachable now; the next step of each ticket retries
-        log.exception("posting missing ticket cards failed")
-    else:
-        if posted:
-            log.info("posted %d missing ticket card(s)", posted)
+    posted = await cards_of(services).post_missing()
+    if posted:
+        log.info("queued %d missing ticket card(s)", posted)

@@ -117,14 +117,15 @@ def priority_buttons(services: Services, number: str) -> Keyboard:
     )
 
 
-async def show_draft(cards: Cards, ticket: Ticket) -> Message:
-    """Post the draft with Kirim / Ubah prioritas / Batal under the ticket's card."""
+async def show_draft(cards: Cards, ticket: Ticket) -> int:
+    """Queue the draft with Kirim / Ubah prioritas / Batal under the ticket's card."""
     html = await draft_html(cards.services, ticket)
-    reply_to = await cards.card_message_id(ticket)
-    return await cards.notifier.staff(html, draft_buttons(cards, ticket.number), reply_to)
+    return await cards.notifier.staff(
+        html, draft_buttons(cards, ticket.number), ticket_id=ticket.id, reply_card=True
+    )
 
 
-async def cannot_handle(cards: Cards, number: str, by: By) -> Message:
+async def cannot_handle(cards: Cards, number: str, by: By) -> int:
     """Record "cannot handle" (step 1's clock starts) and show the draft; once is enough."""
     ticket = await cards.services.workflow.get(number)
     if ticket.state is not State.CANNOT_HANDLE:
@@ -257,7 +258,8 @@ async def _priority(
             await cards.notifier.staff(
                 services.texts.msg("staf_info.pilih_prioritas", nomor=ticket.number),
                 picker,
-                reply_to=await cards.card_message_id(ticket),
+                ticket_id=ticket.id,
+                reply_card=True,
             )
         else:
             query = update.callback_query

@@ -1,7 +1,9 @@
 """Tells the reporting user what concerns them whenever their ticket moves.
 
-Installed as a workflow after-commit hook: it runs once a step has committed, so a user is
-never told about a change that rolled back. A user who blocked the bot (403) is recorded with
+Installed as a workflow listener: it queues the user's messages in the Telegram outbox inside
+the step's transaction, so a user is never told about a change that rolled back and never
+misses one that committed, whatever happens to the process. A user who blocked the bot (403,
+reported by the outbox sender) is recorded with
 :meth:`MessageMap.mark_blocked` and a NOTE on the ticket, so staff see it on the card and reach
 the user by email or phone instead; writing to the bot again unmarks them
 (:func:`bot.handlers.user.on_any_private`).
@@ -12,13 +14,11 @@ e.g. the deadline sweep's :meth:`UserNotifier.remind_data`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from pathlib import Path
+from contextvars import ContextVar
 from typing import Any
 
-from telegram import Bot, InputFile
-from telegram.error import BadRequest, Forbidden, TelegramError
+import aiosqlite
 
 from bot.callbacks import pack
 from bot.conversations import additional_data
@@ -26,7 +26,9 @@ from bot.conversations.common import USER_KIND, drafts_of, label
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket
-from bot.notify import Keyboard, Notifier, UserBlocked
+from bot.notify import Keyboard
+from bot.outbox.pacing import Priority
+from bot.outbox.queue import queue_of
 from bot.services import Services
 from bot.storage.telegram import MessageMap
 from bot.workflow import Applied
@@ -34,12 +36,9 @@ from bot.workflow import Applied
 log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "user_notify"
-
-
-def _read(path: str) -> bytes | None:
-    """A stored file's bytes (LKPP's email attachments), or ``None`` if it is gone."""
-    file = Path(path)
-    return file.read_bytes() if file.is_file() else None
+#: Where the outbox component keeps its incident handling (who hears of a blocked user).
+INCIDENTS_KEY = "telegram_incidents"
+_conn: ContextVar[aiosqlite.Connection | None] = ContextVar("user_notify_conn", default=None)
 
 
 def solved_buttons(services: Services, number: str) -> Keyboard:
@@ -59,28 +58,27 @@ def rating_buttons(services: Services, number: str) -> Keyboard:
 
 
 class UserNotifier:
-    """Sends users the messages their ticket's steps call for.
+    """Queues for users the messages their ticket's steps call for.
 
     Args:
-        bot: The Application's bot.
         services: The shared services.
     """
 
-    def __init__(self, bot: Bot, services: Services) -> None:
-        self.bot = bot
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.notifier = Notifier(bot, services.settings)
+        self.queue = queue_of(services)
         self.messages = MessageMap(services.db)
 
-    async def __call__(self, applied: Applied) -> None:
-        """The after-commit hook: one message (or none) per applied step."""
+    async def __call__(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+        """The workflow listener: the messages (or none) of one applied step."""
         handler = getattr(self, f"_on_{applied.step.action.name.lower()}", None)
         if handler is None:
             return
+        token = _conn.set(conn)
         try:
             await handler(applied)
-        except UserBlocked:
-            await self._blocked(applied.ticket, applied.step.action)
+        finally:
+            _conn.reset(token)
 
     # --- per action ------------------------------------------------------------------------
     async def _on_report(self, applied: Applied) -> None:
@@ -119,7 +117,9 @@ class UserNotifier:
         files = await self._files(applied.event_id)
         if not files:
             files = await self._files_of_last(ticket, Action.LKPP_REQUEST_DATA)
-        await additional_data.start_collection(self.services, ticket.user_chat_id, ticket.number)
+        await additional_data.start_collection(
+            self.services, ticket.user_chat_id, ticket.number, _conn.get()
+        )
         html = self.services.texts.render(
             "pengguna_permintaan_data", nomor=ticket.number, teks=applied.details.get("text", "")
         )
@@ -169,28 +169,30 @@ class UserNotifier:
         await self._send(ticket, html)
 
     # --- for other components ---------------------------------------------------------------
-    async def remind_data(self, number: str) -> bool:
-        """Remind the user that staff still wait for the data LKPP asked for (steps 7-8).
+    async def remind_data(self, number: str, conn: aiosqlite.Connection) -> bool:
+        """Queue a reminder that staff still wait for the data LKPP asked for (steps 7-8).
 
         Returns:
-            ``False`` if the user blocked the bot (recorded, staff told by a NOTE).
+            ``False`` if the user is known to have blocked the bot (nothing queued).
         """
         ticket = await self.services.workflow.get(number)
         assert ticket.id is not None
+        if await self.messages.is_blocked(ticket.user_chat_id):
+            return False
         asked = await self.services.workflow.store.last_event(
             ticket.id, [Action.PASS_REQUEST_TO_USER]
         )
         html = self.services.texts.render(
             "pengguna_pengingat_data", nomor=number, sejak=asked.at if asked else None
         )
+        token = _conn.set(conn)
         try:
             await self._send(ticket, html, additional_data.send_button(self.services, number))
-        except UserBlocked:
-            await self._blocked(ticket, Action.PASS_REQUEST_TO_USER)
-            return False
+        finally:
+            _conn.reset(token)
         return True
 
-    # --- sending ---------------------------------------------------------------------------
+    # --- queueing ----------------------------------------------------------------------------
     async def _solved(self, ticket: Ticket, text: str | None, lkpp: bool) -> None:
         html = self.services.texts.render(
             "pengguna_solusi", nomor=ticket.number, teks=text or "", lkpp=lkpp
@@ -201,11 +203,12 @@ class UserNotifier:
         await self._send(ticket, self.services.texts.msg(key, nomor=ticket.number))
 
     async def _send(self, ticket: Ticket, html: str, buttons: Keyboard | None = None) -> None:
-        message = await self.notifier.send(ticket.user_chat_id, html, buttons)
-        assert ticket.id is not None
-        await self.messages.remember(
-            ticket.user_chat_id, message.message_id, ticket.id, USER_KIND, self.services.clock()
-        )
+        conn = _conn.get()
+        assert conn is not None, "queued only inside a workflow step"
+        await self.queue.text(
+            conn, ticket.user_chat_id, html, buttons, Priority.ACTION,
+            ticket_id=ticket.id, remember=USER_KIND,
+        )  # fmt: skip
 
     async def _files(self, event_id: int) -> list[Attachment]:
         return await drafts_of(self.services).event_attachments(event_id)
@@ -217,45 +220,34 @@ class UserNotifier:
 
     async def _send_files(self, ticket: Ticket, files: list[Attachment]) -> None:
         """Each file by its Telegram file id, or uploaded from storage (LKPP's email files)."""
+        conn = _conn.get()
+        assert conn is not None
         for attachment in files:
-            document: str | InputFile
-            if attachment.telegram_file_id:
-                document = attachment.telegram_file_id
-            elif attachment.storage_path and (
-                content := await asyncio.to_thread(_read, attachment.storage_path)
-            ):
-                document = InputFile(content, filename=attachment.file_name)
-            else:
+            if not attachment.telegram_file_id and not attachment.storage_path:
                 log.warning(
                     "attachment %s of %s has no content", attachment.file_name, ticket.number
                 )
                 continue
-            by_id = isinstance(document, str)
-            order = [self.bot.send_document, self.bot.send_photo]
-            if by_id and (attachment.mime_type or "").startswith("image/"):
-                order.reverse()
-            try:
-                for index, send in enumerate(order if by_id else order[:1]):
-                    try:
-                        await send(ticket.user_chat_id, document)
-                        break
-                    except BadRequest:  # a photo's file id is no document, nor the reverse
-                        if index == len(order) - 1 or not by_id:
-                            raise
-            except Forbidden as exc:
-                raise UserBlocked(ticket.user_chat_id) from exc
-            except TelegramError:
-                log.exception(
-                    "sending %s to the user of %s failed", attachment.file_name, ticket.number
-                )
+            await self.queue.file(
+                conn, ticket.user_chat_id, file_id=attachment.telegram_file_id or None,
+                path=None if attachment.telegram_file_id else attachment.storage_path,
+                filename=attachment.file_name,
+                photo=(attachment.mime_type or "").startswith("image/"),
+                ticket_id=ticket.id, remember=USER_KIND,
+            )  # fmt: skip
 
-    async def _blocked(self, ticket: Ticket, action: Action) -> None:
-        """Record the block and put a NOTE on the ticket so staff see it."""
-        log.warning("user of %s blocked the bot", ticket.number)
-        await self.messages.mark_blocked(ticket.user_chat_id, self.services.clock())
+    async def on_blocked(self, chat_id: int, ticket_id: int | None) -> None:
+        """The outbox found the user blocked the bot: record it, NOTE it on the ticket."""
+        log.warning("chat %s blocked the bot", chat_id)
+        await self.messages.mark_blocked(chat_id, self.services.clock())
+        if ticket_id is None:
+            return
+        ticket = await self.services.workflow.store.get_by_id(ticket_id)
+        if ticket is None:
+            return
         text = self.services.texts.plain_msg(
             "pengguna_kabar.blokir_catatan",
-            aksi=self.services.texts.plain_msg(f"aksi.{action.value}"),
+            aksi=self.services.texts.plain_msg(f"status.{ticket.state.value}"),
         )
         try:
             await self.services.workflow.apply(
@@ -266,8 +258,11 @@ class UserNotifier:
 
 
 def install(application: Any, services: Services) -> UserNotifier:
-    """Create the notifier, hook it into the workflow and publish it in ``extras``."""
-    notifier = UserNotifier(application.bot, services)
-    services.workflow.add_after_commit(notifier)
+    """Create the notifier, make it a workflow listener and publish it in ``extras``."""
+    notifier = UserNotifier(services)
+    services.workflow.add_listener(notifier)
     services.extras[EXTRAS_KEY] = notifier
+    incidents = services.extras.get(INCIDENTS_KEY)
+    if incidents is not None:
+        incidents.on_user_blocked.append(notifier.on_blocked)
     return notifier

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from telegram import Bot, ForceReply, InputFile, Update
+from telegram import Bot, ForceReply, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -39,8 +39,13 @@ from bot.domain.sop import Action, Actor, LkppReplyClass
 from bot.domain.ticket import normalise_number
 from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
-from bot.notify import Keyboard, Notifier, keyboard
+from bot.mail.staff_outbox import FILE_KIND, REPLY_KIND, SENDER_KEY, MailKinds
+from bot.notify import Keyboard, keyboard
+from bot.outbox.notifier import QueuedNotifier
+from bot.outbox.pacing import Priority
+from bot.outbox.queue import queue_of
 from bot.storage.mail import NOISE, QUARANTINED, InboxRow, MailStore, OutboxRow, ReplyRow
+from bot.storage.mail_telegram import MailTelegramStore
 from bot.storage.telegram import MessageMap
 from bot.workflow import By
 
@@ -74,6 +79,10 @@ def _short(text: str, limit: int = SHOWN_CHARS) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
+def _rows(buttons: Keyboard) -> list[list[list[str]]]:
+    return [[[label, data] for label, data in row] for row in buttons]
+
+
 def _by(update: Update) -> By:
     user = update.effective_user
     return By(user.id, user.full_name) if user else By()
@@ -90,7 +99,9 @@ class StaffView:
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
-        self.notifier = Notifier(bot, services.settings)
+        self.queue = queue_of(services)
+        self.notifier = QueuedNotifier(self.queue)
+        self.shown = MailTelegramStore(services.db)
         self.store = MailStore(services.db)
         self.messages = MessageMap(services.db)
         self.ingestor = Ingestor(services)
@@ -101,6 +112,9 @@ class StaffView:
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Add the ``m:``/``q:`` button handlers and the reply-with-number handler."""
+        sender = self.services.extras.get(SENDER_KEY)
+        if sender is not None:
+            MailKinds(self.services, self.bot).add_to(sender)
         application.add_handler(
             CallbackQueryHandler(self.on_mail_button, pattern=rf"^{MAIL_PREFIX}:")
         )
@@ -192,50 +206,52 @@ class StaffView:
         return []
 
     async def post_reply(self, reply: ReplyRow) -> None:
-        """Post an LKPP reply under its ticket's card, then LKPP's files."""
+        """Queue an LKPP reply under its ticket's card, then LKPP's files, marked posted at once.
+
+        The reader never waits for Telegram: the outbox delivers them, records the notice's
+        message id (for its buttons) and each file's Telegram id once sent.
+        """
         ticket = await self.services.workflow.store.get_by_id(reply.ticket_id)
         number = ticket.number if ticket else str(reply.ticket_id)
         files = await self.store.files(reply.id)
-        message = await self.notifier.staff(
-            self.reply_html(reply, number, len(files)),
-            self.reply_buttons(reply),
-            reply_to=await self._card_reply_to(reply.ticket_id),
-        )
-        now = self.services.clock()
-        await self.store.mark_reply_posted(reply.id, message.chat_id, message.message_id, now)
-        await self.messages.remember(
-            message.chat_id, message.message_id, reply.ticket_id, NOTICE_KIND, now
-        )
-        for file in files:
-            if file.telegram_file_id:
-                continue
-            sent = await self.bot.send_document(
-                message.chat_id,
-                InputFile(file.content, filename=file.file_name),
-                caption=number,
-                reply_to_message_id=message.message_id,
-            )
-            if sent.document is not None:
-                await self.store.set_file_id(file.id, sent.document.file_id)
-            await self.messages.remember(
-                message.chat_id, sent.message_id, reply.ticket_id, NOTICE_KIND, now
-            )
+        html = self.reply_html(reply, number, len(files))
+        async with self.services.db.transaction() as conn:
+            first = await self.queue.add(
+                conn, self.queue.staff_chat, REPLY_KIND,
+                {"html": html, "buttons": _rows(self.reply_buttons(reply)), "reply": reply.id,
+                 "reply_card": True, "remember": NOTICE_KIND},
+                Priority.EDIT, ticket_id=reply.ticket_id,
+            )  # fmt: skip
+            for file in files:
+                if file.telegram_file_id:
+                    continue
+                await self.queue.add(
+                    conn, self.queue.staff_chat, FILE_KIND,
+                    {"file": file.id, "caption": number, "reply_row": first,
+                     "remember": NOTICE_KIND},
+                    Priority.EDIT, ticket_id=reply.ticket_id,
+                )  # fmt: skip
+            await self.shown.mark_reply_queued(conn, reply.id, self.services.clock())
 
     async def post_inbox(self, row: InboxRow) -> None:
-        """Post a quarantined email (with ``q:`` buttons) or a bounce of our own mail."""
+        """Queue a quarantined email (with ``q:`` buttons) or a bounce of our own mail."""
         number = None
         if row.ticket_id is not None:
             ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
             number = ticket.number if ticket else None
-        reply_to = await self._card_reply_to(row.ticket_id)
+        html, buttons = None, None
         if row.state == NOISE:
             html = self.texts.render("surel_pantulan", nomor=number, alasan=row.reason or "-",
                                      dari=row.from_addr, subjek=row.subject)  # fmt: skip
-            await self.notifier.staff(html, reply_to=reply_to)
         elif row.state == QUARANTINED:
-            await self.notifier.staff(self.quarantine_html(row), self.quarantine_buttons(row),
-                                      reply_to=reply_to)  # fmt: skip
-        await self.store.mark_inbox_posted(row.id, self.services.clock())
+            html, buttons = self.quarantine_html(row), self.quarantine_buttons(row)
+        async with self.services.db.transaction() as conn:
+            if html is not None:
+                await self.queue.staff(
+                    conn, html, buttons, Priority.EDIT, ticket_id=row.ticket_id,
+                    reply_card=row.ticket_id is not None,
+                )  # fmt: skip
+            await self.shown.mark_inbox_queued(conn, row.id, self.services.clock())
 
     def quarantine_html(self, row: InboxRow) -> str:
         reason = row.reason or "-"
@@ -264,15 +280,18 @@ class StaffView:
             sejak=row.created_at, lama=now - row.created_at, percobaan=row.attempts,
             galat=row.last_error,
         )  # fmt: skip
-        await self.notifier.staff(html, reply_to=await self._card_reply_to(row.ticket_id))
+        await self.notifier.staff(html, ticket_id=row.ticket_id, reply_card=True,
+                                  priority=Priority.ALERT)  # fmt: skip
 
     async def outbox_rejected(self, row: OutboxRow, number: str) -> None:
         html = self.texts.render(
             "surel_ditolak", nomor=number, jenis=self.texts.plain_msg(f"surel_jenis.{row.kind}"),
             galat=row.last_error or "-",
         )  # fmt: skip
-        await self.notifier.staff(html, reply_to=await self._card_reply_to(row.ticket_id))
-        await self.notifier.admins(html)
+        async with self.services.db.transaction() as conn:
+            await self.notifier.staff(html, ticket_id=row.ticket_id, reply_card=True,
+                                      priority=Priority.ALERT, conn=conn)  # fmt: skip
+            await self.notifier.admins(html, conn=conn)
 
     # --- buttons ---------------------------------------------------------------------------
     def _from_staff(self, update: Update) -> bool:

@@ -349,10 +349,16 @@ class DeadlineStore:
         if not ids:
             return
         async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE deadline_notices SET sent_at = ?, error = ? WHERE id = ?",
-                [(to_db(at), error, notice_id) for notice_id in ids],
-            )
+            await self.mark_sent_in(conn, ids, at, error)
+
+    async def mark_sent_in(
+        self, conn: aiosqlite.Connection, ids: list[int], at: datetime, error: str | None = None
+    ) -> None:
+        """:meth:`mark_sent` inside the caller's transaction (the one queueing the message)."""
+        await conn.executemany(
+            "UPDATE deadline_notices SET sent_at = ?, error = ? WHERE id = ?",
+            [(to_db(at), error, notice_id) for notice_id in ids],
+        )
 
     async def claim_briefing(self, day: date, at: datetime) -> bool:
         """Claim ``day``'s briefing; ``False`` when it was already sent (or is being sent)."""

@@ -12,6 +12,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from bot.domain.ticket import Attachment
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db_opt, to_db
@@ -67,12 +69,18 @@ class DraftStore:
 
     async def put(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO user_drafts (chat_id, kind, data, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (chat_id, kind) DO UPDATE SET data = excluded.data, "
-                "updated_at = excluded.updated_at",
-                (chat_id, kind, json.dumps(data, ensure_ascii=False), to_db(self.clock())),
-            )
+            await self.put_in(conn, chat_id, kind, data)
+
+    async def put_in(
+        self, conn: aiosqlite.Connection, chat_id: int, kind: str, data: dict[str, Any]
+    ) -> None:
+        """:meth:`put` inside the caller's transaction (a workflow step's)."""
+        await conn.execute(
+            "INSERT INTO user_drafts (chat_id, kind, data, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (chat_id, kind) DO UPDATE SET data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            (chat_id, kind, json.dumps(data, ensure_ascii=False), to_db(self.clock())),
+        )
 
     async def delete(self, chat_id: int, kind: str) -> bool:
         """Remove a draft; ``False`` if there was none (a second press of the same button)."""

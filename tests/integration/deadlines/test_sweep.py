@@ -359,7 +359,7 @@ async def test_user_reminder_goes_through_the_user_side_when_installed(
     reminded: list[str] = []
 
     class UserSide:
-        async def remind_data(self, number: str) -> bool:
+        async def remind_data(self, number: str, conn: object) -> bool:
             reminded.append(number)
             return True
 

@@ -20,6 +20,7 @@ from tests.support.clock import FakeClock
 from tests.support.mail_bridge_fixtures import BytesFetcher, cannot_handle
 from tests.support.mail_fixtures import imap_server, smtp_server  # noqa: F401 - fixtures
 from tests.support.mailservers import ImapTestServer, SmtpTestServer
+from tests.support.outbox_fixtures import running_outbox
 from tests.support.settings import STAFF_CHAT_ID, make_settings
 from tests.support.telegram_app_fixtures import bot_api  # noqa: F401 - fixture
 from tests.support.tickets import STAFF
@@ -45,7 +46,8 @@ async def running(
     mail.register(None)
     await mail.start()
     try:
-        yield services, mail
+        async with running_outbox(services, bot):
+            yield services, mail
     finally:
         await mail.stop()
         assert all(task.done() for task in mail.tasks) and not mail.tasks

@@ -23,7 +23,8 @@ from bot.storage.mail import DISCARDED, MATCHED, MailStore
 from tests.support.botapi import BotApiServer
 from tests.support.clock import FakeClock
 from tests.support.mail_bridge_fixtures import outbox_row
-from tests.support.settings import STAFF_CHAT_ID, make_settings
+from tests.support.outbox_fixtures import running_outbox
+from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID, make_settings
 from tests.support.telegram_app_fixtures import STAFF_USER, bot_api  # noqa: F401 - fixture
 from tests.support.tickets import escalated
 
@@ -50,7 +51,8 @@ async def running(
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     try:
-        yield services, view, app
+        async with running_outbox(services, app.bot):
+            yield services, view, app
     finally:
         await app.updater.stop()
         await app.stop()
@@ -203,11 +205,15 @@ async def test_telegram_outage_delays_a_notice_and_a_refusal_ends_it(
     number = await escalated(services)
     await _ingest(services, _lkpp_reply(services, number, "Sedang kami proses.", with_file=False))
     bot_api.fail_next("sendMessage", 502, "Bad Gateway")
-    assert await view.flush() == 0  # network trouble: kept for the next pass
-    assert await view.flush() == 1
-    await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    assert await view.flush() == 1  # queued at once: the reader never waits for Telegram
+    assert await view.flush() == 0
+    first = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID, timeout=10)
+    assert "Sedang kami proses" in (first.text or "")  # the outbox retried after the 502
 
     await _ingest(services, _lkpp_reply(services, number, "Masih dalam proses.", with_file=False))
+    mark = bot_api.mark()
     bot_api.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
-    assert await view.flush() == 0  # refused: given up, logged, not retried forever
+    assert await view.flush() == 1
+    alert = await bot_api.wait_for("sendMessage", chat_id=ADMIN_ID, since=mark, timeout=10)
+    assert "tidak dapat dikirim" in (alert.text or "")  # refused: given up, admins told
     assert await view.flush() == 0

@@ -222,13 +222,14 @@ async def test_files_of_a_users_message_follow_its_notice_once(staff_bot: StaffB
     assert under.message["reply_to_message"]["message_id"] == notice.message_id
 
 
-async def test_a_card_that_failed_to_post_is_posted_at_start(
+async def test_a_card_that_telegram_refused_is_queued_again_at_start(
     bot_api: BotApiServer, tmp_path: Path
 ):
     clock = FakeClock()
     async with running_bot(bot_api, tmp_path / "data", clock) as app:
         bot = StaffBot(bot_api, app, clock)
-        bot_api.fail_next("sendMessage", 400, "Bad Request: simulated failure")
+        # The user's confirmation and the card go out side by side: refuse both.
+        bot_api.fail_next("sendMessage", 400, "Bad Request: simulated failure", count=2)
         number = (await reported(bot.services)).ticket.number
         await bot_api.wait_idle()
         assert not [c for c in bot_api.sent(STAFF_CHAT) if number in (c.text or "")]

@@ -1,0 +1,125 @@
+"""The Telegram outbox component: first to start, last to stop (listed in ``bot.app``).
+
+``register`` creates the queue, the sender and the incident handling and adds the handlers for
+what Telegram tells the bot about its chats: a group upgraded to a supergroup
+(``migrate_to_chat_id``) and the bot's own membership (removed from the staff group). It also
+gives the update processor its memory of handled updates. ``start`` loads the staff chat id in
+use and starts the sender task; ``stop`` ends it after the sends in flight.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from telegram import ChatMember, Update
+from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
+
+from bot.clock import utc_now
+from bot.outbox.incidents import Incidents
+from bot.outbox.pacing import Limits
+from bot.outbox.queue import queue_of
+from bot.outbox.sender import Sender
+from bot.services import SERVICES_KEY
+from bot.storage.telegram_outbox import TelegramOutboxStore
+from bot.update_processor import PerChatUpdateProcessor
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.services import Services
+
+SENDER_KEY = "telegram_sender"
+INCIDENTS_KEY = "telegram_incidents"
+GROUP = -100
+"""Handler group: before every other component, which may stop an update."""
+UPDATE_WINDOW = 10_000
+"""Handled update ids kept to recognise a redelivery (Telegram keeps updates 24 hours)."""
+_GONE = {ChatMember.LEFT, ChatMember.BANNED}
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        overall_per_second=settings.telegram_overall_per_second,
+        private_per_second=settings.telegram_private_per_second,
+        group_per_window=settings.telegram_group_per_minute,
+    )
+
+
+def sender_of(services: Services) -> Sender:
+    return services.extras[SENDER_KEY]
+
+
+def incidents_of(services: Services) -> Incidents:
+    return services.extras[INCIDENTS_KEY]
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    queue = queue_of(services)
+    incidents = Incidents(services, queue, application.handlers)
+    services.extras[INCIDENTS_KEY] = incidents
+    services.extras[SENDER_KEY] = Sender(
+        queue, application.bot, limits_of(services.settings), incidents
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate), GROUP)
+    application.add_handler(
+        ChatMemberHandler(_on_membership, ChatMemberHandler.MY_CHAT_MEMBER), GROUP
+    )
+    processor = application.update_processor
+    if isinstance(processor, PerChatUpdateProcessor):
+        processor.journal = UpdateWindow(queue.store)
+
+
+class UpdateWindow:
+    """The processed-update window in the database, for :class:`PerChatUpdateProcessor`."""
+
+    def __init__(self, store: TelegramOutboxStore) -> None:
+        self.store = store
+
+    async def handled(self, update_id: int) -> bool:
+        return await self.store.update_handled(update_id)
+
+    async def record(self, update_id: int) -> None:
+        await self.store.record_update(update_id, utc_now(), UPDATE_WINDOW)
+
+
+async def start(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    await incidents_of(services).load_staff_chat()
+    await sender_of(services).start()
+
+
+async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    sender = services.extras.get(SENDER_KEY)
+    if sender is not None:
+        await sender.stop()
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data[SERVICES_KEY]
+
+
+async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The service message of a group upgraded to a supergroup (sent in both chats)."""
+    message = update.effective_message
+    if message is None:
+        return
+    incidents = incidents_of(_services(context))
+    if message.migrate_to_chat_id:
+        await incidents.migrated(message.chat_id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id:
+        await incidents.migrated(message.migrate_from_chat_id, message.chat_id)
+
+
+async def _on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot's own membership changed: removed from the staff group alerts the admins."""
+    change = update.my_chat_member
+    services = _services(context)
+    if change is None or change.chat.id != services.settings.staff_chat_id:
+        return
+    incidents = incidents_of(services)
+    if change.new_chat_member.status in _GONE:
+        reason = services.texts.plain_msg("antrean_telegram.dikeluarkan")
+        await incidents.group_unreachable(change.chat.id, reason)
+    else:
+        incidents.reachable(change.chat.id)
+        queue_of(services).wake()
