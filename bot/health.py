@@ -28,6 +28,7 @@ from bot.mail.tls import tls_context as tls_context  # re-exported: the outbox i
 from bot.storage.backlog import mail_backlog
 from bot.storage.db import Database
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.telegram_outbox import TelegramBacklog, TelegramOutboxStore
 from bot.text import Texts
 
 PROBE_TIMEOUT = 15.0
@@ -36,6 +37,9 @@ LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else 0
 STALE_SWEEPS = 3
 """The deadline sweep is late once this many intervals passed without one finishing."""
 MIN_STALE = timedelta(minutes=1)
+TELEGRAM_STUCK = timedelta(minutes=5)
+"""The Telegram outbox is stuck once its oldest message waits this long (the staff group's
+budget drains any burst of the SOP's messages well within it)."""
 """…but never sooner than this: a sweep that sends a digest may take a while."""
 
 Probe = Callable[[], Awaitable["ProbeResult"]]
@@ -120,10 +124,44 @@ async def probe_database(db: Database, *, integrity: bool = False) -> ProbeResul
 
 
 async def probe_telegram(bot: Bot, staff_chat_id: int) -> ProbeResult:
-    """``getMe``, and ``getChat`` of the staff group: the bot is known and still in the group."""
+    """``getMe``, and ``getChat`` of the staff group: the bot is known and still in the group.
+
+    ``staff_chat_id`` is the id in use (stored in the database after a group upgrade).
+    """
     me = await bot.get_me()
     chat = await bot.get_chat(staff_chat_id)
-    return ProbeResult("telegram", True, "telegram_ok", {"nama": me.username, "grup": chat.title})
+    return ProbeResult(
+        "telegram", True, "telegram_ok", {"nama": me.username, "grup": chat.title, "id": chat.id}
+    )
+
+
+async def telegram_backlog(db: Database) -> TelegramBacklog:
+    """Telegram messages not yet delivered: how many, the oldest's queue time, failed ones."""
+    return await TelegramOutboxStore(db).backlog()
+
+
+async def staff_chat_in_use(db: Database, configured: int) -> int:
+    """The staff chat id the bot uses: the stored one after a group upgrade, else the setting."""
+    stored = await TelegramOutboxStore(db).staff_chat()
+    return configured if stored is None else stored
+
+
+async def probe_telegram_outbox(
+    db: Database, now: datetime, alert_after: timedelta
+) -> ProbeResult:
+    """Messages waiting for Telegram: broken once the oldest waits longer than ``alert_after``."""
+    if await db.version() < LATEST_VERSION:
+        return ProbeResult("telegram_keluar", False, "belum_migrate")
+    backlog = await telegram_backlog(db)
+    if not backlog.waiting or backlog.oldest is None:
+        return ProbeResult("telegram_keluar", True, "telegram_antrean_kosong",
+                           {"gagal": backlog.failed})  # fmt: skip
+    age = max(now - backlog.oldest, timedelta(0))
+    values = {"menunggu": backlog.waiting, "umur": age, "gagal": backlog.failed,
+              "batas": alert_after}  # fmt: skip
+    if age > alert_after:
+        return ProbeResult("telegram_keluar", False, "telegram_antrean_macet", values)
+    return ProbeResult("telegram_keluar", True, "telegram_antrean_ok", values)
 
 
 async def probe_smtp(settings: Settings, seconds: float = PROBE_TIMEOUT) -> ProbeResult:
@@ -272,7 +310,7 @@ async def check_setup(settings: Settings, seconds: float = PROBE_TIMEOUT) -> lis
             base_file_url=settings.telegram_base_file_url,
         )
         async with bot:
-            return await probe_telegram(bot, settings.staff_chat_id)
+            return await probe_telegram(bot, await staff_chat_in_use(db, settings.staff_chat_id))
 
     alert_after = timedelta(minutes=settings.outbox_alert_minutes)
     db = Database(settings.db_path)
@@ -286,6 +324,7 @@ async def check_setup(settings: Settings, seconds: float = PROBE_TIMEOUT) -> lis
                 "database": lambda: probe_database(db, integrity=True),
                 "outbox": lambda: probe_outbox(db, utc_now(), alert_after),
                 "inbox": lambda: probe_quarantine(db),
+                "telegram_keluar": lambda: probe_telegram_outbox(db, utc_now(), TELEGRAM_STUCK),
             },
             seconds,
         )

@@ -16,10 +16,12 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot.clock import utc_now
 from bot.deadlines.component import LAST_SWEEP_KEY, SWEEP_JOB
 from bot.handlers.guards import Context, services_of
 from bot.handlers.staff import GROUP, command
 from bot.health import (
+    TELEGRAM_STUCK,
     ProbeResult,
     probe_database,
     probe_imap,
@@ -27,6 +29,7 @@ from bot.health import (
     probe_quarantine,
     probe_smtp,
     probe_telegram,
+    probe_telegram_outbox,
     run_probes,
     scheduler_result,
 )
@@ -95,6 +98,9 @@ async def cmd_kesehatan(update: Update, context: Context) -> None:
             "scheduler": scheduler,
             "outbox": lambda: probe_outbox(services.db, services.clock(), alert_after),
             "inbox": lambda: probe_quarantine(services.db),
+            "telegram_keluar": lambda: probe_telegram_outbox(
+                services.db, utc_now(), TELEGRAM_STUCK
+            ),
         },
         HEALTH_TIMEOUT,
     )

@@ -73,7 +73,8 @@ def window_wait(sent: Sequence[datetime], now: datetime, cap: int, window: timed
         cap: Messages allowed in any ``window``.
         window: The window's length.
     """
-    recent = sorted(t for t in sent if t > now - window)
+    # A send "in the future" (the clock was set back) is ignored rather than blocking the lane.
+    recent = sorted(t for t in sent if now - window < t <= now)
     if len(recent) < cap:
         return ZERO
     # The oldest message that must leave the window before one more fits.

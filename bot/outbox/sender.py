@@ -86,8 +86,12 @@ def markup(rows: Any) -> InlineKeyboardMarkup | None:
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    """``retry_after`` in seconds (read from the timedelta PTB keeps, without its deprecation
+    warning about the attribute's future type)."""
+    value = getattr(exc, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(exc.retry_after)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)

@@ -192,6 +192,10 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+_AGAIN = "__redelivered__"
+"""Marks an update delivered again, so the offset already confirmed does not drop it."""
+
+
 def _bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
@@ -522,6 +526,7 @@ class BotApiServer:
         self._files: dict[str, StoredFile] = {}
         self._file_counter = 0
         self._blocked: dict[int, str] = {}  # chat id -> 403 description
+        self._migrated: dict[int, int] = {}  # old group id -> the supergroup it became
         self._faults: list[_Fault] = []
         self._callbacks: dict[str, JSONDict] = {}
         self._callback_counter = 0
@@ -839,7 +844,10 @@ class BotApiServer:
 
     def _confirm(self, offset: int) -> None:
         if offset > 0:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            # A redelivered update survives one confirmation (it comes back with an old id).
+            self._updates = [
+                u for u in self._updates if u["update_id"] >= offset or u.get(_AGAIN)
+            ]
         elif offset < 0:
             self._updates = self._updates[offset:]
 
@@ -852,7 +860,12 @@ class BotApiServer:
             if wanted:
                 kept.append(update)
         self._updates = kept  # not allowed: dropped for good, as Telegram does
-        return copy.deepcopy(kept[:limit])
+        batch = copy.deepcopy(kept[:limit])
+        for update in kept[:limit]:
+            update.pop(_AGAIN, None)
+        for update in batch:
+            update.pop(_AGAIN, None)
+        return batch
 
     @_api("getUpdates")
     async def _get_updates(self, p: JSONDict) -> list[JSONDict]:
@@ -950,6 +963,13 @@ class BotApiServer:
         return chat
 
     def _check_blocked(self, chat_id: int) -> None:
+        new_id = self._migrated.get(chat_id)
+        if new_id is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": new_id},
+            )
         description = self._blocked.get(chat_id)
         if description is not None:
             raise ApiError(403, description)
@@ -1685,6 +1705,32 @@ class BotApiServer:
         """
         with self._lock:
             self._blocked[chat_id] = description or self._forbidden(chat_id)
+
+    def upgrade_group(
+        self, old: int, new: int, user: UserLike, *, service_message: bool = True
+    ) -> JSONDict | None:
+        """Telegram upgrades group ``old`` to supergroup ``new``.
+
+        Every later send to ``old`` fails with 400 and ``migrate_to_chat_id`` (PTB raises
+        ``ChatMigrated``). With ``service_message``, the ``migrate_to_chat_id`` service message
+        is delivered in ``old`` (returned), as Telegram does.
+        """
+        title = self._chat(old)["title"] if old in self._groups else "Staf LPSE"
+        self.add_group(new, title, chat_type="supergroup")
+        sender = self._user(user)
+        with self._lock:
+            self._migrated[old] = new
+            if not service_message:
+                return None
+            message = self._new_message(old, sender, None)
+            message["migrate_to_chat_id"] = new
+        return self._enqueue("message", message)
+
+    def redeliver(self, update: JSONDict) -> None:
+        """Deliver ``update`` again with its ``update_id`` (a webhook retry, a lost offset)."""
+        with self._lock:
+            self._updates.append({**copy.deepcopy(update), _AGAIN: True})
+        self._notify_updates()
 
     def unblock_chat(self, chat_id: int) -> None:
         """Undo :meth:`block_chat`."""
