@@ -22,8 +22,10 @@ from bot.clock import utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
 from bot.outbox.direct import DirectSendMeter
+from bot.outbox.update_journal import JournalingRequest
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
+from bot.storage.telegram_outbox import TelegramOutboxStore
 from bot.update_processor import PerChatUpdateProcessor
 from bot.workflow import Clock
 
@@ -54,9 +56,11 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults."""
     db = Database(settings.db_path)
+    journal = JournalingRequest()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services = await open_services(settings, clock, db)
+        journal.store = TelegramOutboxStore(db)
         application.bot_data[SERVICES_KEY] = services
         started = []
         try:
@@ -95,6 +99,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(DirectSendMeter(db, settings))
         .concurrent_updates(PerChatUpdateProcessor())
+        .get_updates_request(journal)
         .connection_pool_size(HTTP_CONNECTIONS)
         .persistence(SqliteConversationPersistence(db))
         .post_init(post_init)

@@ -137,8 +137,18 @@ class Workflow:
                     applied.step.action,
                 )
 
-    async def report(self, new: NewTicket, by: By) -> Applied:
-        """Create a ticket from a user's report (before SOP step 1)."""
+    async def report(
+        self,
+        new: NewTicket,
+        by: By,
+        within: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    ) -> Applied:
+        """Create a ticket from a user's report (before SOP step 1).
+
+        Args:
+            within: Runs in the same transaction (the report's draft is deleted with it, so a
+                "Kirim" handled again after a crash cannot file the report twice).
+        """
         now = self.clock()
         step = plan(None, Action.REPORT, Actor.USER, {})
         priority = self._priority_key(new.priority or self.priorities.default)
@@ -161,6 +171,8 @@ class Workflow:
             ticket.attachments = list(new.attachments)
             applied = Applied(ticket, step, event_id, now, by, details)
             await self._notify(conn, applied)
+            if within is not None:
+                await within(conn)
             self._queue(applied)
         return applied
 

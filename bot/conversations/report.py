@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiosqlite
 from telegram import Update, User
 from telegram.ext import (
     BaseHandler,
@@ -493,8 +494,13 @@ async def submit(update: Update, context: Context, draft: dict[str, Any]) -> str
             priority=priority_of(services, draft),
             attachments=[attachment_from_json(a) for a in draft.get("lampiran", [])],
         )
+        drafts = drafts_of(services)
+
+        async def forget_draft(conn: aiosqlite.Connection) -> None:
+            await drafts.delete_in(conn, chat_id, REPORT)
+
         await services.workflow.report(
-            new, By(user.id if user else chat_id, user.full_name if user else None)
+            new, By(user.id if user else chat_id, user.full_name if user else None), forget_draft
         )
     except (DomainError, KeyError, ValueError) as exc:
         log.warning("report of chat %s refused: %r", chat_id, exc)
@@ -503,7 +509,6 @@ async def submit(update: Update, context: Context, draft: dict[str, Any]) -> str
             update, context, services.texts.msg("pengguna_lapor.gagal_kirim", alasan=reason)
         )
         return await prompt(update, context, draft)
-    await drafts_of(services).delete(chat_id, REPORT)
     return ConversationHandler.END
 
 

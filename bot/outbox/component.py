@@ -9,6 +9,8 @@ use and starts the sender task; ``stop`` ends it after the sends in flight.
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram import ChatMember, Update
@@ -26,6 +28,9 @@ from bot.update_processor import PerChatUpdateProcessor
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.services import Services
+
+log = logging.getLogger(__name__)
+
 
 SENDER_KEY = "telegram_sender"
 INCIDENTS_KEY = "telegram_incidents"
@@ -86,6 +91,20 @@ async def start(
 ) -> None:
     await incidents_of(services).load_staff_chat()
     await sender_of(services).start()
+    await _replay(application, services)
+
+
+async def _replay(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    """Queue again the updates a crash kept from being handled (their offset was confirmed)."""
+    pending = await queue_of(services).store.unhandled_updates()
+    for payload in pending:
+        update = Update.de_json(json.loads(payload), application.bot)
+        if update is not None:
+            await application.update_queue.put(update)
+    if pending:
+        log.warning("%d updates received before a crash are handled now", len(pending))
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:

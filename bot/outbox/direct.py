@@ -1,5 +1,8 @@
 """The Application's rate limiter: counts direct sends to the staff group, never throttles.
 
+It also lets a late answer to a button press pass: a press handled again after a crash
+cannot be answered any more (Telegram: "query is too old"), and that must not stop its work.
+
 What must answer a person at once (a reply to a command just typed, an edited keyboard after a
 press) is sent directly, not queued. Telegram counts those messages in the group's 20 a minute
 too, so every direct send to the staff group is recorded in the outbox as an already-sent row;
@@ -14,6 +17,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram.error import BadRequest
 from telegram.ext import BaseRateLimiter
 
 from bot.clock import utc_now
@@ -61,7 +65,15 @@ class DirectSendMeter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        result = await callback(*args, **kwargs)
+        try:
+            result = await callback(*args, **kwargs)
+        except BadRequest as exc:
+            if endpoint == "answerCallbackQuery" and "query is too old" in str(exc).lower():
+                # A press handled again after a crash (or answered too late): its work must
+                # still be done; the spinner on the user's screen ended long ago.
+                log.info("callback query answered too late: %s", exc)
+                return True
+            raise
         if rate_limit_args == OUTBOX_CALL or endpoint not in SENDS:
             return result
         try:

@@ -85,10 +85,14 @@ class DraftStore:
     async def delete(self, chat_id: int, kind: str) -> bool:
         """Remove a draft; ``False`` if there was none (a second press of the same button)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM user_drafts WHERE chat_id = ? AND kind = ?", (chat_id, kind)
-            )
-            return cursor.rowcount > 0
+            return await self.delete_in(conn, chat_id, kind)
+
+    async def delete_in(self, conn: aiosqlite.Connection, chat_id: int, kind: str) -> bool:
+        """:meth:`delete` inside the caller's transaction."""
+        cursor = await conn.execute(
+            "DELETE FROM user_drafts WHERE chat_id = ? AND kind = ?", (chat_id, kind)
+        )
+        return cursor.rowcount > 0
 
     async def updated_at(self, chat_id: int, kind: str) -> datetime | None:
         return from_db_opt(

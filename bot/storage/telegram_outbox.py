@@ -304,26 +304,48 @@ class TelegramOutboxStore:
         return TelegramBacklog(waiting or 0, from_db_opt(oldest), failed or 0)
 
     # --- processed updates -------------------------------------------------------------------
+    async def journal_updates(self, updates: Sequence[tuple[int, str]], at: datetime) -> None:
+        """Write polled updates (id, JSON) before python-telegram-bot confirms their offset."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO processed_updates (update_id, payload, received_at) "
+                "VALUES (?, ?, ?)",
+                [(update_id, payload, to_db(at)) for update_id, payload in updates],
+            )
+
+    async def unhandled_updates(self) -> list[str]:
+        """Updates received but not handled (a crash came between): their JSON, in order."""
+        rows = await self.db.fetchall(
+            "SELECT payload FROM processed_updates WHERE processed_at IS NULL "
+            "AND payload IS NOT NULL ORDER BY update_id"
+        )
+        return [row[0] for row in rows]
+
     async def update_handled(self, update_id: int) -> bool:
         return bool(
             await self.db.fetchval(
-                "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+                "SELECT 1 FROM processed_updates WHERE update_id = ? AND processed_at IS NOT NULL",
+                (update_id,),
             )
         )
 
     async def record_update(self, update_id: int, at: datetime, keep: int) -> None:
-        """Record a handled ``update_id``; only the newest ``keep`` ids are kept.
+        """Mark ``update_id`` handled; only the newest ``keep`` ids are kept.
 
         Telegram redelivers only updates it has not seen confirmed, i.e. recent ones.
         """
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
-                (update_id, to_db(at)),
+                "INSERT INTO processed_updates (update_id, received_at, processed_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (update_id) DO UPDATE SET "
+                "processed_at = excluded.processed_at, payload = NULL",
+                (update_id, to_db(at), to_db(at)),
             )
             if update_id % 100 == 0:
                 await conn.execute(
-                    "DELETE FROM processed_updates WHERE update_id <= ?", (update_id - keep,)
+                    "DELETE FROM processed_updates WHERE update_id <= ? "
+                    "AND processed_at IS NOT NULL",
+                    (update_id - keep,),
                 )
 
     # --- the staff chat id in use -------------------------------------------------------------

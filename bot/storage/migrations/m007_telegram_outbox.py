@@ -6,8 +6,10 @@ The rows of one chat are its lane; the group's rolling 60 s budget is counted fr
 of the rows, so a restart honours it. Sends that stay direct (a reply to a command just typed)
 are recorded here too, as already-sent rows, so they count in the same budget.
 
-``processed_updates`` keeps a bounded window of handled ``update_id``s, so a redelivered
-update (a webhook retry, polling after a crash) is dropped. ``bot_state`` holds small values the
+``processed_updates`` is the journal of updates: each polled update is written when it arrives
+(before Telegram learns the offset), replayed at start if a crash stopped its handling, and
+marked when handled, so a redelivered update (a webhook retry, polling after a crash) is
+dropped; a bounded window is kept. ``bot_state`` holds small values the
 bot changes at run time: the staff chat id in use after Telegram upgraded the group.
 """
 
@@ -42,7 +44,9 @@ STATEMENTS = [
     """
     CREATE TABLE processed_updates (
         update_id INTEGER PRIMARY KEY,
-        processed_at TEXT NOT NULL
+        payload TEXT,
+        received_at TEXT NOT NULL,
+        processed_at TEXT
     )
     """,
     """
