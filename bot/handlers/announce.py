@@ -4,9 +4,11 @@ The staff group takes 20 messages a minute; on a tender's last day hundreds of r
 in minutes. Instead of one card each, the sender asks :meth:`Announcer.pick` what a lane's next
 new-ticket card becomes: with several tickets not yet announced, one message lists them all,
 each with an "Ambil" button, and each ticket's own card follows as the budget allows (or at
-once when a staff member acts on it: the card edit that follows posts the card). A ticket left
-unannounced for :data:`ANNOUNCE_AFTER` moves ahead of card edits, so every new ticket is
-visible to staff within a minute of its report, however busy the group is.
+once when a staff member acts on it: the card edit that follows posts the card).
+New-ticket messages are spread over the minute (:func:`bot.outbox.pacing.lane_wait`), so reports that come in a burst wait a few
+seconds and share one announcement; a ticket left unannounced for :data:`ANNOUNCE_AFTER`
+(staff kept the group busy) moves ahead of everything else, so every new ticket is visible to
+staff within a minute of its report.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 ANNOUNCE_MAX = 24
 """Tickets one announcement lists (two "Ambil" buttons a row)."""
 ANNOUNCE_AFTER = timedelta(seconds=15)
-"""A new ticket still unannounced after this moves ahead of card edits."""
+"""A new ticket still unannounced after this moves ahead of everything else in the group."""
 TITLE_CHARS = 60
 
 
@@ -43,7 +45,7 @@ class Announcer:
     async def before_round(self, conn: aiosqlite.Connection, now: datetime) -> None:
         """Move long-unannounced tickets ahead of card edits (the one-minute visibility)."""
         await self.queue.store.promote_unannounced(
-            conn, CARD, now - ANNOUNCE_AFTER, int(Priority.ALERT)
+            conn, CARD, now - ANNOUNCE_AFTER, int(Priority.URGENT)
         )
 
     async def pick(self, conn: aiosqlite.Connection, head: OutRow, now: datetime) -> OutRow:

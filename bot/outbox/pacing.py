@@ -23,6 +23,8 @@ ZERO = timedelta(0)
 class Priority(IntEnum):
     """The order of a lane's messages; a lower value goes first."""
 
+    URGENT = -1
+    """New tickets nobody could see for a while (announced ahead of everything else)."""
     ACTION = 0
     """Answers a person's own action (a press, a command, the ticket number after Kirim)."""
     ALERT = 1
@@ -52,11 +54,16 @@ class Limits:
     def group_cap(self, priority: Priority) -> int:
         """How much of the group's window a class may fill (never below one message).
 
-        Each class below :attr:`Priority.ACTION` leaves a tenth of the budget more for the
-        classes above it: with 20 a minute, new cards use at most 14, edits 16, alerts 18.
+        A fifth of the budget is kept for :attr:`Priority.URGENT` (tickets staff have not seen
+        yet), and each class below :attr:`Priority.ACTION` leaves one more message for those
+        above it: with 20 a minute, staff answers use at most 16, alerts 15, edits 14 and new
+        cards 13, so an overdue announcement always finds room.
         """
-        reserve = max(1, round(self.group_per_window / 10))
-        return max(1, self.group_per_window - int(priority) * reserve)
+        if priority is Priority.URGENT:
+            return self.group_per_window
+        reserve = max(1, round(self.group_per_window / 5))
+        step = max(1, round(self.group_per_window / 20))
+        return max(1, self.group_per_window - reserve - int(priority) * step)
 
 
 def is_group(chat_id: int) -> bool:
@@ -96,8 +103,13 @@ def lane_wait(
     now: datetime,
     limits: Limits,
     paused_until: datetime | None = None,
+    new_sent: Sequence[datetime] = (),
 ) -> timedelta:
     """How long the lane's next message (of ``priority``) must wait; zero means "send now".
+
+    New-ticket messages in a group are also spread evenly over the window (one every
+    ``window / cap``): a burst of reports then waits for the next slot and is announced
+    together, instead of spending the whole budget on the first few cards.
 
     Args:
         chat_id: The lane.
@@ -106,11 +118,16 @@ def lane_wait(
         now: The current instant.
         limits: Telegram's limits.
         paused_until: Until when a 429 (``retry_after``) paused the lane.
+        new_sent: When the lane's recent new-ticket messages went out.
     """
     wait = ZERO if paused_until is None else max(paused_until - now, ZERO)
     if is_group(chat_id):
         cap = limits.group_cap(priority)
         wait = max(wait, window_wait(sent, now, cap, limits.group_window))
+        if priority is Priority.NEW:
+            per_second = cap / limits.group_window.total_seconds()
+            recent = [t for t in new_sent if t <= now]
+            wait = max(wait, spacing_wait(max(recent, default=None), now, per_second))
     else:
         wait = max(wait, spacing_wait(max(sent, default=None), now, limits.private_per_second))
     return wait

@@ -201,12 +201,14 @@ class Sender:
                 if head.next_attempt_at > now:
                     wait = min(wait, (head.next_attempt_at - now).total_seconds())
                     continue
-                sent = windows.get(head.chat_id) or (
+                recent = windows.get(head.chat_id) or []
+                sent = [at for at, _ in recent] or (
                     [self._last[head.chat_id]] if head.chat_id in self._last else []
                 )
+                new_sent = [at for at, cls in recent if cls == Priority.NEW]
                 lane = lane_wait(
                     head.chat_id, Priority(min(head.priority, Priority.NEW)), sent, now,
-                    self.limits, self._paused.get(head.chat_id),
+                    self.limits, self._paused.get(head.chat_id), new_sent,
                 )  # fmt: skip
                 if lane > timedelta(0):
                     wait = min(wait, lane.total_seconds())

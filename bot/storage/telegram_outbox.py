@@ -182,20 +182,21 @@ class TelegramOutboxStore:
     async def sent_since(
         self, chat_ids: Iterable[int], since: datetime
     ) -> dict[int, list[datetime]]:
-        """When each lane's messages went out (or went in flight) after ``since``."""
+        """When each lane's messages went out (or went in flight) after ``since``, with their
+        class."""
         chats = list(chat_ids)
-        out: dict[int, list[datetime]] = {chat: [] for chat in chats}
+        out: dict[int, list[tuple[datetime, int]]] = {chat: [] for chat in chats}
         if not chats:
             return out
         marks = ",".join("?" * len(chats))
         rows = await self.db.fetchall(
-            f"SELECT chat_id, COALESCE(sent_at, started_at) FROM telegram_outbox "
+            f"SELECT chat_id, COALESCE(sent_at, started_at), priority FROM telegram_outbox "
             f"WHERE chat_id IN ({marks}) AND COALESCE(sent_at, started_at) > ? "
             f"AND (state IN (?, ?) OR (state = ? AND message_id IS NOT NULL))",
             (*chats, to_db(since), SENT, SENDING, FAILED),
         )
-        for chat, at in rows:
-            out[chat].append(from_db(at))
+        for chat, at, priority in rows:
+            out[chat].append((from_db(at), priority))
         return out
 
     async def last_sent(self, chat_ids: Sequence[int]) -> dict[int, datetime]:

@@ -845,9 +845,7 @@ class BotApiServer:
     def _confirm(self, offset: int) -> None:
         if offset > 0:
             # A redelivered update survives one confirmation (it comes back with an old id).
-            self._updates = [
-                u for u in self._updates if u["update_id"] >= offset or u.get(_AGAIN)
-            ]
+            self._updates = [u for u in self._updates if u["update_id"] >= offset or u.get(_AGAIN)]
         elif offset < 0:
             self._updates = self._updates[offset:]
 

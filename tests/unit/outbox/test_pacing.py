@@ -40,7 +40,7 @@ def test_the_window_holds_over_every_rolling_minute() -> None:
     sent: list[datetime] = []
     now = T0
     while now < T0 + timedelta(minutes=5):
-        if lane_wait(GROUP, Priority.ACTION, sent, now, limits) == timedelta(0):
+        if lane_wait(GROUP, Priority.URGENT, sent, now, limits) == timedelta(0):
             sent.append(now)
         now += s(0.25)
     for start in sent:
@@ -50,12 +50,22 @@ def test_the_window_holds_over_every_rolling_minute() -> None:
 
 def test_lower_classes_leave_room_for_staff_answers() -> None:
     limits = Limits(group_per_window=20)
-    assert [limits.group_cap(p) for p in Priority] == [20, 18, 16, 14]
-    sent = [T0 + s(i) for i in range(14)]
+    assert [limits.group_cap(p) for p in Priority] == [20, 16, 15, 14, 13]
+    sent = [T0 + s(i) for i in range(13)]
     now = T0 + s(15)
     assert lane_wait(GROUP, Priority.NEW, sent, now, limits) > timedelta(0)
     assert lane_wait(GROUP, Priority.EDIT, sent, now, limits) == timedelta(0)
-    assert lane_wait(GROUP, Priority.ACTION, sent + [now] * 5, now, limits) == timedelta(0)
+    assert lane_wait(GROUP, Priority.ACTION, sent + [now] * 2, now, limits) == timedelta(0)
+    assert lane_wait(GROUP, Priority.ACTION, sent + [now] * 3, now, limits) > timedelta(0)
+    # the last fifth is for tickets nobody has seen yet
+    assert lane_wait(GROUP, Priority.URGENT, sent + [now] * 6, now, limits) == timedelta(0)
+
+
+def test_new_ticket_messages_are_spread_over_the_window() -> None:
+    limits = Limits()  # 13 new-ticket messages a minute: one every 60/13 s
+    gap = s(60 / 13)
+    assert lane_wait(GROUP, Priority.NEW, [T0], T0 + s(1), limits, new_sent=[T0]) == gap - s(1)
+    assert lane_wait(GROUP, Priority.EDIT, [T0], T0 + s(1), limits, new_sent=[T0]) == s(0)
     assert Limits(group_per_window=1).group_cap(Priority.NEW) == 1
 
 
@@ -63,7 +73,7 @@ def test_a_restart_counts_the_stored_sends() -> None:
     """The window comes from the outbox's sent times, so a restart right after a burst waits."""
     stored = [T0 + s(i * 0.1) for i in range(20)]  # sent before the restart
     after_restart = T0 + s(5)
-    assert lane_wait(GROUP, Priority.ACTION, stored, after_restart, Limits()) == s(55)
+    assert lane_wait(GROUP, Priority.URGENT, stored, after_restart, Limits()) == s(55)
 
 
 def test_private_chats_get_one_message_a_second() -> None:
