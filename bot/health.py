@@ -153,15 +153,29 @@ async def probe_telegram_outbox(
     if await db.version() < LATEST_VERSION:
         return ProbeResult("telegram_keluar", False, "belum_migrate")
     backlog = await telegram_backlog(db)
-    if not backlog.waiting or backlog.oldest is None:
-        return ProbeResult("telegram_keluar", True, "telegram_antrean_kosong",
-                           {"gagal": backlog.failed})  # fmt: skip
-    age = max(now - backlog.oldest, timedelta(0))
-    values = {"menunggu": backlog.waiting, "umur": age, "gagal": backlog.failed,
-              "batas": alert_after}  # fmt: skip
+    return backlog_result(
+        "telegram_keluar", "telegram_antrean", backlog.waiting, backlog.oldest, backlog.failed,
+        now, alert_after,
+    )  # fmt: skip
+
+
+def backlog_result(
+    name: str,
+    key: str,
+    waiting: int,
+    oldest: datetime | None,
+    failed: int,
+    now: datetime,
+    alert_after: timedelta,
+) -> ProbeResult:
+    """A queue's line: empty, waiting (with the oldest's age), or stuck past ``alert_after``."""
+    if not waiting or oldest is None:
+        return ProbeResult(name, True, f"{key}_kosong", {"gagal": failed})
+    age = max(now - oldest, timedelta(0))
+    values = {"menunggu": waiting, "umur": age, "gagal": failed, "batas": alert_after}
     if age > alert_after:
-        return ProbeResult("telegram_keluar", False, "telegram_antrean_macet", values)
-    return ProbeResult("telegram_keluar", True, "telegram_antrean_ok", values)
+        return ProbeResult(name, False, f"{key}_macet", values)
+    return ProbeResult(name, True, f"{key}_ok", values)
 
 
 async def probe_smtp(settings: Settings, seconds: float = PROBE_TIMEOUT) -> ProbeResult:
@@ -214,14 +228,10 @@ async def probe_outbox(db: Database, now: datetime, alert_after: timedelta) -> P
     if await db.version() < LATEST_VERSION:
         return ProbeResult("outbox", False, "belum_migrate")
     backlog = await mail_backlog(db)
-    if not backlog.waiting or backlog.oldest_waiting is None:
-        return ProbeResult("outbox", True, "antrean_kosong", {"gagal": backlog.failed})
-    age = max(now - backlog.oldest_waiting, timedelta(0))
-    values = {"menunggu": backlog.waiting, "umur": age, "gagal": backlog.failed,
-              "batas": alert_after}  # fmt: skip
-    if age > alert_after:
-        return ProbeResult("outbox", False, "antrean_macet", values)
-    return ProbeResult("outbox", True, "antrean_ok", values)
+    return backlog_result(
+        "outbox", "antrean", backlog.waiting, backlog.oldest_waiting, backlog.failed, now,
+        alert_after,
+    )  # fmt: skip
 
 
 async def probe_quarantine(db: Database) -> ProbeResult:

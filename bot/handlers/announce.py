@@ -5,10 +5,10 @@ in minutes. Instead of one card each, the sender asks :meth:`Announcer.pick` wha
 new-ticket card becomes: with several tickets not yet announced, one message lists them all,
 each with an "Ambil" button, and each ticket's own card follows as the budget allows (or at
 once when a staff member acts on it: the card edit that follows posts the card).
-New-ticket messages are spread over the minute (:func:`bot.outbox.pacing.lane_wait`), so reports that come in a burst wait a few
-seconds and share one announcement; a ticket left unannounced for :data:`ANNOUNCE_AFTER`
-(staff kept the group busy) moves ahead of everything else, so every new ticket is visible to
-staff within a minute of its report.
+New-ticket messages are spread over the minute (:func:`bot.outbox.pacing.lane_wait`), so
+reports that come in a burst wait a few seconds and share one announcement; a ticket left
+unannounced for :data:`ANNOUNCE_AFTER` (staff kept the group busy) moves ahead of everything
+else, so every new ticket is visible to staff within a minute of its report.
 """
 
 from __future__ import annotations

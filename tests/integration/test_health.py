@@ -171,7 +171,7 @@ async def test_check_setup_with_everything_up_is_all_ok_but_the_scheduler(
         await db.upgrade()
     results = {r.name: r for r in await check_setup(settings, 5)}
     assert list(results) == [
-        "telegram", "smtp", "imap", "database", "scheduler", "outbox", "inbox",
+        "telegram", "smtp", "imap", "database", "scheduler", "outbox", "inbox", "telegram_keluar",
     ]  # fmt: skip
     assert all(r.ok for name, r in results.items() if name != "scheduler"), results
     assert results["scheduler"].ok is None
@@ -187,5 +187,5 @@ async def test_check_setup_reports_a_dead_server_within_the_deadline(tmp_path: P
     assert {n: r.key for n, r in results.items() if r.ok is False} == {
         "telegram": "koneksi", "smtp": "koneksi", "imap": "koneksi",
         "database": "database_usang",  # a database `migrate` never created
-        "outbox": "belum_migrate", "inbox": "belum_migrate",
+        "outbox": "belum_migrate", "inbox": "belum_migrate", "telegram_keluar": "belum_migrate",
     }  # fmt: skip

@@ -28,7 +28,7 @@ from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
 
 LABELS = (
     "Telegram", "SMTP (email keluar)", "IMAP (email masuk)", "Database", "Penjadwal",
-    "Antrean email keluar", "Karantina email masuk",
+    "Antrean email keluar", "Karantina email masuk", "Antrean pesan Telegram",
 )  # fmt: skip
 
 
@@ -72,7 +72,10 @@ async def test_with_every_server_up_every_line_is_ok(health_bot: StaffBot) -> No
     report = await kesehatan(health_bot)
     for label in LABELS:
         assert report[label].startswith("OK — "), (label, report[label])
-    assert report["Telegram"] == "OK — @lpse_test_bot, grup staf „Staf LPSE Batang”"
+    assert report["Telegram"] == (
+        f"OK — @lpse_test_bot, grup staf „Staf LPSE Batang” (ID {STAFF_CHAT_ID})"
+    )
+    assert report["Antrean pesan Telegram"].startswith("OK")
     assert report["IMAP (email masuk)"].endswith("folder INBOX dibuka (IDLE)")
     assert f"versi {MIGRATIONS[-1].version}, 0 tiket" in report["Database"]
     assert report["Antrean email keluar"] == "OK — tidak ada email menunggu"

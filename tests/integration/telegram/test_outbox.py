@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.domain.sop import Action, Actor
 from bot.outbox.component import sender_of
@@ -23,6 +24,15 @@ def _number_in(text: str | None, number: str) -> bool:
     return number in (text or "")
 
 
+async def _message(api: BotApiServer, chat_id: int, contains: str, within: float = 5) -> Any:
+    """The first message the bot sent to ``chat_id`` containing ``contains``."""
+    return await api.wait_for(
+        lambda c: c.method == "sendMessage" and contains in (c.text or ""),
+        chat_id=chat_id,
+        timeout=within,
+    )
+
+
 async def test_users_are_told_their_ticket_number_while_the_group_waits(
     bot_api: BotApiServer,  # noqa: F811
     tmp_path: Path,
@@ -35,11 +45,7 @@ async def test_users_are_told_their_ticket_number_while_the_group_waits(
             (await reported(services, user_chat_id=800_000 + i)).ticket.number for i in range(6)
         ]
         for i, number in enumerate(numbers):
-            call = await bot_api.wait_for(
-                lambda c, n=number: c.method == "sendMessage" and _number_in(c.text, n),
-                chat_id=800_000 + i,
-                timeout=5,
-            )
+            call = await _message(bot_api, 800_000 + i, number, 5)
             assert call.ok
         assert time.monotonic() - started < 4  # not one card a minute before each user
         await asyncio.sleep(0.5)
@@ -57,11 +63,7 @@ async def test_new_tickets_faster_than_the_budget_are_announced_together(
         numbers = [
             (await reported(services, user_chat_id=810_000 + i)).ticket.number for i in range(8)
         ]
-        announcement = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "tiket baru" in (c.text or ""),
-            chat_id=STAFF_CHAT_ID,
-            timeout=5,
-        )
+        announcement = await _message(bot_api, STAFF_CHAT_ID, "tiket baru", 5)
         listed = [n for n in numbers if n in (announcement.text or "")]
         assert len(listed) >= 2
         labels = [b["text"] for b in announcement.buttons]
@@ -94,11 +96,7 @@ async def test_pending_edits_of_one_card_collapse_into_the_newest(
         services = app.bot_data["services"]
         applied = await reported(services)
         number, ticket_id = applied.ticket.number, applied.ticket.id
-        await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "Status:" in (c.text or ""),
-            chat_id=STAFF_CHAT_ID,
-            timeout=5,
-        )
+        await _message(bot_api, STAFF_CHAT_ID, "Status:", 5)
         wf = services.workflow
         await wf.apply(number, Action.TAKE, Actor.STAFF, STAFF)
         await wf.apply(number, Action.SET_PRIORITY, Actor.STAFF, STAFF, {"priority": "tinggi"})
@@ -124,17 +122,9 @@ async def test_a_429_pauses_only_its_own_lane(
         await asyncio.sleep(0.3)  # the group got the 429: its lane is paused
         started = time.monotonic()
         number = (await reported(services, user_chat_id=820_001)).ticket.number
-        await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and _number_in(c.text, number),
-            chat_id=820_001,
-            timeout=2,
-        )
+        await _message(bot_api, 820_001, number, 2)
         assert time.monotonic() - started < 1.5  # the user's lane did not wait
-        notice = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "Pengumuman" in (c.text or ""),
-            chat_id=STAFF_CHAT_ID,
-            timeout=6,
-        )
+        notice = await _message(bot_api, STAFF_CHAT_ID, "Pengumuman", 6)
         assert notice.ok and time.monotonic() - started > 2  # after retry_after
 
 
@@ -146,11 +136,7 @@ async def test_a_redelivered_update_is_handled_once(
         services = app.bot_data["services"]
         await reported(services)
         update = bot_api.group_message(STAFF_CHAT_ID, STAFF_USER, "/antrian")
-        await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "Antrian" in (c.text or ""),
-            chat_id=STAFF_CHAT_ID,
-            timeout=5,
-        )
+        await _message(bot_api, STAFF_CHAT_ID, "Antrian", 5)
         bot_api.redeliver(update)
         await asyncio.sleep(1.0)
         await bot_api.wait_idle()
@@ -166,27 +152,15 @@ async def test_group_upgrade_by_service_message_moves_the_staff_chat(
     async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
         services = app.bot_data["services"]
         bot_api.upgrade_group(STAFF_CHAT_ID, NEW_GROUP, STAFF_USER)
-        alert = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "supergrup" in (c.text or ""),
-            chat_id=ADMIN_ID,
-            timeout=5,
-        )
+        alert = await _message(bot_api, ADMIN_ID, "supergrup", 5)
         assert str(NEW_GROUP) in (alert.text or "")
         assert services.settings.staff_chat_id == NEW_GROUP
         assert await TelegramOutboxStore(services.db).staff_chat() == NEW_GROUP
         number = (await reported(services)).ticket.number
-        card = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and _number_in(c.text, number),
-            chat_id=NEW_GROUP,
-            timeout=5,
-        )
+        card = await _message(bot_api, NEW_GROUP, number, 5)
         assert card.ok
         bot_api.group_message(NEW_GROUP, STAFF_USER, "/antrian")  # commands work there too
-        answer = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "Antrian" in (c.text or ""),
-            chat_id=NEW_GROUP,
-            timeout=5,
-        )
+        answer = await _message(bot_api, NEW_GROUP, "Antrian", 5)
         assert number in (answer.text or "")
     # A restart keeps the new id although STAFF_CHAT_ID still names the old group.
     async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
@@ -201,17 +175,9 @@ async def test_group_upgrade_found_by_chat_migrated_resends_the_card(
         services = app.bot_data["services"]
         bot_api.upgrade_group(STAFF_CHAT_ID, NEW_GROUP, STAFF_USER, service_message=False)
         number = (await reported(services)).ticket.number
-        card = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and _number_in(c.text, number),
-            chat_id=NEW_GROUP,
-            timeout=5,
-        )
+        card = await _message(bot_api, NEW_GROUP, number, 5)
         assert "Status:" in (card.text or "")
-        await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "supergrup" in (c.text or ""),
-            chat_id=ADMIN_ID,
-            timeout=5,
-        )
+        await _message(bot_api, ADMIN_ID, "supergrup", 5)
         assert services.settings.staff_chat_id == NEW_GROUP
 
 
@@ -222,19 +188,11 @@ async def test_the_bot_removed_from_the_group_alerts_admins_and_loses_nothing(
     async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
         services = app.bot_data["services"]
         bot_api.my_chat_member(STAFF_USER, chat_id=STAFF_CHAT_ID, new_status="kicked")
-        alert = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and "dikeluarkan" in (c.text or ""),
-            chat_id=ADMIN_ID,
-            timeout=5,
-        )
+        alert = await _message(bot_api, ADMIN_ID, "dikeluarkan", 5)
         assert str(STAFF_CHAT_ID) in (alert.text or "")
         number = (await reported(services)).ticket.number
         await asyncio.sleep(1.5)  # the card is refused (403) and kept for a retry
         assert (await TelegramOutboxStore(services.db).backlog()).waiting >= 1
         bot_api.my_chat_member(STAFF_USER, chat_id=STAFF_CHAT_ID, new_status="member")
-        card = await bot_api.wait_for(
-            lambda c: c.method == "sendMessage" and _number_in(c.text, number),
-            chat_id=STAFF_CHAT_ID,
-            timeout=10,
-        )
+        card = await _message(bot_api, STAFF_CHAT_ID, number, 10)
         assert card.ok
