@@ -1,10 +1,11 @@
-"""Sending to the staff group, to users and to admins, for every component.
+"""Direct sends: what must answer a person at once (a reply to what they just typed).
 
-Telegram limits a message to 4,096 characters: longer HTML is split on line boundaries, and a
-tag left open at a split is closed at the end of one part and opened again at the start of the
-next, so each part is valid HTML. A user who blocked the bot (403) raises :class:`UserBlocked`
-for the caller to record; flood control and network errors are retried by the Application's
-``AIORateLimiter``.
+Everything a change causes goes through the Telegram outbox instead (:mod:`bot.outbox`).
+Long HTML is split by :func:`bot.outbox.limits.split_html`, the one place that knows
+Telegram's limits. A user who blocked the bot (403) raises :class:`UserBlocked` for the caller
+to record; a direct send to the staff group is counted in the group's budget by the
+Application's :class:`~bot.outbox.direct.DirectSendMeter`, and flood control is not retried
+here (the person who typed is answered at once or sees the error).
 """
 
 from __future__ import annotations

@@ -32,6 +32,9 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "mail_secret": "test-secret-test-secret",
         "lkpp_helpdesk_email": "helpdesk@lkpp.go.id",
         "lkpp_allowed_senders": ["lkpp.go.id"],
+        # Tests of the SOP post more than 20 messages a minute in the staff group; the pacing
+        # tests (tests/integration/telegram/test_outbox.py, the surge) set Telegram's 20.
+        "telegram_group_per_minute": 600,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

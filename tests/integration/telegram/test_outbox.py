@@ -58,7 +58,8 @@ async def test_new_tickets_faster_than_the_budget_are_announced_together(
     bot_api: BotApiServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
+    async with running_bot(bot_api, tmp_path / "data", FakeClock(),
+                           telegram_group_per_minute=20) as app:  # fmt: skip
         services = app.bot_data["services"]
         numbers = [
             (await reported(services, user_chat_id=810_000 + i)).ticket.number for i in range(8)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.domain.sop import Action, Actor
 from bot.domain.ticket import Attachment
+from bot.outbox.component import sender_of
 from bot.storage.telegram import MessageMap
 from tests.support.botapi import BotApiServer
 from tests.support.clock import FakeClock
@@ -96,6 +97,7 @@ async def test_a_4000_character_description_reaches_the_group_in_full(staff_bot:
     card_text = staff_bot.api.message(STAFF_CHAT, card_id)["text"]
     assert "Uraian lengkap dikirim di bawah kartu ini" in card_text
     full = await staff_bot.staff_message("uraian lengkap")
+    await sender_of(staff_bot.services).drain()  # every part of it delivered
     await staff_bot.api.wait_idle()
     parts = [c for c in staff_bot.api.sent(STAFF_CHAT) if (c.message_id or 0) >= full.message_id]
     assert len(parts) >= 2
@@ -134,6 +136,7 @@ async def test_a_deleted_card_is_posted_again_and_remembered(staff_bot: StaffBot
     await staff_bot.services.workflow.apply(number, Action.TAKE, Actor.STAFF, STAFF)
     new_card = await staff_bot.staff_message("Status:")
     assert new_card.message_id != card_id
+    await sender_of(staff_bot.services).drain()  # the send is recorded once it returns
     assert await MessageMap(staff_bot.services.db).card(1) == (STAFF_CHAT, new_card.message_id)
 
 
