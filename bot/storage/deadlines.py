@@ -71,6 +71,8 @@ class DeadlineRow:
     breached_at: datetime | None
     stopped_at: datetime | None
     measured: timedelta | None
+    start_message_id: str | None = None
+    """The LKPP email that opened this clock (a progress window), if one did."""
 
 
 def _secs(value: float | None) -> timedelta | None:
@@ -99,6 +101,7 @@ def _row(row: Row) -> DeadlineRow:
         breached_at=from_db_opt(row["breached_at"]),
         stopped_at=from_db_opt(row["stopped_at"]),
         measured=_secs(row["measured_seconds"]),
+        start_message_id=row["start_message_id"],
     )
 
 
@@ -209,17 +212,19 @@ class DeadlineStore:
         nudge_offset: timedelta | None,
         next_action: NextAction,
         wake_at: datetime,
+        start_message_id: str | None = None,
     ) -> int:
         cursor = await conn.execute(
             """
             INSERT INTO deadlines (ticket_id, clock, sequence, state, started_at, due_at,
-                nudge_at, limit_seconds, nudge_seconds, next_action, wake_at, updated_at)
-            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+                nudge_at, limit_seconds, nudge_seconds, next_action, wake_at, updated_at,
+                start_message_id)
+            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 ticket_id, clock.value, sequence, to_db(started_at), to_db(due_at),
                 _db(nudge_at), limit.total_seconds(), _db(nudge_offset), next_action.value,
-                to_db(wake_at), to_db(started_at),
+                to_db(wake_at), to_db(started_at), start_message_id,
             ),
         )  # fmt: skip
         assert cursor.lastrowid is not None
@@ -278,10 +283,11 @@ class DeadlineStore:
         responsible: Responsible,
         detected_at: datetime,
         elapsed: timedelta,
-    ) -> int:
+    ) -> int | None:
+        """Record the breach of ``row``; ``None`` when it already has its one record."""
         cursor = await conn.execute(
             """
-            INSERT INTO breaches (deadline_id, ticket_id, clock, sequence, responsible,
+            INSERT OR IGNORE INTO breaches (deadline_id, ticket_id, clock, sequence, responsible,
                 started_at, due_at, detected_at, elapsed_seconds, limit_seconds)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
@@ -291,8 +297,16 @@ class DeadlineStore:
                 elapsed.total_seconds(), row.limit.total_seconds(),
             ),
         )  # fmt: skip
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    async def set_breach_time(
+        self, conn: aiosqlite.Connection, deadline_id: int, elapsed: timedelta
+    ) -> None:
+        """The breach's real time, once the late step has happened."""
+        await conn.execute(
+            "UPDATE breaches SET elapsed_seconds = ? WHERE deadline_id = ?",
+            (elapsed.total_seconds(), deadline_id),
+        )
 
     async def add_notice(
         self,
