@@ -36,10 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup = sub.add_parser("backup", help="mencadangkan database (online backup SQLite)")
     backup.add_argument("target", nargs="?", help="file tujuan (bawaan: DATA_DIR/backup/...)")
-    report = sub.add_parser("report", help="laporan mutu baku SOP untuk suatu periode")
-    report.add_argument("--from", dest="start", required=True, type=_day, help="YYYY-MM-DD")
-    report.add_argument("--to", dest="end", required=True, type=_day, help="YYYY-MM-DD")
-    report.add_argument("--csv", type=Path, help="file CSV tiket (peristiwa: *_peristiwa.csv)")
+    report = sub.add_parser(
+        "report",
+        help="laporan mutu baku SOP untuk suatu periode",
+        description="Periode seperti /laporan: kosong = bulan ini, 2026-05, 2026-05-07, "
+        "2026-05-01–2026-05-31. --from/--to menggantikan awal/akhir periode.",
+    )
+    report.add_argument("period", nargs="*", help="periode (bawaan: bulan ini)")
+    report.add_argument("--from", dest="start", type=_day, help="tanggal awal YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_day, help="tanggal akhir YYYY-MM-DD")
+    report.add_argument("--chart", type=Path, help="tulis grafik PNG ke file ini")
+    report.add_argument("--xlsx", type=Path, help="tulis lembar kerja .xlsx ke file ini")
     return parser
 
 
@@ -129,7 +136,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             from bot.deadlines.report import run_report_cli
 
-            return asyncio.run(run_report_cli(args.env_file, args.start, args.end, args.csv))
+            return asyncio.run(
+                run_report_cli(
+                    args.env_file,
+                    " ".join(args.period),
+                    args.start,
+                    args.end,
+                    chart=args.chart,
+                    xlsx=args.xlsx,
+                )
+            )
     except (ConfigError, PriorityTableError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG

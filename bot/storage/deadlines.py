@@ -79,7 +79,7 @@ def _secs(value: float | None) -> timedelta | None:
     return None if value is None else timedelta(seconds=value)
 
 
-def _row(row: Row) -> DeadlineRow:
+def deadline_row(row: Row) -> DeadlineRow:
     return DeadlineRow(
         id=row["id"],
         ticket_id=row["ticket_id"],
@@ -176,7 +176,7 @@ class DeadlineStore:
             (ticket_id, clock.value, *ACTIVE),
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else _row(row)
+        return None if row is None else deadline_row(row)
 
     async def unstopped_breaches(
         self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock
@@ -188,7 +188,7 @@ class DeadlineStore:
             (ticket_id, clock.value, ClockState.BREACHED.value),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [_row(r) for r in rows]
+        return [deadline_row(r) for r in rows]
 
     async def last_sequence(self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock) -> int:
         async with conn.execute(
@@ -268,7 +268,7 @@ class DeadlineStore:
             "SELECT * FROM deadlines WHERE id = ? AND claim_token = ?", (deadline_id, token)
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else _row(row)
+        return None if row is None else deadline_row(row)
 
     async def explain_claim(self) -> list[str]:
         """SQLite's plan for the sweep's selection (the benchmark prints it)."""
@@ -387,7 +387,7 @@ class DeadlineStore:
         rows = await self.db.fetchall(
             "SELECT * FROM deadlines WHERE ticket_id = ? ORDER BY id", (ticket_id,)
         )
-        return [_row(r) for r in rows]
+        return [deadline_row(r) for r in rows]
 
     async def next_running(self, ticket_id: int) -> DeadlineRow | None:
         row = await self.db.fetchone(
@@ -395,7 +395,7 @@ class DeadlineStore:
             "ORDER BY due_at LIMIT 1",
             (ticket_id,),
         )
-        return None if row is None else _row(row)
+        return None if row is None else deadline_row(row)
 
     async def running_due_between(
         self, start: datetime, end: datetime
@@ -406,16 +406,7 @@ class DeadlineStore:
             "WHERE d.state = 'running' AND d.due_at >= ? AND d.due_at < ? ORDER BY d.due_at",
             (to_db(start), to_db(end)),
         )
-        return [(_row(r), r["number"]) for r in rows]
-
-    async def decided_between(self, start: datetime, end: datetime) -> list[DeadlineRow]:
-        """Clocks met or breached in ``[start, end)``: what a report measures."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM deadlines WHERE (state = 'met' AND met_at >= ? AND met_at < ?) "
-            "OR (state = 'breached' AND breached_at >= ? AND breached_at < ?) ORDER BY id",
-            (to_db(start), to_db(end), to_db(start), to_db(end)),
-        )
-        return [_row(r) for r in rows]
+        return [(deadline_row(r), r["number"]) for r in rows]
 
     async def breaches_between(self, start: datetime, end: datetime) -> list[BreachRow]:
         rows = await self.db.fetchall(
@@ -440,23 +431,3 @@ class DeadlineStore:
             )
             for r in rows
         ]
-
-
-class ReportStore:
-    """The period queries behind ``/laporan`` and ``python -m bot report``."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def tickets_created_between(self, start: datetime, end: datetime) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY id",
-            (to_db(start), to_db(end)),
-        )
-
-    async def events_between(self, start: datetime, end: datetime) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT e.*, t.number AS number FROM events e JOIN tickets t ON t.id = e.ticket_id "
-            "WHERE e.at >= ? AND e.at < ? ORDER BY e.at, e.id",
-            (to_db(start), to_db(end)),
-        )
