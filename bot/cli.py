@@ -66,7 +66,33 @@ async def _migrate(env_file: str) -> int:
         print(f"Database {settings.db_path} diperbarui ke versi {version}.")
     else:
         print(f"Database {settings.db_path} sudah versi terbaru ({version}).")
+    await _recompute(env_file)
     return 0
+
+
+async def _recompute(env_file: str) -> None:
+    """Run a queued recompute of the clocks now, when the full settings allow it.
+
+    It needs the calendar and the time standards (full settings); without them it runs when the
+    bot starts, which opens the database the same way.
+    """
+    from bot.clock import utc_now
+    from bot.services import open_services
+    from bot.storage.recompute import RecomputeStore
+
+    try:
+        settings = load_settings(env_file)
+    except ConfigError:
+        return
+    db = Database(settings.db_path)
+    await db.ensure_ready()
+    try:
+        if not await RecomputeStore(db).pending():
+            return
+        await open_services(settings, utc_now, db)  # runs the queued recompute
+        print("Jam mutu baku semua tiket dihitung ulang dengan aturan waktu terukur.")
+    finally:
+        await db.close()
 
 
 async def _backup(env_file: str, target: str | None) -> int:

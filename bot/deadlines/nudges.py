@@ -17,6 +17,7 @@ import aiosqlite
 from bot.callbacks import TicketVerb, ticket_action
 from bot.deadlines.clocks import LKPP_CLOCKS, MINUTE_CLOCKS, ClockKeeper
 from bot.domain.errors import DomainError
+from bot.domain.measure import late_by
 from bot.domain.sop import CLOCK_OWNER, WITH_LKPP, Action, Actor, Clock, State
 from bot.domain.ticket import Ticket
 from bot.services import Services
@@ -190,6 +191,7 @@ class RowActor:
                 jam=texts.msg(f"tenggat_jam.{row.clock.value}"),
                 pihak=texts.msg(f"tenggat_pihak.{responsible.value}"), mulai=row.started_at,
                 batas=row.due_at, terdeteksi=now, permintaan=request_note,
+                terlambat=late_by(row.measured, row.limit) if row.measured else None,
             )  # fmt: skip
             line = texts.msg(
                 "tenggat_baris.pelanggaran", nomor=ticket.number,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -103,3 +105,21 @@ def test_chart_and_workbook_are_written(env: Path, tmp_path: Path, capsys) -> No
     breach = breaches[0]
     assert breach[10] == "2 detik"
     assert breach[6] - breach[4] == timedelta(minutes=5, seconds=2)
+
+
+def test_migrate_recomputes_the_clocks_of_an_old_database(tmp_path: Path, capsys) -> None:
+    fixture = Path(__file__).parents[1] / "fixtures" / "db" / "pre008.sqlite3"
+    (tmp_path / "data").mkdir()
+    shutil.copy(fixture, tmp_path / "data" / "bot.sqlite3")
+    path = env_file(tmp_path)
+    assert main(["--env-file", str(path), "migrate"]) == 0
+    out = capsys.readouterr().out
+    assert "diperbarui ke versi" in out and "dihitung ulang" in out
+    with sqlite3.connect(tmp_path / "data" / "bot.sqlite3") as conn:
+        [(state, measured)] = conn.execute(
+            "SELECT state, measured_seconds FROM deadlines WHERE ticket_id = 1 AND clock = ?",
+            ("eskalasi",),
+        ).fetchall()
+    assert (state, measured) == ("breached", 302.0)  # 5 min 02 s: late, not "met"
+    assert main(["--env-file", str(path), "migrate"]) == 0
+    assert "dihitung ulang" not in capsys.readouterr().out

@@ -71,6 +71,8 @@ async def test_escalation_stopped_around_its_limit_is_judged_without_the_sweep(
     assert await breach_count(services) == (1 if state is ClockState.BREACHED else 0)
     alerts = [s for s in sent.to(STAFF_CHAT_ID) if "Batas waktu terlewat" in s.html]
     assert len(alerts) == (1 if state is ClockState.BREACHED else 0)
+    if alerts:
+        assert "Selesai terlambat 1 detik" in alerts[0].html
 
 
 @pytest.mark.parametrize(("offset", "state"), BOUNDARY)
