@@ -222,3 +222,45 @@ async def test_an_internal_error_quarantines_that_email_and_the_next_one_goes_on
     results = await ingestor.ingest_pending()
     assert [(r.inbox_id, r.state) for r in results] == [(first, QUARANTINED), (second, MATCHED)]
     assert (results[0].reason or "").startswith("galat_internal")
+
+
+async def test_a_tagged_lkpp_email_is_one_progress_measurement(settings: Settings) -> None:
+    """The ingest applies the reply and then its tag: the clocks see one email, not two."""
+    from datetime import timedelta
+
+    from bot.deadlines.component import install
+    from bot.domain.sop import Clock
+    from bot.storage.deadlines import ClockState, DeadlineStore
+    from tests.support.deadlines_fixtures import RecordingNotifier
+
+    clock = FakeClock()
+    services = await open_services(settings, clock)
+    install(services, RecordingNotifier(clock))  # type: ignore[arg-type]
+    try:
+        for _ in range(44):
+            number = (await reported(services)).ticket.number
+        wf = services.workflow
+        await wf.apply(number, Action.TAKE, Actor.STAFF, STAFF)
+        await wf.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
+        await wf.apply(number, Action.ESCALATE, Actor.STAFF, STAFF)
+        await wf.apply(number, Action.ESCALATION_DELIVERED, Actor.SYSTEM)
+        ingestor = Ingestor(services)
+        clock.advance(hours=3)
+        raw = (CORPUS / "13_thunderbird_id_progres_tag.eml").read_bytes()
+        result = await ingestor.ingest(await _store(services, raw))
+        assert result.cls is LkppReplyClass.PROGRESS and result.by_tag
+        ticket = await wf.get(number)
+        assert ticket.id is not None
+        rows = [
+            r for r in await DeadlineStore(services.db).for_ticket(ticket.id)
+            if r.clock is Clock.LKPP_PROGRESS
+        ]  # fmt: skip
+        # One window, opened by the email and still running: no 0-second figure.
+        assert [(r.state, r.measured) for r in rows] == [(ClockState.RUNNING, None)]
+        [status] = [
+            r for r in await DeadlineStore(services.db).for_ticket(ticket.id)
+            if r.clock is Clock.LKPP_STATUS
+        ]  # fmt: skip
+        assert (status.state, status.measured) == (ClockState.MET, timedelta(hours=3))
+    finally:
+        await services.db.close()
