@@ -19,12 +19,19 @@ import logging
 import aiosqlite
 
 from bot.deadlines.clocks import ClockKeeper
-from bot.domain.sop import Action, Actor, Clock, State
+from bot.domain.sop import FINAL, TRANSITIONS_BY_ACTION, Action, Actor, Clock, State
 from bot.services import Services
 from bot.storage.deadlines import ClockState, DeadlineStore
 from bot.storage.recompute import RecomputeStore
 
 log = logging.getLogger(__name__)
+
+
+def _moves_clocks(action: Action, actor: Actor, state: State) -> bool:
+    """Whether replaying this event can change a clock (most events, e.g. notes, cannot)."""
+    effects = TRANSITIONS_BY_ACTION[action].clocks
+    moves = effects.start or effects.stop or effects.pause or effects.resume
+    return bool(moves) or actor is Actor.LKPP or action is Action.SET_PRIORITY or state in FINAL
 
 
 async def replay_ticket(
@@ -43,12 +50,16 @@ async def replay_ticket(
         action, actor = Action(event.action), Actor(event.actor)
         if action is Action.SET_PRIORITY:
             current = str(event.details.get("priority") or current)
+        target = State(event.to_state)
+        if not _moves_clocks(action, actor, target):
+            state = target
+            continue
         message_id = event.details.get("message_id")
         await keeper.apply(
-            conn, ticket_id, action, actor, state, State(event.to_state), current, event.at,
+            conn, ticket_id, action, actor, state, target, current, event.at,
             message_id=message_id if isinstance(message_id, str) else None,
         )  # fmt: skip
-        state = State(event.to_state)
+        state = target
     final = state or State.NEW
     await keeper.catch_up(conn, ticket_id, now, final, current)
     deadlines = DeadlineStore(services.db)

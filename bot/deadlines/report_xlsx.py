@@ -72,8 +72,7 @@ class _Writer:
         sheet.append([texts.plain_msg("tenggat_xlsx.judul")])
         sheet["A1"].font = _bold(size=13)
         sheet.append([t["periode"], f"{texts.date(r.start)} – {texts.date(r.end)}"])
-        sheet.append([t["dibuat"], self.local(r.made_at)])
-        sheet.cell(sheet.max_row, 2).number_format = DATE_FORMAT
+        _append(sheet, [t["dibuat"], self.local(r.made_at)], {2: DATE_FORMAT})
         sheet.append([t["keadaan"], state])
         sheet.append([texts.plain_msg("tenggat_xlsx.zona", zona=texts.zone_abbr)])
         sheet.append([])
@@ -90,20 +89,17 @@ class _Writer:
                 durations=True,
             )  # fmt: skip
         sheet.append([])
-        sheet.append([t["per_pihak"]])
-        sheet.cell(sheet.max_row, 1).font = _bold()
+        _header(sheet, [t["per_pihak"]])
         _header(sheet, t["pihak"])
         for side, f in r.sides.items():
             self._figures_row(sheet, [self.side(side.value)], f)
         sheet.append([])
-        sheet.append([t["per_prioritas"]])
-        sheet.cell(sheet.max_row, 1).font = _bold()
+        _header(sheet, [t["per_prioritas"]])
         _header(sheet, t["prioritas"])
         for p in r.priorities:
             self._figures_row(sheet, [p.name, p.target_days], p.figures)
         sheet.append([])
-        sheet.append([t["layanan"]])
-        sheet.cell(sheet.max_row, 1).font = _bold()
+        _header(sheet, [t["layanan"]])
         _header(sheet, t["ringkasan"])
         for s in r.service:
             limit = texts.working_duration(s.limit) if s.limit else ""
@@ -126,69 +122,72 @@ class _Writer:
                 texts.working_duration(f.median) if f.median is not None else "",
                 texts.working_duration(f.worst) if f.worst is not None else "",
             ]  # fmt: skip
-        sheet.append(row)
         index = len(lead) + 5
-        sheet.cell(sheet.max_row, index).number_format = PERCENT_FORMAT
+        formats = {index: PERCENT_FORMAT}
         if durations:
-            for column in (index + 1, index + 2):
-                sheet.cell(sheet.max_row, column).number_format = HOURS_FORMAT
+            formats |= {index + 1: HOURS_FORMAT, index + 2: HOURS_FORMAT}
+        _append(sheet, row, formats)
 
     def breaches(self, sheet: Worksheet) -> None:
         _header(sheet, self.titles["pelanggaran"])
         for m in self.report.breaches:
-            sheet.append(
+            _append(
+                sheet,
                 [
                     m.number, self.standard(m.clock), m.sequence, self.side(m.responsible.value),
                     self.local(m.started_at), self.local(m.due_at), self.local(m.stopped_at),
                     self.word("tenggat_hasil", m.outcome.value), hours(m.measured),
                     hours(m.late), self.texts.working_duration(m.late),
                     self.texts.working_duration(m.measured),
-                ]
-            )  # fmt: skip
-            _formats(sheet, {5: DATE_FORMAT, 6: DATE_FORMAT, 7: DATE_FORMAT, 9: HOURS_FORMAT,
+                ],
+                {5: DATE_FORMAT, 6: DATE_FORMAT, 7: DATE_FORMAT, 9: HOURS_FORMAT,
                              10: HOURS_FORMAT})  # fmt: skip
 
     def measurements(self, sheet: Worksheet) -> None:
-        _header(sheet, self.titles["pengukuran"])
+        _header(sheet, self.titles["pengukuran"],
+            )  # fmt: skip
         for m in sorted(self.report.measurements, key=_order):
-            sheet.append(
+            _append(
+                sheet,
                 [
                     m.number, self.standard(m.clock), m.sequence, self.side(m.responsible.value),
                     self.priority(m.priority), self.local(m.started_at), self.local(m.due_at),
                     self.local(m.stopped_at), self.word("tenggat_hasil", m.outcome.value),
                     hours(m.measured), hours(m.limit), self.texts.working_duration(m.measured),
-                ]
-            )  # fmt: skip
-            _formats(sheet, {6: DATE_FORMAT, 7: DATE_FORMAT, 8: DATE_FORMAT, 10: HOURS_FORMAT,
+                ],
+                {6: DATE_FORMAT, 7: DATE_FORMAT, 8: DATE_FORMAT, 10: HOURS_FORMAT,
                              11: HOURS_FORMAT})  # fmt: skip
 
     def tickets(self, sheet: Worksheet) -> None:
-        _header(sheet, self.titles["tiket"])
+        _header(sheet, self.titles["tiket"],
+            )  # fmt: skip
         for t in self.report.tickets:
             times = ticket_times(t)
-            sheet.append(
+            _append(
+                sheet,
                 [
                     t["number"], self.word("status", t["state"]), t["type"], t["role"],
                     t["application"], self.priority(t["priority"]), t["title"],
                     t["package_code"] or "", self.local(times["created_at"]),
                     self.local(times["updated_at"]), self.local(times["escalated_at"]),
                     self.local(times["closed_at"]), t["assignee_name"] or "", t["rating"],
-                ]
+                ],
+                dict.fromkeys((9, 10, 11, 12), DATE_FORMAT),
             )  # fmt: skip
-            _formats(sheet, dict.fromkeys((9, 10, 11, 12), DATE_FORMAT))
 
     def history(self, sheet: Worksheet) -> None:
         _header(sheet, self.titles["riwayat"])
         for e in self.report.events:
-            sheet.append(
+            _append(
+                sheet,
                 [
                     e["number"], self.local(e["at"]), self.word("aksi", e["action"]),
                     e["sop_step"], self.word("pelaku", e["actor"]), e["actor_name"] or "",
                     self.word("status", e["from_state"]), self.word("status", e["to_state"]),
                     _details(e["details"]),
-                ]
+                ],
+                {2: DATE_FORMAT},
             )  # fmt: skip
-            _formats(sheet, {2: DATE_FORMAT})
 
 
 def _order(m: Measurement) -> tuple[str, str, int]:
@@ -209,14 +208,29 @@ def _bold(size: float | None = None) -> Any:
 
 
 def _header(sheet: Worksheet, titles: Sequence[str]) -> None:
-    sheet.append(list(titles))
-    for cell in sheet[sheet.max_row]:
+    from openpyxl.cell.cell import Cell
+
+    cells = [Cell(sheet, value=title) for title in titles]
+    for cell in cells:
         cell.font = _bold()
+    sheet.append(cells)
 
 
-def _formats(sheet: Worksheet, formats: dict[int, str]) -> None:
-    for column, number_format in formats.items():
-        sheet.cell(sheet.max_row, column).number_format = number_format
+def _append(sheet: Worksheet, values: Sequence[Any], formats: dict[int, str]) -> None:
+    """Append a row whose 1-based ``formats`` columns get a number format.
+
+    The cells are made before they are appended: looking a cell up by ``max_row`` afterwards
+    scans the whole sheet each time, which made a month's workbook take seconds.
+    """
+    from openpyxl.cell.cell import Cell
+
+    cells = []
+    for column, value in enumerate(values, start=1):
+        cell = Cell(sheet, value=value)
+        if column in formats:
+            cell.number_format = formats[column]
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def _fit(sheet: Worksheet) -> None:
