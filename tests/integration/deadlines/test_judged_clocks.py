@@ -11,13 +11,14 @@ from bot.deadlines.clocks import ClockKeeper
 from bot.domain.measure import Outcome, progress_windows
 from bot.domain.sop import Action, Actor, Clock
 from bot.services import Services
-from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore
+from bot.storage.deadlines import ClockState
 from bot.workflow import By
 from tests.support.clock import WIB, FakeClock
 from tests.support.deadlines_fixtures import (
     TO_CANNOT_HANDLE,
     TO_DELIVERED,
     RecordingNotifier,
+    clock_rows,
     dl_services,
     report,
     walk,
@@ -34,12 +35,6 @@ BOUNDARY = [(-S, ClockState.MET), (timedelta(0), ClockState.MET), (S, ClockState
 
 def wib(*args: int) -> datetime:
     return datetime(*args, tzinfo=WIB)
-
-
-async def rows(services: Services, number: str, clock: Clock) -> list[DeadlineRow]:
-    ticket = await services.workflow.get(number)
-    assert ticket.id is not None
-    return [r for r in await DeadlineStore(services.db).for_ticket(ticket.id) if r.clock is clock]
 
 
 async def breach_count(services: Services) -> int:
@@ -61,7 +56,7 @@ async def test_escalation_stopped_around_its_limit_is_judged_without_the_sweep(
     await walk(services, number, *TO_CANNOT_HANDLE)
     clock.advance(minutes=5, seconds=offset.total_seconds())
     await walk(services, number, Action.ESCALATE, Action.ESCALATION_DELIVERED)
-    [row] = await rows(services, number, Clock.ESCALATION)
+    [row] = await clock_rows(services, number, Clock.ESCALATION)
     assert (row.state, row.measured) == (state, timedelta(minutes=5) + offset)
     assert await breach_count(services) == (1 if state is ClockState.BREACHED else 0)
     # The sweep comes later: it adds no second breach, and tells staff of a late one once.
@@ -75,31 +70,28 @@ async def test_escalation_stopped_around_its_limit_is_judged_without_the_sweep(
         assert "Selesai terlambat 1 detik" in alerts[0].html
 
 
-@pytest.mark.parametrize(("offset", "state"), BOUNDARY)
-async def test_forward_stopped_around_its_limit_is_judged_without_the_sweep(
-    dl_services: Env, clock: FakeClock, offset: timedelta, state: ClockState
-) -> None:
-    services, _ = dl_services
-    number = await report(services)
-    await walk(services, number, *TO_DELIVERED, Action.LKPP_REQUEST_DATA)
-    await walk(services, number, Action.PASS_REQUEST_TO_USER, Action.USER_SENDS_DATA)
-    clock.advance(minutes=5, seconds=offset.total_seconds())
-    await walk(services, number, Action.FORWARD_DATA, Action.FORWARD_DELIVERED)
-    [row] = await rows(services, number, Clock.FORWARD)
-    assert (row.state, row.measured) == (state, timedelta(minutes=5) + offset)
+#: Step 9 and step 12: what leads to the clock, what stops it, and its limit.
+_TO_FORWARD = (*TO_DELIVERED, Action.LKPP_REQUEST_DATA, Action.PASS_REQUEST_TO_USER,
+               Action.USER_SENDS_DATA)  # fmt: skip
+OTHER_CLOCKS = [
+    (Clock.FORWARD, _TO_FORWARD, (Action.FORWARD_DATA, Action.FORWARD_DELIVERED), 5 * 60),
+    (Clock.LKPP_STATUS, TO_DELIVERED, (Action.LKPP_PROGRESS,), 2 * 86400),
+]
 
 
 @pytest.mark.parametrize(("offset", "state"), BOUNDARY)
-async def test_lkpp_status_stopped_around_two_working_days(
-    dl_services: Env, clock: FakeClock, offset: timedelta, state: ClockState
-) -> None:
+@pytest.mark.parametrize(("clock_", "before", "stop", "limit"), OTHER_CLOCKS)
+async def test_forward_and_lkpp_status_stopped_around_their_limit(
+    dl_services: Env, clock: FakeClock, offset: timedelta, state: ClockState, clock_: Clock,
+    before: tuple[Action, ...], stop: tuple[Action, ...], limit: int,
+) -> None:  # fmt: skip
     services, _ = dl_services
     number = await report(services)
-    await walk(services, number, *TO_DELIVERED)  # Tuesday 09:00
-    clock.advance(days=2, seconds=offset.total_seconds())
-    await walk(services, number, Action.LKPP_PROGRESS)
-    [row] = await rows(services, number, Clock.LKPP_STATUS)
-    assert (row.state, row.measured) == (state, 2 * DAY + offset)
+    await walk(services, number, *before)  # Tuesday 09:00: no weekend in the way
+    clock.advance(seconds=limit + offset.total_seconds())
+    await walk(services, number, *stop)
+    [row] = await clock_rows(services, number, clock_)
+    assert (row.state, row.measured) == (state, timedelta(seconds=limit) + offset)
 
 
 async def test_a_late_stop_after_the_sweep_breached_keeps_one_breach_with_its_real_time(
@@ -112,7 +104,7 @@ async def test_a_late_stop_after_the_sweep_breached_keeps_one_breach_with_its_re
     await sweep(services)
     clock.advance(minutes=7, seconds=3)
     await walk(services, number, Action.ESCALATE, Action.ESCALATION_DELIVERED)
-    [row] = await rows(services, number, Clock.ESCALATION)
+    [row] = await clock_rows(services, number, Clock.ESCALATION)
     assert row.state is ClockState.BREACHED
     assert row.measured == timedelta(minutes=12, seconds=3)
     elapsed = await services.db.fetchval("SELECT elapsed_seconds FROM breaches")
@@ -148,7 +140,7 @@ async def test_one_tagged_lkpp_email_is_one_measurement(
     await services.workflow.apply(
         number, Action.LKPP_SOLVED, Actor.LKPP, lkpp, {"message_id": "<s@lkpp.go.id>"}
     )
-    found = await rows(services, number, Clock.LKPP_PROGRESS)
+    found = await clock_rows(services, number, Clock.LKPP_PROGRESS)
     measured = [(r.state, r.measured) for r in found if r.state is not ClockState.CANCELLED]
     # Window 1: first email → second (20 h); window 2: second → solved email (3 h). The
     # window the solved email itself opened yields nothing: no 0-second figure.
@@ -177,7 +169,7 @@ async def test_a_silent_lkpp_chain_is_the_domain_rule_whatever_the_requests(
         status_due, [clock()], clock(), DAY, services.calendar.add_working_time,
         services.calendar.working_time_between,
     )  # fmt: skip
-    found = await rows(services, number, Clock.LKPP_PROGRESS)
+    found = await clock_rows(services, number, Clock.LKPP_PROGRESS)
     keeper = ClockKeeper(services)
     assert [(r.started_at, r.due_at) for r in found] == [(w.start, w.due) for w in expected]
     judged = [r.state for r in found]

@@ -56,7 +56,7 @@ from tests.support.deadlines_fixtures import (
     walk,
 )
 
-__all__ = ["december", "dl_services"]
+__all__ = ["december_report", "dl_services"]
 
 S, M, H, D = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 ESCALATE = (Action.ESCALATE, Action.ESCALATION_DELIVERED)
@@ -83,16 +83,16 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
         await at(*when)
         await sweep_job(context)
 
-    await at(2026, 12, 1, 9, 0)
-    t["T1"] = await report(services)
-    await walk(services, t["T1"], *TO_CANNOT_HANDLE)
-    await at(2026, 12, 1, 9, 3)
-    await walk(services, t["T1"], *ESCALATE)
-    await at(2026, 12, 1, 10, 0)
-    t["T2"] = await report(services)
-    await walk(services, t["T2"], *TO_CANNOT_HANDLE)
-    clock.set(wib(2026, 12, 1, 10, 5) + 2 * S)
-    await walk(services, t["T2"], *ESCALATE)
+    async def escalated(name: str, made: datetime, delivered: datetime) -> None:
+        """Reported and "cannot handle" at ``made``; escalation delivered at ``delivered``."""
+        clock.set(made)
+        t[name] = await report(services)
+        await walk(services, t[name], *TO_CANNOT_HANDLE)
+        clock.set(delivered)
+        await walk(services, t[name], *ESCALATE)
+
+    await escalated("T1", wib(2026, 12, 1, 9, 0), wib(2026, 12, 1, 9, 3))
+    await escalated("T2", wib(2026, 12, 1, 10, 0), wib(2026, 12, 1, 10, 5) + 2 * S)
     await at(2026, 12, 2, 9, 3)
     await lkpp(services, t["T1"], Action.LKPP_PROGRESS, "<t1a@lkpp.go.id>")
     clock.set(wib(2026, 12, 2, 10, 5) + 2 * S)
@@ -100,11 +100,7 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     await at(2026, 12, 2, 15, 3)
     await lkpp(services, t["T1"], Action.LKPP_SOLVED, "<t1b@lkpp.go.id>")
 
-    await at(2026, 12, 3, 9, 0)
-    t["T3"] = await report(services)
-    await walk(services, t["T3"], *TO_CANNOT_HANDLE)
-    await at(2026, 12, 3, 9, 4)
-    await walk(services, t["T3"], *ESCALATE)
+    await escalated("T3", wib(2026, 12, 3, 9, 0), wib(2026, 12, 3, 9, 4))
     await at(2026, 12, 3, 13, 4)
     await lkpp(services, t["T3"], Action.LKPP_REQUEST_DATA, "<t3a@lkpp.go.id>")
     await at(2026, 12, 3, 13, 10)
@@ -116,11 +112,7 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     await at(2026, 12, 4, 10, 0)
     await lkpp(services, t["T3"], Action.LKPP_SOLVED, "<t3b@lkpp.go.id>")
 
-    await at(2026, 12, 7, 9, 0)
-    t["T5"] = await report(services)
-    await walk(services, t["T5"], *TO_CANNOT_HANDLE)
-    await at(2026, 12, 7, 9, 2)
-    await walk(services, t["T5"], *ESCALATE)
+    await escalated("T5", wib(2026, 12, 7, 9, 0), wib(2026, 12, 7, 9, 2))
     await at(2026, 12, 8, 9, 0)
     t["T6"] = await report(services)
     await walk(services, t["T6"], Action.TAKE)
@@ -140,17 +132,10 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     await at(2026, 12, 16, 9, 2)
     await walk(services, t["T7"], Action.CANCEL_ESCALATION)
 
-    await at(2026, 12, 23, 10, 0)
-    t["T4"] = await report(services)
-    await walk(services, t["T4"], *TO_CANNOT_HANDLE)
-    await at(2026, 12, 23, 10, 1)
-    await walk(services, t["T4"], *ESCALATE)
+    await escalated("T4", wib(2026, 12, 23, 10, 0), wib(2026, 12, 23, 10, 1))
     await at(2026, 12, 28, 9, 0)
     await lkpp(services, t["T4"], Action.LKPP_PROGRESS, "<t4a@lkpp.go.id>")
-    t["T8"] = await report(services)
-    await walk(services, t["T8"], *TO_CANNOT_HANDLE)
-    await at(2026, 12, 28, 9, 1)
-    await walk(services, t["T8"], *ESCALATE)
+    await escalated("T8", wib(2026, 12, 28, 9, 0), wib(2026, 12, 28, 9, 1))
     await at(2026, 12, 28, 15, 0)
     await lkpp(services, t["T4"], Action.LKPP_SOLVED, "<t4b@lkpp.go.id>")
     for day in (30, 31):
@@ -158,6 +143,12 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     await sweep_at(2027, 1, 4, 10, 0)
     await at(2027, 1, 4, 12, 0)
     return t
+
+
+async def december_report(services: Services, clock: FakeClock) -> tuple[dict[str, str], Report]:
+    """The December fixture and its report, made on Monday 4 January 2027 at 12:00."""
+    t = await december(services, clock)
+    return t, await build_report(services, date(2026, 12, 1), date(2026, 12, 31))
 
 
 def figures(result: Report, clock: Clock) -> tuple[int, int, int, int]:
@@ -170,8 +161,7 @@ async def test_december_figures_equal_the_hand_computed_ones(
     dl_services: tuple[Services, RecordingNotifier], clock: FakeClock
 ) -> None:
     services, _ = dl_services
-    t = await december(services, clock)
-    result = await build_report(services, date(2026, 12, 1), date(2026, 12, 31))
+    t, result = await december_report(services, clock)
     assert not result.provisional
     by = {s.clock: s.figures for s in (*result.standards, *result.service)}
 

@@ -13,7 +13,7 @@ from bot.deadlines.report_chart import MET_COLOUR, SIDE_COLOUR, render_chart
 from bot.deadlines.report_xlsx import render_xlsx
 from bot.domain.sop import Responsible
 from bot.services import Services
-from tests.integration.deadlines.test_report import december
+from tests.integration.deadlines.test_report import december_report
 from tests.support.clock import FakeClock
 from tests.support.deadlines_fixtures import RecordingNotifier, dl_services
 
@@ -43,8 +43,7 @@ async def test_the_workbook_opens_with_dates_words_and_every_breach(
     dl_services: tuple[Services, RecordingNotifier], clock: FakeClock
 ) -> None:
     services, _ = dl_services
-    t = await december(services, clock)
-    result = await build_report(services, date(2026, 12, 1), date(2026, 12, 31))
+    t, result = await december_report(services, clock)
     book = load_workbook(io.BytesIO(render_xlsx(services, result)))
     assert book.sheetnames == ["Ringkasan", "Pelanggaran", "Pengukuran", "Tiket", "Riwayat"]
 
@@ -89,8 +88,7 @@ async def test_the_chart_is_a_png_with_both_panels(
     dl_services: tuple[Services, RecordingNotifier], clock: FakeClock
 ) -> None:
     services, _ = dl_services
-    await december(services, clock)
-    result = await build_report(services, date(2026, 12, 1), date(2026, 12, 31))
+    _, result = await december_report(services, clock)
     png = render_chart(services.texts, result)
     width, height = png_size(png)
     assert (width, height) == (1100, 825)  # 10 × 7.5 inches at 110 dpi
