@@ -68,6 +68,13 @@ def test_each_period_form_reports_november(env: Path, args: list[str], capsys) -
     assert "<b>" not in out
 
 
+def test_one_day_is_a_period_too(env: Path, capsys) -> None:
+    assert main(["--env-file", str(env), "report", "2026-11-03"]) == 0
+    out = capsys.readouterr().out
+    assert "Periode Selasa, 03 November 2026 – Selasa, 03 November 2026" in out
+    assert "terlambat 2 detik" in out
+
+
 def test_no_period_is_this_month_so_far_and_provisional(env: Path, capsys) -> None:
     assert main(["--env-file", str(env), "report"]) == 0
     out = capsys.readouterr().out
