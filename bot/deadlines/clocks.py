@@ -119,17 +119,21 @@ class ClockKeeper:
         abandoned = action in _ABANDONING or state in FINAL
         await self.catch_up(conn, ticket_id, at, source or state, priority)
         progress = await self.store.active(conn, ticket_id, Clock.LKPP_PROGRESS)
+        opened_it = progress is not None and same_email(progress.start_message_id, message_id)
         echo = (
             actor is Actor.LKPP
-            and progress is not None
-            and same_email(progress.start_message_id, message_id)
+            and action is not Action.LKPP_REPLY_RECEIVED
+            and message_id is not None
+            and (opened_it or await self.store.email_recorded(conn, ticket_id, message_id, at))
         )
         if actor is Actor.LKPP and not echo:
             for clock in LKPP_CLOCKS:  # LKPP wrote: every lapsed window's silence ends here
                 await self.close_breaches(conn, ticket_id, clock, at)
         for clock in effects.stop:
             if echo and clock is Clock.LKPP_PROGRESS:
-                await self.stop(conn, ticket_id, clock, at, cancelled=True, counted=False)
+                # The email was measured when it came: the window it opened yields nothing; a
+                # later window ends with LKPP's duty, counted only if it had already lapsed.
+                await self.stop(conn, ticket_id, clock, at, cancelled=True, counted=not opened_it)
                 continue
             await self.stop(conn, ticket_id, clock, at, cancelled=abandoned)
         for clock in effects.pause:
@@ -138,7 +142,7 @@ class ClockKeeper:
             await self.resume(conn, ticket_id, clock, at)
         for clock in effects.start:
             if echo and clock is Clock.LKPP_PROGRESS:
-                continue  # the window this email opened keeps running
+                continue  # the running window goes on: this email was already counted
             if clock in LKPP_SIDE and state not in WITH_LKPP:
                 log.info("ticket %s is not with LKPP (%s): %s not started", ticket_id, state,
                          clock)  # fmt: skip

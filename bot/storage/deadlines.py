@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.sop import Clock, Responsible
+from bot.domain.sop import Action, Clock, Responsible
 from bot.storage.db import Database, Row
 from bot.storage.timefmt import from_db, from_db_opt, to_db
 
@@ -189,6 +189,17 @@ class DeadlineStore:
         ) as cursor:
             rows = await cursor.fetchall()
         return [deadline_row(r) for r in rows]
+
+    async def email_recorded(
+        self, conn: aiosqlite.Connection, ticket_id: int, message_id: str, at: datetime
+    ) -> bool:
+        """Whether LKPP's email ``message_id`` was already recorded on the ticket by ``at``."""
+        async with conn.execute(
+            "SELECT 1 FROM events WHERE ticket_id = ? AND action = ? AND at <= ? "
+            "AND json_extract(details, '$.message_id') = ? LIMIT 1",
+            (ticket_id, Action.LKPP_REPLY_RECEIVED.value, to_db(at), message_id),
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     async def last_sequence(self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock) -> int:
         async with conn.execute(

@@ -188,3 +188,30 @@ async def test_a_silent_lkpp_chain_is_the_domain_rule_whatever_the_requests(
         "SELECT COUNT(*) FROM events WHERE action = ?", (Action.REQUEST_STATUS.value,)
     )
     assert requests == 4
+
+
+async def test_staff_confirming_an_older_email_after_a_newer_one_measures_nothing(
+    dl_services: Env, clock: FakeClock
+) -> None:
+    services, _ = dl_services
+    number = await report(services)
+    await walk(services, number, *TO_DELIVERED)
+    lkpp = By()
+    clock.advance(hours=2)
+    await services.workflow.apply(  # an untagged email: staff will confirm its class
+        number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, lkpp, {"message_id": "<a@lkpp.go.id>"}
+    )
+    clock.advance(hours=4)
+    await services.workflow.apply(
+        number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, lkpp, {"message_id": "<b@lkpp.go.id>"}
+    )
+    clock.advance(hours=1)  # staff confirm the first email as progress, an hour later
+    await services.workflow.apply(
+        number, Action.LKPP_PROGRESS, Actor.LKPP, lkpp, {"message_id": "<a@lkpp.go.id>"}
+    )
+    found = await clock_rows(services, number, Clock.LKPP_PROGRESS)
+    # Window 1: email a → email b (4 h); window 2 from b still running. Nothing else.
+    assert [(r.state, r.measured, r.start_message_id) for r in found] == [
+        (ClockState.MET, timedelta(hours=4), "<a@lkpp.go.id>"),
+        (ClockState.RUNNING, None, "<b@lkpp.go.id>"),
+    ]
