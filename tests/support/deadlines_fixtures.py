@@ -111,6 +111,12 @@ _ACTORS = {
 }
 
 
+async def lkpp_says(services: Services, number: str, mid: str, *actions: Action) -> None:
+    """Steps of one LKPP email (``mid``), as the ingest or staff's confirmation applies them."""
+    for action in actions:
+        await services.workflow.apply(number, action, Actor.LKPP, By(), {"message_id": mid})
+
+
 async def clock_rows(services: Services, number: str, clock: Clock) -> list[DeadlineRow]:
     """Every row of ``clock`` for ticket ``number``, in order."""
     ticket = await services.workflow.get(number)

@@ -9,10 +9,9 @@ import pytest
 
 from bot.deadlines.clocks import ClockKeeper
 from bot.domain.measure import Outcome, progress_windows
-from bot.domain.sop import Action, Actor, Clock
+from bot.domain.sop import Action, Clock
 from bot.services import Services
 from bot.storage.deadlines import ClockState
-from bot.workflow import By
 from tests.support.clock import WIB, FakeClock
 from tests.support.deadlines_fixtures import (
     TO_CANNOT_HANDLE,
@@ -20,6 +19,7 @@ from tests.support.deadlines_fixtures import (
     RecordingNotifier,
     clock_rows,
     dl_services,
+    lkpp_says,
     report,
     walk,
 )
@@ -118,27 +118,16 @@ async def test_one_tagged_lkpp_email_is_one_measurement(
     services, _ = dl_services
     number = await report(services)
     await walk(services, number, *TO_DELIVERED)
-    lkpp = By()
     for hours, mid in ((3, "<p1@lkpp.go.id>"), (20, "<p2@lkpp.go.id>")):
         clock.advance(hours=hours)
         # What the ingest does with a tagged email: the reply, then its class, one Message-ID.
-        await services.workflow.apply(
-            number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, lkpp, {"message_id": mid}
-        )
-        await services.workflow.apply(
-            number, Action.LKPP_PROGRESS, Actor.LKPP, lkpp, {"message_id": mid, "text": "x"}
-        )
+        await lkpp_says(services, number, mid, Action.LKPP_REPLY_RECEIVED, Action.LKPP_PROGRESS)
     # Staff confirming the class hours later is still that email.
     clock.advance(hours=2)
-    await services.workflow.apply(
-        number, Action.LKPP_PROGRESS, Actor.LKPP, lkpp, {"message_id": "<p2@lkpp.go.id>"}
-    )
+    await lkpp_says(services, number, "<p2@lkpp.go.id>", Action.LKPP_PROGRESS)
     clock.advance(hours=1)
-    await services.workflow.apply(
-        number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, lkpp, {"message_id": "<s@lkpp.go.id>"}
-    )
-    await services.workflow.apply(
-        number, Action.LKPP_SOLVED, Actor.LKPP, lkpp, {"message_id": "<s@lkpp.go.id>"}
+    await lkpp_says(
+        services, number, "<s@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_SOLVED
     )
     found = await clock_rows(services, number, Clock.LKPP_PROGRESS)
     measured = [(r.state, r.measured) for r in found if r.state is not ClockState.CANCELLED]
@@ -196,19 +185,12 @@ async def test_staff_confirming_an_older_email_after_a_newer_one_measures_nothin
     services, _ = dl_services
     number = await report(services)
     await walk(services, number, *TO_DELIVERED)
-    lkpp = By()
-    clock.advance(hours=2)
-    await services.workflow.apply(  # an untagged email: staff will confirm its class
-        number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, lkpp, {"message_id": "<a@lkpp.go.id>"}
-    )
+    clock.advance(hours=2)  # an untagged email: staff will confirm its class
+    await lkpp_says(services, number, "<a@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED)
     clock.advance(hours=4)
-    await services.workflow.apply(
-        number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, lkpp, {"message_id": "<b@lkpp.go.id>"}
-    )
+    await lkpp_says(services, number, "<b@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED)
     clock.advance(hours=1)  # staff confirm the first email as progress, an hour later
-    await services.workflow.apply(
-        number, Action.LKPP_PROGRESS, Actor.LKPP, lkpp, {"message_id": "<a@lkpp.go.id>"}
-    )
+    await lkpp_says(services, number, "<a@lkpp.go.id>", Action.LKPP_PROGRESS)
     found = await clock_rows(services, number, Clock.LKPP_PROGRESS)
     # Window 1: email a → email b (4 h); window 2 from b still running. Nothing else.
     assert [(r.state, r.measured, r.start_message_id) for r in found] == [

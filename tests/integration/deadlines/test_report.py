@@ -45,13 +45,13 @@ from bot.deadlines.sweep import sweep_job
 from bot.domain.measure import Outcome
 from bot.domain.sop import Action, Actor, Clock, Responsible
 from bot.services import SERVICES_KEY, Services
-from bot.workflow import By
 from tests.support.clock import WIB, FakeClock
 from tests.support.deadlines_fixtures import (
     STAFF,
     TO_CANNOT_HANDLE,
     RecordingNotifier,
     dl_services,
+    lkpp_says,
     report,
     walk,
 )
@@ -64,12 +64,6 @@ ESCALATE = (Action.ESCALATE, Action.ESCALATION_DELIVERED)
 
 def wib(*args: int) -> datetime:
     return datetime(*args, tzinfo=WIB)
-
-
-async def lkpp(services: Services, number: str, action: Action, mid: str) -> None:
-    """A tagged LKPP email, as the ingest applies it: the reply, then its class."""
-    for step in (Action.LKPP_REPLY_RECEIVED, action):
-        await services.workflow.apply(number, step, Actor.LKPP, By(), {"message_id": mid})
 
 
 async def december(services: Services, clock: FakeClock) -> dict[str, str]:
@@ -94,15 +88,23 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     await escalated("T1", wib(2026, 12, 1, 9, 0), wib(2026, 12, 1, 9, 3))
     await escalated("T2", wib(2026, 12, 1, 10, 0), wib(2026, 12, 1, 10, 5) + 2 * S)
     await at(2026, 12, 2, 9, 3)
-    await lkpp(services, t["T1"], Action.LKPP_PROGRESS, "<t1a@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T1"], "<t1a@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_PROGRESS
+    )
     clock.set(wib(2026, 12, 2, 10, 5) + 2 * S)
-    await lkpp(services, t["T2"], Action.LKPP_SOLVED, "<t2a@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T2"], "<t2a@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_SOLVED
+    )
     await at(2026, 12, 2, 15, 3)
-    await lkpp(services, t["T1"], Action.LKPP_SOLVED, "<t1b@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T1"], "<t1b@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_SOLVED
+    )
 
     await escalated("T3", wib(2026, 12, 3, 9, 0), wib(2026, 12, 3, 9, 4))
     await at(2026, 12, 3, 13, 4)
-    await lkpp(services, t["T3"], Action.LKPP_REQUEST_DATA, "<t3a@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T3"], "<t3a@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_REQUEST_DATA
+    )
     await at(2026, 12, 3, 13, 10)
     await walk(services, t["T3"], Action.PASS_REQUEST_TO_USER)
     await at(2026, 12, 3, 14, 0)
@@ -110,7 +112,9 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     clock.set(wib(2026, 12, 3, 14, 7) + 3 * S)
     await walk(services, t["T3"], Action.FORWARD_DATA, Action.FORWARD_DELIVERED)
     await at(2026, 12, 4, 10, 0)
-    await lkpp(services, t["T3"], Action.LKPP_SOLVED, "<t3b@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T3"], "<t3b@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_SOLVED
+    )
 
     await escalated("T5", wib(2026, 12, 7, 9, 0), wib(2026, 12, 7, 9, 2))
     await at(2026, 12, 8, 9, 0)
@@ -122,9 +126,13 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
     for day in (9, 10, 11, 14):
         await sweep_at(2026, 12, day, 10, 0)
     await at(2026, 12, 14, 11, 2)
-    await lkpp(services, t["T5"], Action.LKPP_PROGRESS, "<t5a@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T5"], "<t5a@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_PROGRESS
+    )
     await at(2026, 12, 15, 10, 2)
-    await lkpp(services, t["T5"], Action.LKPP_SOLVED, "<t5b@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T5"], "<t5b@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_SOLVED
+    )
 
     await at(2026, 12, 16, 9, 0)
     t["T7"] = await report(services)
@@ -134,10 +142,14 @@ async def december(services: Services, clock: FakeClock) -> dict[str, str]:
 
     await escalated("T4", wib(2026, 12, 23, 10, 0), wib(2026, 12, 23, 10, 1))
     await at(2026, 12, 28, 9, 0)
-    await lkpp(services, t["T4"], Action.LKPP_PROGRESS, "<t4a@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T4"], "<t4a@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_PROGRESS
+    )
     await escalated("T8", wib(2026, 12, 28, 9, 0), wib(2026, 12, 28, 9, 1))
     await at(2026, 12, 28, 15, 0)
-    await lkpp(services, t["T4"], Action.LKPP_SOLVED, "<t4b@lkpp.go.id>")
+    await lkpp_says(
+        services, t["T4"], "<t4b@lkpp.go.id>", Action.LKPP_REPLY_RECEIVED, Action.LKPP_SOLVED
+    )
     for day in (30, 31):
         await sweep_at(2026, 12, day, 10, 0)
     await sweep_at(2027, 1, 4, 10, 0)
