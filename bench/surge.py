@@ -239,8 +239,9 @@ async def run(args: argparse.Namespace) -> int:
                       for c, s in zip(chats, starts, strict=True))
                 )  # fmt: skip
                 surge_end = time.monotonic()
-                # Until every ticket is visible (or a minute after the last report).
-                while set(reported) - set(board.visible) and time.monotonic() < surge_end + 90:
+                # Until every ticket is visible (or 90 s after the last report): a deadline on
+                # what the server saw, polled.
+                while set(reported) - set(board.visible) and time.monotonic() < surge_end + 90:  # noqa: ASYNC110
                     await asyncio.sleep(0.2)
                 stop.set()
                 for task in staff_tasks:

@@ -21,6 +21,7 @@ from telegram.ext import Application, Defaults
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
+from bot.outbox.component import SENDER_KEY
 from bot.outbox.direct import DirectSendMeter
 from bot.outbox.update_journal import JournalingRequest
 from bot.services import SERVICES_KEY, Services, open_services
@@ -79,10 +80,18 @@ def build_application(
             raise
         log.info("bot ready: LPSE %s, staff chat %s", settings.lpse_code, settings.staff_chat_id)
 
+    async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Let the Telegram outbox finish its sends in flight while the bot can still send."""
+        services: Services | None = application.bot_data.get(SERVICES_KEY)
+        sender = None if services is None else services.extras.get(SENDER_KEY)
+        if sender is not None:
+            await sender.stop()
+
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)
         if services is None:
             return
+        await post_stop(application)  # if the Application was stopped without run_polling
         for component in reversed(_components()):
             if hasattr(component, "stop"):
                 try:
@@ -103,6 +112,7 @@ def build_application(
         .connection_pool_size(HTTP_CONNECTIONS)
         .persistence(SqliteConversationPersistence(db))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

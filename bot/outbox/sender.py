@@ -53,7 +53,8 @@ OUTBOX_CALL = "outbox"
 """``rate_limit_args`` of the sender's own calls: the direct-send meter leaves them alone."""
 IDLE_SECONDS = 1.0
 """Longest sleep between rounds when nothing is due (a new row wakes the sender at once)."""
-STOP_SECONDS = 10.0
+STOP_SECONDS = 3.0
+"""How long a stop waits for the sends in flight (a cancelled one is sent again at start)."""
 MAX_ATTEMPTS = 8
 """Failed tries (network errors, Telegram refusing) before a message is given up."""
 RETRY_BASE = timedelta(seconds=1)
@@ -158,6 +159,8 @@ class Sender:
             _, pending = await asyncio.wait(flying, timeout=STOP_SECONDS)
             for stuck in pending:
                 stuck.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=STOP_SECONDS)
 
     async def run(self) -> None:
         while True:
