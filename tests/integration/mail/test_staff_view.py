@@ -50,12 +50,14 @@ async def running(
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    outbox = running_outbox(services, app.bot)
+    await outbox.__aenter__()
     try:
-        async with running_outbox(services, app.bot):
-            yield services, view, app
+        yield services, view, app
     finally:
         await app.updater.stop()
         await app.stop()
+        await outbox.__aexit__(None, None, None)  # after the handlers, before the bot closes
         await app.shutdown()
         await services.db.close()
 
