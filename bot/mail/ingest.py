@@ -28,7 +28,7 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import Action, Actor, LkppReplyClass, LkppReplyFit, State, lkpp_reply_fit
 from bot.domain.ticket import Attachment, Ticket
 from bot.mail.autoreply import NoiseKind, detect_noise
-from bot.mail.classify import classify
+from bot.mail.classify import classify, strip_tag
 from bot.mail.parsing import ParsedAttachment, ParsedMail, parse_message
 from bot.mail.sender_auth import authentication_problem, header_problem
 from bot.mail.threading import find_subject_tag, ticket_from_references, verify_message_id
@@ -269,6 +269,9 @@ class Ingestor:
         """Record LKPP's reply and apply its steps, all in one transaction."""
         workflow = self.services.workflow
         verdict = classify(parsed.reply_text, parsed.subject)
+        # Users read LKPP's words, not our protocol: the tag goes (staff see the class as a
+        # label); the full original stays in the stored email and in full_text.
+        clean = strip_tag(parsed.reply_text)
         now = self.services.clock()
         assert ticket.id is not None
         files = [
@@ -295,7 +298,7 @@ class Ingestor:
                     await workflow.apply_in(
                         conn, ticket.number, action, Actor.LKPP, SYSTEM,
                         details={"message_id": parsed.message_id, "tanda": verdict.cls.tag,
-                                 "text": parsed.reply_text},
+                                 "text": clean},
                         attachments=attachments,
                     )  # fmt: skip
                     confirmed = verdict.cls
@@ -305,7 +308,7 @@ class Ingestor:
             reply_id = await self.store.add_reply(
                 conn, inbox_id=row.id, ticket_id=ticket.id, event_id=applied.event_id,
                 message_id=parsed.message_id, matched_by=matched_by, from_addr=parsed.from_addr,
-                subject=parsed.subject[:500], reply_text=parsed.reply_text,
+                subject=parsed.subject[:500], reply_text=clean,
                 full_text=parsed.text, proposed_class=verdict.cls.value, by_tag=verdict.by_tag,
                 matched=verdict.matched[:20],
                 confirmed_class=confirmed.value if confirmed else None,

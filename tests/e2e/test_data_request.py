@@ -68,14 +68,16 @@ def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
 
     # Steps 12 and 13: progress, then the solution, tagged; staff pass the solution on.
     lkpp.reply(data, "#PROGRES\nData sudah kami terima dan sedang ditelusuri tim teknis.")
-    staff.expect("sedang ditelusuri tim teknis")
+    progress = staff.expect("sedang ditelusuri tim teknis")
+    assert "#PROGRES" not in (progress.text or "")  # the class is shown as a label instead
     bot.wait_event(number, "lkpp_progres")
     lkpp.reply(data, "#SELESAI\nRiwayat penawaran sudah dipulihkan, silakan cek kembali.")
     staff.expect("sudah dipulihkan")
     bot.wait_state(number, "lkpp_selesai")
     staff.press("Teruskan ke pengguna", "sudah dipulihkan")
     solved = user.expect("oleh Helpdesk LKPP")
-    assert "sudah dipulihkan" in (solved.text or "")
+    assert "Riwayat penawaran sudah dipulihkan" in (solved.text or "")
+    assert "#SELESAI" not in (solved.text or "")  # LKPP's words, without our protocol
 
     # The user is not satisfied: reopened with a reason, then solved by the LPSE and closed.
     user.press("❌ Belum selesai")

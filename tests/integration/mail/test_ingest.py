@@ -159,6 +159,11 @@ async def test_tagged_reply_applies_its_step_in_the_same_transaction(
     assert actions[-2:] == [Action.LKPP_REPLY_RECEIVED, Action.LKPP_REQUEST_DATA]
     reply = await MailStore(services.db).reply(result.reply_id or 0)
     assert reply is not None and reply.confirmed_class == LkppReplyClass.DATA_REQUEST.value
+    # Users and staff read LKPP's words without the tag; the original keeps it.
+    assert "#DATA" not in reply.reply_text and "tangkapan layar" in reply.reply_text
+    assert "#DATA" in reply.full_text
+    events = await services.workflow.store.events(ticket.id)
+    assert "#DATA" not in events[-1].details["text"]
 
 
 async def test_second_fetch_is_a_no_op(corpus_services: Services) -> None:
