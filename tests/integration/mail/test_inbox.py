@@ -8,6 +8,7 @@ import statistics
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import aioimaplib
 import pytest
@@ -256,3 +257,35 @@ def test_what_announces_mail() -> None:
     assert _announces_mail([b"FLAGS (\\Seen)", b"1 RECENT"])
     assert not _announces_mail([b"0 RECENT", b"2 EXPUNGE", b"1 FETCH (FLAGS (\\Recent))"])
     assert not _announces_mail(aioimaplib.STOP_WAIT_SERVER_PUSH)
+
+
+async def test_without_idle_the_reader_waits_the_poll_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server without IDLE: one pass, then IMAP_POLL_SECONDS of sleep, never an IDLE."""
+    settings = make_settings(tmp_path, imap_poll_seconds=45)
+    reader = InboxReader(SimpleNamespace(settings=settings, db=None), _nothing)  # type: ignore[arg-type]
+    passes: list[object] = []
+    slept: list[float] = []
+
+    async def drain(client: object) -> int:
+        passes.append(client)
+        return 0
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        raise asyncio.CancelledError  # ends the session loop after one round
+
+    class NoIdle:
+        def has_capability(self, name: str) -> bool:
+            return name != "IDLE"
+
+    monkeypatch.setattr(reader, "drain", drain)
+    monkeypatch.setattr("bot.mail.inbox.asyncio.sleep", sleep)
+    with pytest.raises(asyncio.CancelledError):
+        await reader._session(NoIdle())  # type: ignore[arg-type]
+    assert len(passes) == 1 and slept == [45]
+
+
+async def _nothing() -> None:
+    return None
