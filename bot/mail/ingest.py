@@ -121,7 +121,7 @@ def decide(parsed: ParsedMail, settings: Settings, secret: bytes) -> Verdict:
                        bounce=noise.kind is NoiseKind.BOUNCE)  # fmt: skip
     if "oversize" in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
         return Verdict(QUARANTINED, number, reason=OVERSIZE)
-    forged = header_problem(parsed)
+    forged = header_problem(parsed, settings.lkpp_domains)
     if forged is None and allowed and settings.mail_trusted_authserv_id:
         forged = authentication_problem(
             parsed, settings.mail_trusted_authserv_id, settings.lkpp_domains

@@ -63,20 +63,26 @@ def _under(domain: str, parent: str) -> bool:
     return domain == parent or domain.endswith("." + parent)
 
 
-def header_problem(parsed: ParsedMail) -> str | None:
+def header_problem(parsed: ParsedMail, lkpp_domains: Iterable[str] = ()) -> str | None:
     """The first header rule the email breaks, or ``None``.
 
     * More than one ``From`` address: clients show the first, some the last; the author is
       whoever the attacker wants each reader to see.
     * A ``Sender`` outside the ``From`` domain: someone else sent it "on behalf of" LKPP.
+      (Within one configured LKPP domain, ``helpdesk.lkpp.go.id`` sending for ``lkpp.go.id``
+      or the other way round, it is LKPP's own system.)
     * A ``From`` display name holding another address (``"helpdesk@lkpp.go.id"
       <x@elsewhere>``): phones show only the name.
     """
     if len(set(parsed.from_all)) > 1:
         return MULTIPLE_FROM
     from_domain = _domain(parsed.from_addr)
-    if parsed.sender and from_domain and not _under(_domain(parsed.sender), from_domain):
-        return FOREIGN_SENDER
+    if parsed.sender and from_domain:
+        sender_domain = _domain(parsed.sender)
+        if not (
+            _under(sender_domain, from_domain) or aligned(sender_domain, from_domain, lkpp_domains)
+        ):
+            return FOREIGN_SENDER
     for shown in _ADDRESS.findall(parsed.from_name or ""):
         if shown.lower() != parsed.from_addr:
             return DISPLAY_NAME_ADDRESS
