@@ -190,3 +190,23 @@ def test_dkim_alignment_needs_a_configured_lkpp_domain() -> None:
 def test_header_rules(from_header: str, extra: str, reason: str | None) -> None:
     raw = f"From: {from_header}\r\n{extra}Subject: x\r\n\r\nisi\r\n".encode()
     assert header_problem(parse_message(raw, max_bytes=10**6), ["lkpp.go.id"]) == reason
+
+
+def test_every_quarantine_reason_has_indonesian_words_for_staff() -> None:
+    from bot.domain.sop import LkppReplyFit
+    from bot.mail import ingest, sender_auth
+    from bot.text import Texts
+    from tests.support.clock import WIB
+
+    texts = Texts(WIB)
+    names = ("NOT_ALLOWED", "UNMATCHED", "NO_TICKET", "OTHER_LPSE", "OVERSIZE", "UNREADABLE",
+             "MAYBE_AUTOMATIC")  # fmt: skip
+    reasons = {getattr(ingest, name) for name in names}
+    reasons |= {fit.value for fit in LkppReplyFit if fit is not LkppReplyFit.ACCEPTED}
+    reasons |= {getattr(sender_auth, name) for name in sender_auth.__all__ if name.isupper()}
+    for reason in reasons:
+        assert texts.has(f"surel_karantina.{reason}"), reason
+    assert "DMARC gagal" in texts.plain_msg("surel_karantina.dmarc_gagal")
+    assert "tidak ada hasil autentikasi dari server LPSE" in texts.plain_msg(
+        "surel_karantina.autentikasi_tidak_ada"
+    )
