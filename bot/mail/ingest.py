@@ -226,23 +226,30 @@ class Ingestor:
         if verdict.state == QUARANTINED:
             return await self._quarantine(row, parsed, verdict.reason or "", verdict.number)
         assert verdict.number is not None and verdict.matched_by is not None
-        standing = await self.store.ticket_standing(verdict.number)
+        standing = await self._fit(verdict.number)
         if standing is None:
             return await self._quarantine(row, parsed, NO_TICKET)
         if verdict.reason == MAYBE_AUTOMATIC:
             return await self._quarantine(row, parsed, MAYBE_AUTOMATIC, verdict.number)
+        ticket_id, fit = standing
+        if fit is LkppReplyFit.ACCEPTED:
+            ticket = TicketRef(ticket_id, verdict.number)
+            try:
+                return await self._accept(row, parsed, ticket, verdict.matched_by, SYSTEM)
+            except IllegalTransition:  # the ticket moved on since it was read: judge again
+                fit = (await self._fit(verdict.number) or (ticket_id, fit))[1]
+                if fit is LkppReplyFit.ACCEPTED:
+                    raise  # refused for another reason: quarantined as an internal error
+        # Strict threading: not waiting for LKPP, so staff read it and decide.
+        return await self._quarantine(row, parsed, fit.value, verdict.number)
+
+    async def _fit(self, number: str) -> tuple[int, LkppReplyFit] | None:
+        """The ticket's id and whether it accepts an LKPP reply now; ``None``: no such ticket."""
+        standing = await self.store.ticket_standing(number)
+        if standing is None:
+            return None
         ticket_id, state, escalated = standing
-        fit = lkpp_reply_fit(State(state), escalated=escalated)
-        if fit is not LkppReplyFit.ACCEPTED:  # strict threading: staff read it and decide
-            return await self._quarantine(row, parsed, fit.value, verdict.number)
-        ticket = TicketRef(ticket_id, verdict.number)
-        try:
-            return await self._accept(row, parsed, ticket, verdict.matched_by, SYSTEM)
-        except IllegalTransition:  # the ticket moved on since it was read: judge it again
-            standing = await self.store.ticket_standing(verdict.number)
-            assert standing is not None
-            fit = lkpp_reply_fit(State(standing[1]), escalated=standing[2])
-            return await self._quarantine(row, parsed, fit.value, verdict.number)
+        return ticket_id, lkpp_reply_fit(State(state), escalated=escalated)
 
     async def attach(self, inbox_id: int, number: str, by: By) -> IngestResult:
         """Staff attach a quarantined email to ticket ``number`` (the ``q:`` button).
