@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.domain.errors import IllegalTransition
-from bot.domain.sop import Action, Actor, LkppReplyClass, State
+from bot.domain.sop import Action, Actor, LkppReplyClass, LkppReplyFit, State
 from bot.mail.inbox import message_key
 from bot.mail.ingest import MAYBE_AUTOMATIC, NOT_ALLOWED, OVERSIZE, Ingestor
 from bot.services import Services, open_services
@@ -324,6 +324,36 @@ async def test_staff_cannot_attach_a_reply_to_a_ticket_lkpp_already_answered(
         result = await ingestor.ingest(await _store(services, raw))
         with pytest.raises(IllegalTransition):
             await ingestor.attach(result.inbox_id, number, STAFF)
+        assert (await services.workflow.get(number)).state is State.LKPP_SOLVED
+    finally:
+        await services.db.close()
+
+
+async def test_a_ticket_that_moves_on_while_the_reply_is_read_is_judged_again(
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read as waiting for LKPP, solved before the reply's transaction: the domain refuses the
+    step, and the reply goes to staff with the reason that holds now."""
+    services = await open_services(settings, clock)
+    try:
+        number = (await reported(services)).ticket.number
+        for action, actor in _LKPP_SOLVED:
+            await services.workflow.apply(number, action, actor, STAFF)
+        ingestor = Ingestor(services)
+        real = ingestor._fit
+        calls: list[str] = []
+
+        async def stale_then_real(ticket_number: str):  # type: ignore[no-untyped-def]
+            calls.append(ticket_number)
+            found = await real(ticket_number)
+            assert found is not None
+            return (found[0], LkppReplyFit.ACCEPTED) if len(calls) == 1 else found
+
+        monkeypatch.setattr(ingestor, "_fit", stale_then_real)
+        raw = (CORPUS / "67_tagged_reply_for_ticket_never_escalated.eml").read_bytes()
+        result = await ingestor.ingest(await _store(services, raw))
+        assert (result.state, result.reason) == (QUARANTINED, "tiket_tidak_menunggu_lkpp")
+        assert len(calls) == 2
         assert (await services.workflow.get(number)).state is State.LKPP_SOLVED
     finally:
         await services.db.close()
