@@ -81,12 +81,15 @@ _SIGNATURE_MAX_CHARS = 90
 _SIGNATURE_MAX_WORDS = 12
 #: A line that reads as a sentence (ends a clause and is long), not as a signature line.
 _SENTENCE = re.compile(r"[.?!:]\s*$")
+#: A list item or a line introducing one: the reply's own steps, never a signature.
+_LIST_LINE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022]|[a-z][.)])\s|:\s*$", re.IGNORECASE)
 #: Where a confidentiality notice begins; it counts when a confidentiality word follows soon.
 _DISCLAIMER_START = re.compile(
-    r"^[\s*_\[(]*(?:(?:disclaimer|penafian|pernyataan|perhatian|catatan|notice|important|"
-    r"confidentiality(?: notice)?|kerahasiaan)\s*[:\-]?\s*|$)?"
-    r"(?:(?:e-?mail|surel|surat elektronik|pesan|informasi)(?: ini)?|(?:this|the) (?:e-?mail|"
-    r"message|communication|information)|disclaimer|penafian)\b",
+    r"^[\s*_\[(]*"
+    r"(?:(?:disclaimer|penafian|pernyataan|perhatian|catatan|notice|important"
+    r"|confidentiality(?: notice)?|kerahasiaan)[\s*_\])]*[:\-]?[\s*_]*)?"
+    r"(?:(?:e-?mail|surel|surat elektronik|pesan|informasi)(?: ini)?"
+    r"|(?:this|the) (?:e-?mail|message|communication|information)|disclaimer|penafian)\b",
     re.IGNORECASE,
 )
 _CONFIDENTIAL = re.compile(
@@ -168,6 +171,8 @@ def _signature_line(line: str) -> bool:
     stripped = line.strip()
     if len(stripped) > _SIGNATURE_MAX_CHARS or len(stripped.split()) > _SIGNATURE_MAX_WORDS:
         return False
+    if _LIST_LINE.search(stripped):
+        return False
     # "Rina Kusuma", "Helpdesk LKPP", "Telp. (021) 299-12450", "Jl. Epicentrum …, Jakarta":
     # short, and not a sentence of more than a few words.
     return not (_SENTENCE.search(stripped) and len(stripped.split()) > 4)
@@ -181,6 +186,8 @@ def _without_signature_block(lines: list[str]) -> list[str]:
     """
     for index in range(len(lines) - 1, -1, -1):
         if _CLOSING.match(lines[index]):
+            if not any(line.strip() for line in lines[:index]):
+                return lines  # "Terima kasih." as the first words: a greeting, not a closing
             after = [line for line in lines[index + 1 :] if line.strip()]
             if len(after) <= _SIGNATURE_MAX_LINES and all(map(_signature_line, after)):
                 return lines[: index + 1]

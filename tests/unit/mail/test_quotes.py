@@ -233,6 +233,8 @@ OUTLOOK_SIGNATURE = (
     "helpdesk@lkpp.go.id | https://lkpp.go.id\n"
 )
 DISCLAIMERS = [
+    "DISCLAIMER\nEmail ini dan lampirannya hanya untuk penerima dan bersifat rahasia.",
+    "**Perhatian:** Pesan ini bersifat rahasia.",
     "Email ini dan lampirannya bersifat rahasia dan hanya ditujukan kepada penerima yang\n"
     "disebutkan di atas. Jika Anda bukan penerima yang dituju, mohon hapus email ini.",
     "DISCLAIMER: Email ini beserta lampirannya ditujukan hanya untuk penerima dan bersifat\n"
@@ -284,6 +286,11 @@ def test_the_replys_own_last_lines_stay() -> None:
     # A line that only mentions confidentiality words is not a disclaimer.
     text = "Data pengguna bersifat rahasia, mohon dikirim lewat email ini saja."
     assert strip_quotes(text) == text
+    # Steps after a closing are the reply's own, and so is all that follows opening thanks.
+    text = "Sudah kami cek.\n\nTerima kasih.\nLangkahnya:\n1. Login admin\n2. Buka menu Pegawai"
+    assert strip_quotes(text) == text
+    text = "Terima kasih.\nAkun sudah aktif\nSilakan login"
+    assert strip_quotes(text) == text
     # "Terima kasih atas ..." is a sentence, not a closing.
     text = "Terima kasih atas laporannya.\nBuka menu Paket\nKlik Ubah Jadwal"
     assert strip_quotes(text) == text
@@ -291,4 +298,4 @@ def test_the_replys_own_last_lines_stay() -> None:
 
 def test_a_disclaimer_as_the_whole_body_is_kept() -> None:
     """Nothing above it: it is all the sender wrote (a forward, an automatic notice)."""
-    assert strip_quotes(DISCLAIMERS[0]) == DISCLAIMERS[0]
+    assert strip_quotes(DISCLAIMERS[-1]) == DISCLAIMERS[-1]
