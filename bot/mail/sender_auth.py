@@ -127,17 +127,20 @@ def authentication_problem(
         lkpp_domains: The domains of ``LKPP_ALLOWED_SENDERS``, for DKIM alignment.
     """
     trusted = trusted_id.strip().lower()
-    header = next(
-        (v for v in parsed.header_all("Authentication-Results") if _authserv_id(v) == trusted),
-        None,
-    )
-    if header is None:
+    verdict = None
+    for value in parsed.header_all("Authentication-Results"):  # topmost first
+        try:
+            found = authres.AuthenticationResultsHeader.parse_value(value)
+        except Exception as exc:  # unreadable: ours means unproven, anyone else's is ignored
+            if _authserv_id(value) == trusted:
+                log.warning("Authentication-Results from %s unreadable: %s", trusted, exc)
+                return AUTH_FAILED
+            continue
+        if str(found.authserv_id or "").lower() == trusted:
+            verdict = found
+            break
+    if verdict is None:
         return NO_AUTH_RESULT
-    try:
-        verdict = authres.AuthenticationResultsHeader.parse_value(header)
-    except Exception as exc:  # our own server wrote it: unreadable means unproven
-        log.warning("Authentication-Results from %s unreadable: %s", trusted, exc)
-        return AUTH_FAILED
     from_domain = _domain(parsed.from_addr)
     domains = list(lkpp_domains)
     dmarc = [r for r in verdict.results if r.method.lower() == "dmarc"]
