@@ -14,11 +14,11 @@ no-op and pending rows are processed. The reader uses IMAP IDLE when the server 
 polls every ``IMAP_POLL_SECONDS`` otherwise, and reconnects with exponential backoff.
 
 Mail must be read within seconds (the SOP forwards LKPP's answer in 5 minutes), so the reader
-never waits while the server has told it of new mail: ``EXISTS`` announcements that come back
-inside a command's answer (SEARCH, STORE, MOVE) are noted, and after each pass that found new
-messages it searches again before it idles (aioimaplib drops an ``EXISTS`` that arrives while
-a FETCH runs; the next SEARCH sees the message anyway). Pushes queued from the last IDLE are
-acted on, not discarded.
+never waits while the server has told it of new mail. aioimaplib drops an ``EXISTS`` that
+arrives while a FETCH or STORE runs ("ignored untagged response"), so after each pass that met
+new messages the reader searches again before it idles, and the next SEARCH sees what the
+dropped push announced; an ``EXISTS`` that does come back in a command's answer is noted too.
+Pushes queued from the last IDLE are acted on, not discarded.
 """
 
 from __future__ import annotations

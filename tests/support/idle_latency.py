@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from bot.mail.inbox import InboxReader, message_key
 from bot.mail.ingest import Ingestor
@@ -53,7 +52,6 @@ async def idle_latencies(
     count: int,
     *,
     within: float = 30.0,
-    checkpoint: Callable[[str], Awaitable[None]] | None = None,
 ) -> list[float]:
     """Run the reader; APPEND ``count`` emails one by one; seconds from APPEND to stored.
 
@@ -61,7 +59,7 @@ async def idle_latencies(
     event loop keeps going meanwhile.
     """
     ingestor = Ingestor(services)
-    reader = InboxReader(services, ingestor.ingest_pending, checkpoint)
+    reader = InboxReader(services, ingestor.ingest_pending)
     task = asyncio.create_task(reader.run())
     latencies: list[float] = []
     try:

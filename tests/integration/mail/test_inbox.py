@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import time
@@ -21,7 +22,7 @@ from bot.mail.ingest import OVERSIZE, Ingestor
 from bot.services import Services, open_services
 from bot.storage.mail import MATCHED, NOISE, QUARANTINED, MailStore
 from tests.support.clock import FakeClock
-from tests.support.idle_latency import idle_latencies, lkpp_email, wait_stored
+from tests.support.idle_latency import SETTLE_SECONDS, idle_latencies, lkpp_email, wait_stored
 from tests.support.mail_fixtures import imap_server  # noqa: F401 - fixture
 from tests.support.mailservers import ImapTestServer
 from tests.support.settings import make_settings
@@ -212,25 +213,38 @@ async def test_an_email_appended_while_another_is_fetched_does_not_wait_for_the_
     clock: FakeClock,
     imap_server: ImapTestServer,  # noqa: F811
 ) -> None:
-    """The server announces the second email while the reader is busy with the first; the
-    reader acts on it (or finds it when it checks for more) instead of idling."""
+    """The server announces the second email while the reader is busy with the first (and
+    aioimaplib drops that push); the reader checks for more before it idles."""
     services = await open_services(slow_poll, clock)
     second = lkpp_email(99)
     appended: list[float] = []
 
+    def append_on_own_connection() -> None:
+        # Not imap_server.append: its one helper connection may still be busy with the first
+        # APPEND in the other thread (the IDLE push can beat the APPEND's own OK).
+        client = imap_server.connect()
+        try:
+            assert client.append("INBOX", None, None, second)[0] == "OK"
+        finally:
+            client.logout()
+
     async def append_during_fetch(stage: str) -> None:
         if stage == "fetched" and not appended:
             appended.append(time.perf_counter())
-            await asyncio.to_thread(imap_server.append, second)
+            await asyncio.to_thread(append_on_own_connection)
 
+    reader = InboxReader(services, Ingestor(services).ingest_pending, append_during_fetch)
+    task = asyncio.create_task(reader.run())
     try:
-        task = asyncio.create_task(
-            idle_latencies(services, imap_server, 1, checkpoint=append_during_fetch)
-        )
+        await asyncio.wait_for(reader.connected.wait(), 10)
+        await asyncio.sleep(SETTLE_SECONDS)  # the reader is in IDLE
+        await asyncio.to_thread(imap_server.append, lkpp_email(0))
         await wait_stored(services, second, 30)
         waited = time.perf_counter() - appended[0]
-        await task
     finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await services.db.close()
     assert waited <= 2.0, waited
 
