@@ -66,6 +66,26 @@ def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
     )
     assert forward["state"] == "met"
 
+    # Step 6 again, tagged: applied at once, and the user reads LKPP's words without "#data:".
+    lkpp.reply(data, "#data: Mohon kirimkan juga NIB penyedia.")
+    tagged = staff.expect("Mohon kirimkan juga NIB penyedia")
+    assert "#data" not in (tagged.text or "").lower()
+    bot.wait_state(number, "lkpp_minta_data")
+    staff.press("Teruskan ke pengguna", "NIB penyedia")
+    again = user.expect("NIB penyedia")
+    assert "Mohon kirimkan juga NIB penyedia." in (again.text or "")
+    assert "#data" not in (again.text or "").lower()
+    bot.wait_state(number, "menunggu_data_pengguna")
+    user.say("NIB kami 9120001234567")
+    user.expect("1 pesan, 0 lampiran")
+    user.press("📤 Kirim data")
+    user.expect("sudah diterima")
+    bot.wait_state(number, "data_pengguna_diterima")
+    staff.press("📤 Teruskan ke LKPP", number)
+    staff.told(f"Data tambahan tiket {number} diteruskan ke LKPP")
+    more = lkpp.receive(kind=number)
+    assert "9120001234567" in more.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
     # Steps 12 and 13: progress, then the solution, tagged; staff pass the solution on.
     lkpp.reply(data, "#PROGRES\nData sudah kami terima dan sedang ditelusuri tim teknis.")
     progress = staff.expect("sedang ditelusuri tim teknis")
