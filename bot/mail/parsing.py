@@ -303,7 +303,9 @@ def _parse(raw: bytes, max_bytes: int, problems: _Problems, *, modern: bool) -> 
         problems.add("no_from")
     reply_to = _address(msg, "Reply-To", problems)[1] or None
     sender = _address(msg, "Sender", problems)[1] or None
-    from_all = _safe(lambda: _all_addresses(msg, "From"), [from_addr] if from_addr else [])
+    first = [from_addr] if from_addr else []
+    from_all = _safe(lambda: _all_addresses(msg, "From"), first)
+    from_all = first if from_all is None else from_all
     subject = _collapse(_get(msg, "Subject", problems) or "")
     to = _addresses(msg, "To", problems)
     cc = _addresses(msg, "Cc", problems)
@@ -498,9 +500,12 @@ def _addresses(msg: Message, name: str, problems: _Problems) -> list[str]:
     return [addr.lower() for _, addr in getaddresses([value]) if "@" in addr]
 
 
-def _all_addresses(msg: Message, name: str) -> list[str]:
-    """Every address in every ``name`` header, from the raw values (no decoding needed)."""
+def _all_addresses(msg: Message, name: str) -> list[str] | None:
+    """Every address in every ``name`` header, from the raw values (no decoding needed);
+    ``None`` when there is one header with one address, as nearly always."""
     values = [str(value) for key, value in msg.raw_items() if key.lower() == name.lower()]
+    if len(values) == 1 and "," not in values[0] and ";" not in values[0]:
+        return None  # one header, one address (the common case): the caller has it already
     return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
 
 

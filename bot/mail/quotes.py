@@ -184,14 +184,20 @@ def _without_signature_block(lines: list[str]) -> list[str]:
     Only when every non-empty line after the closing looks like a signature line and there are
     few of them; otherwise the lines are the reply's own text and stay.
     """
+    seen = 0  # non-empty lines below ``index``: a closing further up has too long a block
     for index in range(len(lines) - 1, -1, -1):
+        if seen > _SIGNATURE_MAX_LINES:
+            return lines
+        if not lines[index].strip():
+            continue
         if _CLOSING.match(lines[index]):
             if not any(line.strip() for line in lines[:index]):
                 return lines  # "Terima kasih." as the first words: a greeting, not a closing
             after = [line for line in lines[index + 1 :] if line.strip()]
-            if len(after) <= _SIGNATURE_MAX_LINES and all(map(_signature_line, after)):
+            if all(map(_signature_line, after)):
                 return lines[: index + 1]
             return lines
+        seen += 1
     return lines
 
 
