@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", required=True, type=_day, help="YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, type=_day, help="YYYY-MM-DD")
     report.add_argument("--csv", type=Path, help="file CSV tiket (peristiwa: *_peristiwa.csv)")
+    from bot.kb.cli import add_parser as add_kb_parser
+
+    add_kb_parser(sub)
     return parser
 
 
@@ -130,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.deadlines.report import run_report_cli
 
             return asyncio.run(run_report_cli(args.env_file, args.start, args.end, args.csv))
+        if args.command == "kb":
+            from bot.kb.cli import run as run_kb
+
+            return asyncio.run(run_kb(args.env_file, args))
     except (ConfigError, PriorityTableError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
