@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
@@ -18,6 +19,9 @@ from bot.kb.search import Hit, Searcher, entry_searcher, ticket_searcher
 from bot.storage.db import Database
 from bot.storage.kb import IndexedText, KnowledgeStore, UseCount
 from bot.workflow import By, Clock
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 INTAKE = "lapor"
 FAQ = "faq"
@@ -224,3 +228,15 @@ class KnowledgeBase:
             read=counts.get((INTAKE, READ), 0) + counts.get((FAQ, READ), 0),
             top=await self.store.most_used(start, end, top),
         )
+
+
+KB_KEY = "pengetahuan"
+"""Where the running :class:`KnowledgeBase` lives in ``Services.extras``."""
+
+
+def knowledge_of(services: Services) -> KnowledgeBase:
+    """The bot's one :class:`KnowledgeBase` (its vocabularies are cached in it)."""
+    kb = services.extras.get(KB_KEY)
+    if kb is None:
+        kb = services.extras[KB_KEY] = KnowledgeBase(services.db, services.clock)
+    return kb
