@@ -34,6 +34,8 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = tuple(
         "prioritas",
         "catat",
         "libur",
+        "faq",  # the knowledge base (bot.handlers.kb_staff)
+        "cari",
         "laporan",  # the deadlines component's quality report (bot.deadlines.report_command)
         "kesehatan",  # the health report (bot.handlers.health_command)
         "bantuan",

@@ -60,7 +60,7 @@ class Entry:
     id: int | None = None
 
 
-class _EntryFile(BaseModel):
+class EntryFile(BaseModel):
     """One ``[[entri]]`` table as the file holds it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -146,7 +146,7 @@ _REASONS = {
 }
 
 
-def _problems(index: int, exc: ValidationError) -> list[Problem]:
+def problems_of(index: int, exc: ValidationError) -> list[Problem]:
     found = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error["loc"]) or "-"
@@ -175,9 +175,9 @@ def parse_entries(text: str) -> list[Entry]:
     titles: dict[str, int] = {}
     for index, table in enumerate(tables, start=1):
         try:
-            entry = _EntryFile.model_validate(table).entry()
+            entry = EntryFile.model_validate(table).entry()
         except ValidationError as exc:
-            problems += _problems(index, exc)
+            problems += problems_of(index, exc)
             continue
         key = entry.title.casefold()
         if key in titles:
