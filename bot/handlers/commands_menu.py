@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 #: (command, catalog key of its description) for private chats. The user-side component owns
 #: this list: edit it (and point the keys at your own catalog section) as commands change.
 PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = tuple(
-    (name, f"pengguna_perintah.{name}") for name in ("start", "lapor", "tiket", "batal", "bantuan")
+    (name, f"pengguna_perintah.{name}")
+    for name in ("start", "lapor", "faq", "tiket", "batal", "bantuan")
 )
 
 #: The staff group's commands (``bot.handlers.staff``).

@@ -261,11 +261,17 @@ class Vocabulary:
     """The terms an index holds, for correcting query words it has never seen.
 
     Args:
-        terms: Every term in the index (from the FTS5 vocabulary table).
+        terms: Every term in the index (from the FTS5 vocabulary table), with the number of
+            documents holding it when known.
+        documents: How many documents the index holds.
     """
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        self.terms = frozenset(terms)
+    def __init__(self, terms: Iterable[str] | dict[str, int], documents: int = 0) -> None:
+        self.frequency: dict[str, int] = (
+            dict(terms) if isinstance(terms, dict) else dict.fromkeys(terms, 1)
+        )
+        self.terms = frozenset(self.frequency)
+        self.documents = documents
         self._by_length: dict[int, list[str]] = {}
         for term in self.terms:
             if not is_protected(term):

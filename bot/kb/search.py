@@ -22,6 +22,34 @@ APPLICATIONS = frozenset({"spse_", "sikap_", "sirup_", "ekatalog_", "inaproc_", 
 """Protected terms that name an application or module (for the boost)."""
 CANDIDATES = 20
 """Rows ranked by FTS5 before coverage is computed for each."""
+COMMON_SHARE = 0.02
+COMMON_FLOOR = 500
+"""A term in more than 2 % of the documents (and at least 500) is *common*: BM25 gives it
+almost no weight, yet ranking every row that holds it costs most of a search in a large ticket
+history. Common words still count for ``matched``; they select rows only when the query has no
+rarer word, and then every word must be present."""
+
+
+def _any(group: tuple[str, ...]) -> str:
+    """One word's alternatives as FTS5 (terms are ``[0-9a-z_]``, safe inside quotes)."""
+    terms = " OR ".join(f'"{t}"' for t in group)
+    return f"({terms})" if len(group) > 1 else terms
+
+
+def match_expressions(groups: tuple[tuple[str, ...], ...], vocabulary: Vocabulary) -> list[str]:
+    """FTS5 expressions to try in order: rare words ORed; else all words, then the rarest two."""
+    if not groups:
+        return []
+    limit = max(COMMON_FLOOR, COMMON_SHARE * vocabulary.documents)
+    frequency = {g: max(vocabulary.frequency.get(t, 0) for t in g) for g in groups}
+    rare = [g for g in groups if frequency[g] <= limit]
+    if rare:
+        return [" OR ".join(_any(g) for g in rare)]
+    ordered = sorted(groups, key=lambda g: frequency[g])
+    found = [" AND ".join(_any(g) for g in ordered)]
+    if len(ordered) > 2:
+        found.append(" AND ".join(_any(g) for g in ordered[:2]))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +58,7 @@ class Query:
 
     groups: tuple[tuple[str, ...], ...]
     application: str | None
-
-    @property
-    def match(self) -> str:
-        """The FTS5 expression: every alternative of every word, ORed (terms are [0-9a-z_])."""
-        terms = dict.fromkeys(t for group in self.groups for t in group)
-        return " OR ".join(f'"{t}"' for t in terms)
+    matches: tuple[str, ...] = ()
 
     def matched(self, terms: str) -> int:
         present = set(terms.split())
@@ -85,13 +108,14 @@ class Searcher:
 
     def __init__(
         self,
-        terms: Callable[[], Awaitable[list[str]]],
+        terms: Callable[[], Awaitable[tuple[dict[str, int], int]]],
         rank: Callable[[str, str | None, float, int], Awaitable[list[RankedRow]]],
     ) -> None:
         self._terms = terms
         self._rank = rank
         self._vocabulary: Vocabulary | None = None
         self._added: set[str] = set()
+        self._documents_added = 0
 
     def changed(self, new_terms: str | None = None) -> None:
         """The index changed: reload the vocabulary, or just add ``new_terms`` to it."""
@@ -99,6 +123,7 @@ class Searcher:
             self._vocabulary = None
             self._added.clear()
             return
+        self._documents_added += 1
         fresh = set(new_terms.split()) - self._vocabulary.terms
         if fresh:
             self._added |= fresh
@@ -107,11 +132,16 @@ class Searcher:
                 self._added.clear()
 
     async def vocabulary(self) -> Vocabulary:
+        """The index's terms (loaded once, then kept up to date with the index's writes)."""
         if self._vocabulary is None:
-            self._vocabulary = Vocabulary(await self._terms())
-        if self._added:
-            self._vocabulary = Vocabulary(self._vocabulary.terms | self._added)
+            self._vocabulary = Vocabulary(*await self._terms())
+            self._documents_added = 0
+        if self._added or self._documents_added:
+            frequency = dict.fromkeys(self._added, 1) | self._vocabulary.frequency
+            documents = self._vocabulary.documents + self._documents_added
+            self._vocabulary = Vocabulary(frequency, documents)
             self._added.clear()
+            self._documents_added = 0
         return self._vocabulary
 
     async def query(self, text: str, application: str | None = None) -> Query:
@@ -122,15 +152,22 @@ class Searcher:
             if is_protected(word.term) and word.term in APPLICATIONS and named is None:
                 named = word.term
             groups.setdefault(tuple(vocabulary.alternatives(word)), None)
-        return Query(tuple(groups), named or application_term(application))
+        found = tuple(groups)
+        return Query(
+            found,
+            named or application_term(application),
+            tuple(match_expressions(found, vocabulary)),
+        )
 
     async def ranked(self, query: Query, limit: int) -> list[tuple[RankedRow, int]]:
         """(row, matched words) best first; nothing for a query without a meaningful word."""
-        if not query.groups:
-            return []
-        rows = await self._rank(
-            query.match, query.application, APPLICATION_BOOST, max(limit, CANDIDATES)
-        )
+        rows: list[RankedRow] = []
+        for match in query.matches:
+            rows = await self._rank(
+                match, query.application, APPLICATION_BOOST, max(limit, CANDIDATES)
+            )
+            if rows:
+                break
         return [(row, query.matched(row.terms)) for row in rows[:limit]]
 
 

@@ -212,11 +212,17 @@ class KnowledgeStore:
         )
         return [RankedRow(int(r[0]), float(r[1]), r[2]) for r in rows]
 
-    async def entry_terms(self) -> list[str]:
-        return [r[0] for r in await self.db.fetchall("SELECT term FROM kb_entry_terms")]
+    async def entry_terms(self) -> tuple[dict[str, int], int]:
+        """Every term of the entry index with the number of entries holding it; entry count."""
+        return await self._terms("kb_entry_terms", "kb_entry_index")
 
-    async def ticket_terms(self) -> list[str]:
-        return [r[0] for r in await self.db.fetchall("SELECT term FROM kb_ticket_terms")]
+    async def ticket_terms(self) -> tuple[dict[str, int], int]:
+        return await self._terms("kb_ticket_terms", "kb_ticket_index")
+
+    async def _terms(self, vocabulary: str, index: str) -> tuple[dict[str, int], int]:
+        rows = await self.db.fetchall(f"SELECT term, doc FROM {vocabulary}")
+        total = await self.db.fetchval(f"SELECT count(*) FROM {index}")
+        return {r[0]: int(r[1]) for r in rows}, int(total or 0)
 
     async def titles(self, entry_ids: list[int]) -> dict[int, tuple[str, str | None]]:
         marks = ", ".join("?" for _ in entry_ids)
