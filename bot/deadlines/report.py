@@ -23,6 +23,7 @@ from typing import TextIO
 
 from bot.deadlines.clocks import ClockKeeper
 from bot.domain.sop import Clock
+from bot.kb.base import UsageFigures, knowledge_of
 from bot.services import Services
 from bot.storage.deadlines import BreachRow, ClockState, DeadlineStore, ReportStore
 from bot.storage.timefmt import from_db, from_db_opt
@@ -56,6 +57,8 @@ class Report:
     by_role: list[tuple[str, int]]
     by_application: list[tuple[str, int]]
     by_priority: list[tuple[str, int]]
+    kb: UsageFigures | None = None
+    """Problems answered by the knowledge base instead of a ticket (:mod:`bot.kb`)."""
 
 
 def bounds(services: Services, start: date, end: date) -> tuple[datetime, datetime]:
@@ -105,6 +108,7 @@ async def build_report(services: Services, start: date, end: date) -> Report:
         by_role=_counts([t["role"] for t in tickets]),
         by_application=_counts([t["application"] for t in tickets]),
         by_priority=_counts([t["priority"] for t in tickets]),
+        kb=await knowledge_of(services).usage(first, after),
     )
 
 
