@@ -152,14 +152,17 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def latency(folder: Path, entries: int, tickets: int, runs: int) -> None:
+async def latency(folder: Path, entries: int, tickets: int, runs: int, keep: Path | None) -> None:
     labelled, _ = _load_queries()
     texts = [text for text, _ in labelled]
-    async with Database(folder / "latency.sqlite3") as db:
+    path = keep or folder / "latency.sqlite3"
+    built = path.exists()
+    async with Database(path) as db:
         await db.upgrade()
         kb = KnowledgeBase(db, _clock)
         started = time.perf_counter()
-        await _fill(db, kb, entries, tickets)
+        if not built:
+            await _fill(db, kb, entries, tickets)
         print(
             f"latency: {entries:,} entries, {tickets:,} solved tickets "
             f"(built in {time.perf_counter() - started:.0f} s)"
@@ -192,11 +195,12 @@ async def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--keep", type=Path, help="database file to build once and reuse")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         await quality(Path(tmp))
         if not args.quality_only:
-            await latency(Path(tmp), args.entries, args.tickets, args.runs)
+            await latency(Path(tmp), args.entries, args.tickets, args.runs, args.keep)
 
 
 if __name__ == "__main__":

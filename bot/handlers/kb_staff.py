@@ -34,6 +34,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pack, unpack
+from bot.domain.errors import DomainError
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket
 from bot.handlers.cards import EXTRA_BUTTONS_KEY, SIMILAR_KEY, cards_of
@@ -75,11 +76,14 @@ def _button(services: Services, key: str, verb: str, arg: object) -> tuple[str, 
 async def on_step(services: Services, conn: aiosqlite.Connection, applied: Applied) -> None:
     """In the step's transaction: index a solved ticket; draft an entry from LKPP's guide."""
     action = applied.step.action
-    if action not in SOLUTIONS:
-        return
     ticket, text = applied.ticket, str(applied.details.get("text") or "")
     assert ticket.id is not None
     kb = knowledge_of(services)
+    if action is Action.USER_REOPENS:  # not solved after all: not an example for others
+        await kb.store.unindex_ticket(conn, ticket.id)
+        return
+    if action not in SOLUTIONS:
+        return
     try:
         await kb.index_ticket(
             conn, ticket.id, ticket.title, ticket.description, text, ticket.application
@@ -189,6 +193,8 @@ async def on_button(update: Update, context: Context) -> None:
         toast = await _perform(services, update, verb, arg)
     except EntryFileError as exc:
         toast = texts.msg("kb_staf.ubah_gagal", alasan=str(exc))
+    except DomainError as exc:  # the ticket of a "Jadikan FAQ" button is unknown
+        toast = texts.error(exc)
     await query.answer(Markup(toast).striptags()[:200] if toast else None, show_alert=bool(toast))
     raise ApplicationHandlerStop
 

@@ -143,6 +143,9 @@ class KnowledgeStore:
             (ticket_id, *index.columns),
         )
 
+    async def unindex_ticket(self, conn: aiosqlite.Connection, ticket_id: int) -> None:
+        await conn.execute("DELETE FROM kb_ticket_index WHERE rowid = ?", (ticket_id,))
+
     # --- entries (reads) -------------------------------------------------------------------
     async def get(self, entry_id: int) -> Entry | None:
         row = await self.db.fetchone(

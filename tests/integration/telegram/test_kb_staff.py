@@ -152,3 +152,14 @@ async def test_the_card_shows_similar_entries(staff_bot: StaffBot):
     assert shown is not None
     assert "Mirip (FAQ / tiket selesai)" in shown["text"]
     assert "Gagal mengunggah dokumen penawaran" in shown["text"]
+
+
+async def test_a_reopened_ticket_is_no_longer_an_example(staff_bot: StaffBot):
+    bot = staff_bot
+    number, _ = await solved_card(bot)
+    kb = knowledge_of(bot.services)
+    assert [h.ref for h in await kb.search_tickets("unggah penawaran gagal")] == [number]
+    await bot.services.workflow.apply(
+        number, Action.USER_REOPENS, Actor.USER, details={"reason": "masih gagal"}
+    )
+    assert await kb.search_tickets("unggah penawaran gagal") == []
