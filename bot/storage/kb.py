@@ -193,25 +193,45 @@ class KnowledgeStore:
     ) -> list[RankedRow]:
         """Active entries matching the FTS5 expression, best first; ``application`` boosted."""
         weights = ", ".join(str(w) for w in ENTRY_WEIGHTS)
-        rows = await self.db.fetchall(
-            f"SELECT rowid, -bm25(kb_entry_index, {weights}) * "
-            "CASE WHEN ? IS NOT NULL AND instr(application, ?) > 0 THEN ? ELSE 1.0 END AS score, "
-            "title || ' ' || symptom || ' ' || keywords || ' ' || application AS terms "
-            "FROM kb_entry_index WHERE kb_entry_index MATCH ? ORDER BY score DESC LIMIT ?",
-            (application, application, boost, match, limit),
-        )
-        return [RankedRow(int(r[0]), float(r[1]), r[2]) for r in rows]
+        return await self._rank(
+            "kb_entry_index", weights, "title, symptom, keywords, application",
+            match, application, boost, limit,
+        )  # fmt: skip
 
     async def rank_tickets(
         self, match: str, application: str | None, boost: float, limit: int
     ) -> list[RankedRow]:
         weights = ", ".join(str(w) for w in TICKET_WEIGHTS)
+        return await self._rank(
+            "kb_ticket_index", weights, "title, problem, application",
+            match, application, boost, limit,
+        )  # fmt: skip
+
+    async def _rank(
+        self,
+        index: str,
+        weights: str,
+        columns: str,
+        match: str,
+        application: str | None,
+        boost: float,
+        limit: int,
+    ) -> list[RankedRow]:
+        """BM25 over the matching rows; then, for the best ``2 × limit`` only, the boost and
+        the analysed text.
+
+        Reading a row's text costs far more than scoring it (SQLite computes every output column
+        before it sorts), so the inner query ranks with ids and scores alone; the application
+        boost then reorders that short list.
+        """
+        text = " || ' ' || ".join(f"i.{c}" for c in columns.split(", "))
         rows = await self.db.fetchall(
-            f"SELECT rowid, -bm25(kb_ticket_index, {weights}) * "
-            "CASE WHEN ? IS NOT NULL AND instr(application, ?) > 0 THEN ? ELSE 1.0 END AS score, "
-            "title || ' ' || problem || ' ' || application AS terms "
-            "FROM kb_ticket_index WHERE kb_ticket_index MATCH ? ORDER BY score DESC LIMIT ?",
-            (application, application, boost, match, limit),
+            f"SELECT r.id, r.score * CASE WHEN ? IS NOT NULL AND instr(i.application, ?) > 0 "
+            f"THEN ? ELSE 1.0 END AS boosted, {text} FROM ("
+            f"SELECT rowid AS id, -bm25({index}, {weights}) AS score "
+            f"FROM {index} WHERE {index} MATCH ? ORDER BY score DESC LIMIT ?"
+            f") r JOIN {index} i ON i.rowid = r.id ORDER BY boosted DESC, r.id LIMIT ?",
+            (application, application, boost, match, 2 * limit, limit),
         )
         return [RankedRow(int(r[0]), float(r[1]), r[2]) for r in rows]
 
