@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.callbacks import pack
@@ -32,7 +31,7 @@ from bot.conversations.common import (
 )
 from bot.kb.base import ANSWERED, INTAKE, READ, SHOWN, knowledge_of
 from bot.kb.entries import Entry, Status
-from bot.notify import Keyboard, keyboard
+from bot.notify import Keyboard, edit_pressed
 from bot.storage.drafts import REPORT
 
 log = logging.getLogger(__name__)
@@ -95,13 +94,8 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any], advanc
 
 
 async def _edit(update: Update, html: str, buttons: Keyboard | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(html, reply_markup=keyboard(buttons))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    assert update.callback_query is not None
+    await edit_pressed(update.callback_query, html, buttons)
 
 
 async def on_button(
