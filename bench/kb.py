@@ -76,18 +76,20 @@ async def quality(folder: Path) -> None:
             offered += bool(hits) and hits[0].good() and rank == 1
             if rank != 1:
                 misses.append(f"    {rank or '-'}  {text!r} → {found[:1]}")
-        false_offers = 0
+        false_offers = []
         for text in unanswered:
             hits = await kb.search(text, limit=3)
-            false_offers += any(h.good() for h in hits)
+            false_offers += [f"    {text!r} → {h.title}" for h in hits if h.good()][:1]
     n = len(labelled)
     print(f"quality: {n} labelled queries against {len(entries)} starter entries")
     print(f"  top-1 {top1 / n:.1%}   top-3 {top3 / n:.1%}   MRR@5 {reciprocal / n:.3f}")
     print(f"  intake would offer the right entry first for {offered / n:.1%}")
     print(
-        f"  intake would offer something for {false_offers} of {len(unanswered)} "
+        f"  intake would offer something for {len(false_offers)} of {len(unanswered)} "
         "questions the starter set does not answer"
     )
+    if false_offers:
+        print("\n".join(false_offers))
     print("  not first (rank, query → first hit):")
     print("\n".join(misses) or "    none")
 

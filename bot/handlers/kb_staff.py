@@ -23,7 +23,7 @@ from typing import Any
 import aiosqlite
 from markupsafe import Markup
 from telegram import Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -66,6 +66,8 @@ SOLVED = frozenset({State.SOLVED, State.CLOSED})
 #: Steps whose text is how a ticket was solved.
 SOLUTIONS = frozenset({Action.SOLVE_LOCALLY, Action.PASS_SOLUTION_TO_USER, Action.LKPP_GUIDE})
 SHOWN_ON_CARD = 3
+LISTED = 60
+"""Entries ``/faq`` lists in one go (the newest first); ``/cari`` finds any of the others."""
 
 
 def _button(services: Services, key: str, verb: str, arg: object) -> tuple[str, str]:
@@ -288,11 +290,13 @@ async def cmd_faq(update: Update, context: Context) -> None:
     args = context.args or []
     if not args or args[0].lower() == "draf":
         status = Status.DRAFT if args else Status.ACTIVE
-        entries = await kb.entries((status,))
+        entries = list(reversed(await kb.entries((status,))))
         if not entries and not args:
             await message.reply_text(texts.msg("kb_staf.kosong"))
             return
-        html = texts.render("kb_daftar", entri=entries, draf=bool(args))
+        html = texts.render(
+            "kb_daftar", entri=entries[:LISTED], jumlah=len(entries), draf=bool(args)
+        )
         await cards_of(services).notifier.staff(html)
         return
     verb, raw = (args[0].lower(), args[1]) if len(args) > 1 else ("lihat", args[0])
@@ -376,10 +380,26 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
 async def start(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    """Index tickets solved before the knowledge base existed (or while its hook failed)."""
+    """Index tickets solved before the knowledge base existed, propose guides not yet shown.
+
+    Also loads the stemmer and both vocabularies now, so the first user does not wait for them.
+    """
     indexed = await index_solved(services)
     if indexed:
         log.info("indexed %d solved ticket(s) for the knowledge base", indexed)
+    kb = knowledge_of(services)
+    await kb.search("pemanasan")
+    await kb.search_tickets("pemanasan")
+    for entry_id in await kb.store.unposted_guides():
+        entry = await kb.get(entry_id)
+        if entry is None:
+            continue
+        ticket = await services.workflow.store.get(entry.ticket_number or "")
+        try:
+            await post_entry(services, entry, ticket, proposal=True)
+        except TelegramError:  # the group is unreachable now; the next start tries again
+            log.exception("proposing FAQ draft #%s failed", entry_id)
+            break
 
 
 async def index_solved(services: Services, batch: int = 500) -> int:

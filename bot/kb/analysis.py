@@ -161,7 +161,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     sebelum lalu kemudian terus jadi sama para sang si se nih tuh gan sob kak min sy yg dgn
     utk dr pd tsb tersebut sangat banget bgt sekali aja saja hanya cuma lagi mau ingin perlu
     harus the a an to of is in on and or for my i it not cannot can how what why please help
-    dll dsb dst ok oke okay baik mana
+    dll dsb dst ok oke okay baik mana atas bawah dalam luar antara tentang terhadap menurut
+    sampai hingga sejak pas
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 #: Words the stemmer would cut into another word ("pengadaan" → "ada", a stop word).

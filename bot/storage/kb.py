@@ -271,6 +271,14 @@ class KnowledgeStore:
         )
         return [int(r[0]) for r in rows]
 
+    async def unposted_guides(self) -> list[int]:
+        """LKPP-guide drafts never shown to staff (Telegram failed after their step committed)."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM kb_entries WHERE status = 'draf' AND source = 'panduan_lkpp' "
+            "AND id NOT IN (SELECT entry_id FROM kb_staff_messages) ORDER BY id"
+        )
+        return [int(r[0]) for r in rows]
+
     # --- uses ------------------------------------------------------------------------------
     async def record_use(
         self,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.kb.base import knowledge_of
 from bot.kb.entries import starter_entries
 from bot.storage.drafts import REPORT, DraftStore
 from tests.integration.telegram.test_user_report import walk_to_title
 from tests.support.botapi import BotApiServer
+from tests.support.clock import FakeClock
 from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
     UserChat,
     bot_api_fixture,
@@ -87,3 +90,27 @@ async def test_nothing_is_asked_when_nothing_matches_well(
 async def test_an_empty_knowledge_base_never_blocks_a_report(user_bot: UserChat):
     await describe(user_bot, "Gagal unggah", "upload penawaran gagal", entries=False)
     await user_bot.reply("Tingkat urgensi")
+
+
+async def test_a_restart_at_the_suggestions_keeps_them_and_their_buttons(
+    bot_api: BotApiServer, tmp_path: Path
+):
+    clock = FakeClock()
+    data = tmp_path / "data"
+    async with running_bot(bot_api, data, clock) as app:
+        u = UserChat(bot_api, app, clock)
+        await describe(u, "Gagal upload", "upload dok penawaran error terus")
+        offer = await u.reply("Mungkin ini membantu")
+        await bot_api.wait_idle()
+    async with running_bot(bot_api, data, clock) as app:
+        u = UserChat(bot_api, app, clock)
+        assert offer.message_id is not None
+        u.press(UPLOAD, offer.message_id)
+        shown = await u.api.wait_for("editMessageText", chat_id=u.chat_id)
+        assert "peramban terbaru" in (shown.text or "")
+        u.say("ini teks, bukan tombol")  # the same suggestions come back, not a new search
+        again = await u.reply("Mungkin ini membantu")
+        assert again.message_id is not None
+        assert u.buttons(again.message_id)[0] == UPLOAD
+        u.press(GO_ON, again.message_id)
+        await u.reply("Tingkat urgensi")

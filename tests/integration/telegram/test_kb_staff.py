@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.sop import Action, Actor
+from bot.handlers import kb_staff
 from bot.kb.base import knowledge_of
 from bot.kb.entries import Source, Status, starter_entries
 from tests.integration.telegram.test_staff_buttons import answer, new_card, press
@@ -163,3 +164,24 @@ async def test_a_reopened_ticket_is_no_longer_an_example(staff_bot: StaffBot):
         number, Action.USER_REOPENS, Actor.USER, details={"reason": "masih gagal"}
     )
     assert await kb.search_tickets("unggah penawaran gagal") == []
+
+
+async def test_a_guide_whose_proposal_never_reached_the_group_is_proposed_at_start(
+    staff_bot: StaffBot,
+):
+    bot = staff_bot
+    number = await escalated(bot.services)
+    guide = "Kewenangan LPSE: aktifkan ulang akun penyedia setelah verifikasi dokumen."
+    await bot.services.workflow.apply(
+        number, Action.LKPP_GUIDE, Actor.LKPP, details={"text": guide}
+    )
+    await bot.staff_message("Usulan entri FAQ")
+    async with bot.services.db.transaction() as conn:  # as if Telegram had failed that post
+        await conn.execute("DELETE FROM kb_staff_messages")
+    await kb_staff.start(bot.app, bot.services)
+    again = await bot.staff_message("Usulan entri FAQ")
+    assert guide in (again.text or "")
+    await kb_staff.start(bot.app, bot.services)  # shown now: not proposed a third time
+    await bot.api.wait_idle()
+    proposals = [c for c in bot.api.sent(STAFF_CHAT) if "Usulan entri FAQ" in (c.text or "")]
+    assert len(proposals) == 2
