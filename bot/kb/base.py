@@ -83,12 +83,21 @@ class KnowledgeBase:
         self.ticket_search: Searcher = ticket_searcher(self.store)
 
     # --- entries ---------------------------------------------------------------------------
-    async def import_entries(self, entries: list[Entry]) -> ImportResult:
-        """Add the entries (one with the title of an existing one replaces it), all at once."""
+    async def import_entries(
+        self, entries: list[Entry], origin: str | None = None
+    ) -> ImportResult:
+        """Add the entries (one with the title of an existing one replaces it), all at once.
+
+        Args:
+            origin: Recorded as who confirmed an active entry the file does not say confirmed
+                (``impor kb_awal.toml``): the person who imports a file vouches for it.
+        """
         now = self.clock()
         added = updated = 0
         async with self.db.transaction() as conn:
             for entry in entries:
+                if origin and entry.status is Status.ACTIVE and not entry.confirmed_by:
+                    entry.confirmed_by, entry.confirmed_at = origin, now
                 ticket_id = (
                     await self.store.ticket_id(conn, entry.ticket_number)
                     if entry.ticket_number

@@ -15,7 +15,13 @@ from pathlib import Path
 from bot.clock import utc_now
 from bot.config import load_storage_settings
 from bot.kb.base import KnowledgeBase
-from bot.kb.entries import EntryFileError, dump_entries, read_entries, starter_entries
+from bot.kb.entries import (
+    STARTER_FILE,
+    EntryFileError,
+    dump_entries,
+    read_entries,
+    starter_entries,
+)
 from bot.storage.db import Database
 
 EXIT_FAILED = 1
@@ -46,7 +52,8 @@ async def run(env_file: str, args: argparse.Namespace) -> int:
             except EntryFileError as exc:
                 print(f"Impor dibatalkan, tidak ada entri yang disimpan.\n{exc}", file=sys.stderr)
                 return EXIT_FAILED
-            result = await kb.import_entries(entries)
+            name = STARTER_FILE if args.awal else args.file.name
+            result = await kb.import_entries(entries, origin=f"impor {name}")
             print(f"{result.added} entri ditambahkan, {result.updated} entri diperbarui.")
             return 0
         if args.kb_command == "export":

@@ -54,6 +54,8 @@ def test_import_search_and_export_round_trip(env: Path, tmp_path: Path, capsys):
     exported = target.read_text(encoding="utf-8")
     assert exported.count("[[entri]]") == 2
     assert 'sumber = "kurasi"' in exported
+    assert 'dikonfirmasi_oleh = "impor faq.toml"' in exported
+    assert "dikonfirmasi_pada = " in exported
     source.write_text(exported, encoding="utf-8")
     assert kb(env, "import", str(source)) == 0  # the same titles: updated, not duplicated
     assert "0 entri ditambahkan, 2 entri diperbarui" in capsys.readouterr().out
