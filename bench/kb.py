@@ -45,8 +45,12 @@ def _clock() -> datetime:
     return NOW
 
 
+def _data() -> dict:
+    return tomllib.loads(QUERIES.read_text(encoding="utf-8"))
+
+
 def _load_queries() -> tuple[list[tuple[str, str]], list[str]]:
-    data = tomllib.loads(QUERIES.read_text(encoding="utf-8"))
+    data = _data()
     labelled = [(q["teks"], q["judul"]) for q in data["kueri"]]
     unanswered = [q["teks"] for q in data.get("tanpa_jawaban", [])]
     return labelled, unanswered
@@ -92,6 +96,29 @@ async def quality(folder: Path) -> None:
         print("\n".join(false_offers))
     print("  not first (rank, query → first hit):")
     print("\n".join(misses) or "    none")
+    await _intake(folder)
+
+
+async def _intake(folder: Path) -> None:
+    """What the intake step would offer for whole reports (title and description)."""
+    data = _data()
+    async with Database(folder / "quality.sqlite3") as db:
+        kb = KnowledgeBase(db, _clock)
+        right = 0
+        for item in data.get("laporan", []):
+            offered = [h.title for h in await kb.search(item["teks"], "SPSE", 3) if h.good()]
+            right += item["judul"] in offered
+        wrong = []
+        for item in data.get("laporan_tanpa_jawaban", []):
+            offered = [h.title for h in await kb.search(item["teks"], "SPSE", 3) if h.good()]
+            wrong += [f"    {item['teks'][:50]!r}… → {offered[0]}"] if offered else []
+    print(
+        f"intake on whole reports: the right entry among those offered for {right} of "
+        f"{len(data.get('laporan', []))}; something offered for {len(wrong)} of "
+        f"{len(data.get('laporan_tanpa_jawaban', []))} reports it does not answer"
+    )
+    if wrong:
+        print("\n".join(wrong))
 
 
 def _generator(entries: list[Entry], seed: int) -> tuple[random.Random, list[str]]:

@@ -302,9 +302,10 @@ class Vocabulary:
         """The terms to search for ``word``: itself when known, else its nearest neighbours."""
         if word.term in self.terms or is_protected(word.term):
             return [word.term]
+        # The word itself stays too: an entry added by another process (a CLI import) may hold
+        # it before this vocabulary is reloaded.
         for near in self._near(word.surface, self._lexicon, 1):
             term = LEXICON[near]
             if term in self.terms:
-                return [term]
-        near_terms = self._near(word.term, self._by_length, limit)
-        return near_terms or [word.term]
+                return [word.term, term]
+        return [word.term, *self._near(word.term, self._by_length, limit)]

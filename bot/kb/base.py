@@ -182,7 +182,15 @@ class KnowledgeBase:
             return []
         titles = await self.store.titles([row.id for row, _ in ranked])
         return [
-            Hit("entri", row.id, titles[row.id][0], row.score, matched, len(query.groups))
+            Hit(
+                "entri",
+                row.id,
+                titles[row.id][0],
+                row.score,
+                matched,
+                len(query.groups),
+                title_share=query.share_of(row.title),
+            )
             for row, matched in ranked
             if row.id in titles
         ]
@@ -203,7 +211,7 @@ class KnowledgeBase:
         titles = await self.store.ticket_titles([row.id for row, _ in ranked])
         return [
             Hit("tiket", row.id, titles[row.id][1], row.score, matched, len(query.groups),
-                ref=titles[row.id][0])
+                ref=titles[row.id][0], title_share=query.share_of(row.title))
             for row, matched in ranked
             if row.id in titles
         ]  # fmt: skip

@@ -30,6 +30,10 @@ history. Common words still count for ``matched``; they select rows only when th
 rarer word, and then every word must be present."""
 
 
+GOOD_MATCHED = 3
+GOOD_TITLE_SHARE = 0.6
+
+
 def _any(group: tuple[str, ...]) -> str:
     """One word's alternatives as FTS5 (terms are ``[0-9a-z_]``, safe inside quotes)."""
     terms = " OR ".join(f'"{t}"' for t in group)
@@ -64,6 +68,12 @@ class Query:
         present = set(terms.split())
         return sum(1 for group in self.groups if present.intersection(group))
 
+    def share_of(self, terms: str) -> float:
+        """How much of ``terms`` (an entry's title) the query holds."""
+        wanted = set(terms.split())
+        asked = {t for group in self.groups for t in group}
+        return len(wanted & asked) / len(wanted) if wanted else 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -76,16 +86,25 @@ class Hit:
     matched: int
     words: int
     ref: str | None = None
+    title_share: float = 0.0
+    """How much of the hit's title the query holds."""
 
     @property
     def coverage(self) -> float:
         return self.matched / self.words if self.words else 0.0
 
     def good(self) -> bool:
-        """Good enough to offer without being asked: most words, or three or more, matched."""
+        """Good enough to offer without being asked.
+
+        A short question must be matched in most of its words. A whole report (title and
+        description) shares a few common words with many entries, so it must also hold most of
+        the entry's title.
+        """
         if self.words <= 2:
             return self.matched == self.words
-        return self.matched >= 3 or self.coverage >= 0.6
+        if self.coverage >= 0.6:
+            return True
+        return self.matched >= GOOD_MATCHED and self.title_share >= GOOD_TITLE_SHARE
 
 
 def application_term(text: str | None) -> str | None:

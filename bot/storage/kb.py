@@ -43,6 +43,7 @@ class RankedRow:
     id: int
     score: float
     terms: str
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +228,13 @@ class KnowledgeStore:
         text = " || ' ' || ".join(f"i.{c}" for c in columns.split(", "))
         rows = await self.db.fetchall(
             f"SELECT r.id, r.score * CASE WHEN ? IS NOT NULL AND instr(i.application, ?) > 0 "
-            f"THEN ? ELSE 1.0 END AS boosted, {text} FROM ("
+            f"THEN ? ELSE 1.0 END AS boosted, {text}, i.title FROM ("
             f"SELECT rowid AS id, -bm25({index}, {weights}) AS score "
             f"FROM {index} WHERE {index} MATCH ? ORDER BY score DESC LIMIT ?"
             f") r JOIN {index} i ON i.rowid = r.id ORDER BY boosted DESC, r.id LIMIT ?",
             (application, application, boost, match, 2 * limit, limit),
         )
-        return [RankedRow(int(r[0]), float(r[1]), r[2]) for r in rows]
+        return [RankedRow(int(r[0]), float(r[1]), r[2], r[3]) for r in rows]
 
     async def entry_terms(self) -> tuple[dict[str, int], int]:
         """Every term of the entry index with the number of entries holding it; entry count."""

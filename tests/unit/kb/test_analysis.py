@@ -63,10 +63,10 @@ def test_typos_become_the_nearest_known_term():
     }
     assert found == {
         "pasword": ["sandi"],
-        "unggha": ["unggah"],
-        "dokumn": ["dokumen"],
-        "verifkasi": ["verifikasi"],
-        "spsee": ["spse_"],
+        "unggha": ["unggha", "unggah"],
+        "dokumn": ["dokumn", "dokumen"],
+        "verifkasi": ["verifkasi", "verifikasi"],
+        "spsee": ["spsee", "spse_"],
     }
 
 
