@@ -198,24 +198,33 @@ async def latency(folder: Path, entries: int, tickets: int, runs: int, keep: Pat
         )
         await kb.search("pemanasan")  # load the vocabularies once, as the bot does at start
         await kb.similar("pemanasan", None, None)
-        figures: dict[str, list[tuple[float, float]]] = {"search": [], "similar": []}
+        figures: dict[str, list[tuple[float, float, float]]] = {"search": [], "similar": []}
         for run in range(runs):
             for name in figures:
-                times = []
+                times, cpu = [], []
                 for text in texts * 3:
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     if name == "search":
                         await kb.search(text, limit=3)
                     else:
                         await kb.similar(text, "SPSE", None)
                     times.append((time.perf_counter() - start) * 1000)
+                    cpu.append((time.process_time() - start_cpu) * 1000)
                 p50, p99 = statistics.median(times), _percentile(times, 0.99)
-                figures[name].append((p50, p99))
-                print(f"  run {run + 1} {name:8s} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+                cpu99 = _percentile(cpu, 0.99)
+                figures[name].append((p50, p99, cpu99))
+                print(
+                    f"  run {run + 1} {name:8s} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   "
+                    f"(CPU time p99 {cpu99:6.2f} ms)"
+                )
     for name, values in figures.items():
         p50 = statistics.median(v[0] for v in values)
         p99 = statistics.median(v[1] for v in values)
-        print(f"  median of {runs} runs, {name:8s}: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        cpu99 = statistics.median(v[2] for v in values)
+        print(
+            f"  median of {runs} runs, {name:8s}: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+            f"(CPU time p99 {cpu99:.2f} ms: wall time on a shared machine includes waiting)"
+        )
 
 
 async def main() -> None:
