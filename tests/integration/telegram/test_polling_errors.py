@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
@@ -12,23 +11,15 @@ from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
 )
 
 
-async def _wait_for(predicate) -> None:
-    async with asyncio.timeout(15):
-        while not predicate():
-            await asyncio.sleep(0.05)
-
-
 async def test_bad_gateways_while_polling_are_one_warning_without_traceback(
     staff_bot: StaffBot, caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)
     staff_bot.api.fail_next("getUpdates", 502, "Bad Gateway", count=3)
     mark = staff_bot.api.mark()
-    await _wait_for(
-        lambda: (
-            len([c for c in staff_bot.api.calls if c.seq > mark and c.method == "getUpdates"]) >= 4
-        )
-    )
+    for _ in range(3):  # PTB retries after 1 s, 1.5 s, 2.25 s
+        await staff_bot.api.wait_for("getUpdates", ok=False, since=mark, timeout=15)
+    await staff_bot.api.wait_for("getUpdates", since=mark, timeout=15)
     ours = [
         r
         for r in caplog.records
@@ -50,7 +41,9 @@ async def test_a_conflict_is_explained_in_one_line(staff_bot: StaffBot, caplog) 
         "Conflict: terminated by other getUpdates request; make sure that only one bot "
         "instance is running",
     )
-    await _wait_for(lambda: any(r.name == "bot.handlers.errors" for r in caplog.records))
+    mark = staff_bot.api.mark()
+    await staff_bot.api.wait_for("getUpdates", ok=False, since=mark, timeout=15)
+    await staff_bot.api.wait_for("getUpdates", since=mark, timeout=15)
     (record,) = [
         r
         for r in caplog.records
