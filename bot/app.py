@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, Defaults
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
+from bot.handlers import stale_buttons
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
 from bot.update_processor import PerChatUpdateProcessor
@@ -61,6 +62,7 @@ def build_application(
             for component in _components():
                 if hasattr(component, "register"):
                     component.register(application, services)
+            stale_buttons.register(application)  # last: takes only presses nobody else took
             for component in _components():
                 if hasattr(component, "start"):
                     await component.start(application, services)

@@ -51,6 +51,18 @@ def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
     )
 
 
+def keyboard_data(markup: InlineKeyboardMarkup | None) -> set[str]:
+    """The callback data of every button on ``markup``."""
+    if markup is None:
+        return set()
+    return {
+        str(button.callback_data)
+        for row in markup.inline_keyboard
+        for button in row
+        if button.callback_data is not None
+    }
+
+
 def _open_tags(html: str) -> list[tuple[str, str]]:
     stack: list[tuple[str, str]] = []
     for closing, name, attrs in _TAG.findall(html):

@@ -22,6 +22,7 @@ from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
 from bot.handlers.guards import Context, services_of, staff_only
+from bot.handlers.stale_buttons import answer_stale
 from bot.notify import Keyboard, keyboard
 from bot.workflow import By
 
@@ -189,9 +190,8 @@ async def on_button(update: Update, context: Context) -> None:
     _, parts = unpack(query.data or "")
     try:
         verb, number, extra = TicketVerb(parts[0]), parts[1], parts[2:]
-    except (IndexError, ValueError):
-        log.warning("unknown staff button %r", query.data)
-        await query.answer(plain(services.texts.msg("staf_galat.tombol")), show_alert=True)
+    except (IndexError, ValueError):  # a keyboard of an older version, or a forged press
+        await answer_stale(update, context)
         raise ApplicationHandlerStop from None
     try:
         answer = await _perform(cards, update, context, verb, number, extra)

@@ -47,6 +47,7 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket
 from bot.handlers import user_notify
+from bot.handlers.stale_buttons import answer_stale
 from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
 from bot.services import Services
 from bot.storage.drafts import MESSAGE, REASON, REPORT, attachment_from_json, attachment_to_json
@@ -158,6 +159,9 @@ async def on_button(update: Update, context: Context) -> None:
         if not note:
             await drop_keyboard(query)
         return
+    if verb not in ("ok", "belum", "nilai", "pilih"):
+        await answer_stale(update, context)
+        return
     ticket = await own_ticket(services, chat_id, number)
     if ticket is None:
         await query.answer(texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number))
@@ -168,11 +172,8 @@ async def on_button(update: Update, context: Context) -> None:
         await _ask_reason(update, context, ticket)
     elif verb == "nilai":
         await _rate(update, context, ticket, args[1] if len(args) > 1 else "")
-    elif verb == "pilih":
-        await _file_message(update, context, ticket)
     else:
-        log.warning("unknown user button %r", query.data)
-        await query.answer()
+        await _file_message(update, context, ticket)
 
 
 async def _already(update: Update, context: Context, ticket: Ticket, done: bool) -> None:
