@@ -81,6 +81,8 @@ EDITABLE = (
 STEPS = (*ORDER, "aplikasi_lain", "ubah")
 SESSION = "sesi"
 """Pseudo-step of the "Lanjutkan / Batalkan" buttons, valid whatever the current step."""
+EDIT_NOTED = "edit_diberitahu"
+"""Draft flag: the user was told that editing a sent message does not change the report."""
 
 
 def data(step: str, arg: object) -> str:
@@ -426,6 +428,25 @@ async def on_other(update: Update, context: Context) -> str | int:
     return await prompt(update, context, draft)
 
 
+async def on_edited(update: Update, context: Context) -> str | int:
+    """An edited earlier message is never an answer; say so once per report, and how to change.
+
+    Answers already given are in the draft; the summary's "Ubah" changes any of them.
+    """
+    draft = await _draft(update, context)
+    if draft is None:
+        return await _gone(update, context)
+    if not draft.get(EDIT_NOTED):
+        draft[EDIT_NOTED] = True
+        services = services_of(context)
+        await drafts_of(services).put(_chat_id(update), REPORT, draft)
+        msg = services.texts.msg(
+            "pengguna_lapor.edit_tidak_mengubah", langkah=step_name(services, draft["step"])
+        )
+        await answer(update, context, msg)
+    return draft["step"]
+
+
 def session_buttons(services: Services) -> Keyboard:
     return [
         [
@@ -509,8 +530,11 @@ async def submit(update: Update, context: Context, draft: dict[str, Any]) -> str
 
 def build() -> ConversationHandler[Any]:
     """The /lapor ConversationHandler (persistent, private chats only)."""
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edited one is never taken as an answer (on_edited says so).
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
     in_step: list[BaseHandler[Update, Any, Any]] = [
+        MessageHandler(edited, on_edited),
         CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:{VERB}:"),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
         MessageHandler(private & (filters.PHOTO | filters.Document.ALL), on_file),

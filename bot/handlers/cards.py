@@ -382,6 +382,7 @@ class Cards:
             langkah=step.sop_step,
             status=self.status(ticket.state),
             teks=details.get("text"),
+            diedit=bool(details.get("diedit")),
             alasan=details.get("reason"),
             nilai=details.get("rating"),
             prioritas=self.priority_name(str(priority)) if priority else None,

@@ -1902,6 +1902,35 @@ class BotApiServer:
         content = self._text_content(text, entities, "text")
         return self._user_message(user, chat_id, content, reply_to, message_thread_id)
 
+    def edit_message(
+        self, user: UserLike, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> JSONDict:
+        """Enqueue an ``edited_message`` update: ``user`` edited their earlier text message.
+
+        Args:
+            user: The author of the message.
+            message_id: The message edited (sent before with :meth:`user_message`).
+            text: Its new text.
+            chat_id: The chat; defaults to the private chat with ``user``.
+
+        Returns:
+            The update dict.
+        """
+        sender = self._user(user)
+        with self._lock:
+            chat = sender["id"] if chat_id is None else chat_id
+            stored = self._stored(chat, message_id)
+            if stored is None or stored.message.get("from", {}).get("id") != sender["id"]:
+                raise KeyError(f"no message {message_id} by {sender['id']} in chat {chat}")
+            message = copy.deepcopy(stored.message)
+            for key in ("text", "entities", "caption", "caption_entities"):
+                message.pop(key, None)
+            message.update(self._text_content(text, None, "text"))
+            message["edit_date"] = int(time.time())
+            stored.message = message
+            stored.raw_text = text
+        return self._enqueue("edited_message", message)
+
     def group_message(
         self,
         chat_id: int,
