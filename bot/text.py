@@ -37,6 +37,19 @@ from bot.domain.errors import (
     TicketNotFound,
 )
 
+ECHO_LIMIT = 100
+"""Characters of a person's own input quoted back in a reply ("„…” bukan nomor tiket")."""
+
+
+def echo(value: str, limit: int = ECHO_LIMIT) -> str:
+    """``value`` cut to ``limit`` characters (with "…"), for quoting input back to its sender.
+
+    A usage or validation message that repeats 5,000 characters of what was typed helps nobody
+    and can push the reply past Telegram's 4,096-character limit.
+    """
+    value = " ".join(value.split()) if "\n" in value else value
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
 
 def _locales_dir() -> Path:
     """Where the catalogs are.

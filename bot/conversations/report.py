@@ -37,9 +37,11 @@ from bot.conversations.common import (
     services_of,
 )
 from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.text_input import normalise, visible_length
 from bot.domain.ticket import (
     MAX_DESCRIPTION,
     MAX_TITLE,
+    MIN_TITLE_VISIBLE,
     Contact,
     TicketType,
     UserRole,
@@ -51,6 +53,7 @@ from bot.handlers.user_tickets import show_help, show_tickets
 from bot.notify import Keyboard
 from bot.services import Services
 from bot.storage.drafts import REPORT, attachment_from_json, attachment_to_json
+from bot.text import echo
 from bot.workflow import By, NewTicket
 
 log = logging.getLogger(__name__)
@@ -149,7 +152,7 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
         buttons.append([(label(services, "pengguna_tombol.kembali"), data(step, "kembali"))])
         await answer(update, context, texts.msg("pengguna_tanya.ubah"), buttons)
         return step
-    html = texts.msg(f"pengguna_tanya.{step}", batas=MAX_TITLE)
+    html = texts.msg(f"pengguna_tanya.{step}", batas=MAX_TITLE, minimal=MIN_TITLE_VISIBLE)
     if step in CHOICES:
         options = _options(services, step)
         buttons = [[(text, data(step, index))] for index, (_, text) in enumerate(options)]
@@ -166,7 +169,7 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
         buttons.append(
             [
                 (
-                    label(services, "pengguna_tombol.pakai_nama", nama=user.full_name),
+                    label(services, "pengguna_tombol.pakai_nama", nama=echo(user.full_name, 40)),
                     data(step, "tg"),
                 )
             ]
@@ -271,7 +274,7 @@ async def on_button(update: Update, context: Context) -> str | int:
         return await _advance(update, context, draft, step)
     if step == "nama" and arg == "tg" and update.effective_user is not None:
         await drop_keyboard(query)
-        draft["nama"] = update.effective_user.full_name[:MAX_CONTACT_NAME]
+        draft["nama"] = normalise(update.effective_user.full_name)[:MAX_CONTACT_NAME]
         return await _advance(update, context, draft, step)
     if step == "ringkasan":
         await drop_keyboard(query)
@@ -314,8 +317,9 @@ LIMITS = {
 
 
 def _validate(step: str, text: str) -> tuple[str | None, str | None]:
-    """(value to store, catalog key of the error) for a text answer."""
-    if not text.strip():
+    """(value to store, catalog key of the error) for a text answer, normalised first."""
+    text = normalise(text)
+    if not text:
         return None, "kosong"
     try:
         if step == "email":
@@ -326,9 +330,11 @@ def _validate(step: str, text: str) -> tuple[str | None, str | None]:
             return validate_phone(text), None
     except InvalidInput:
         return None, f"tidak_valid_{step}"
-    if step in LIMITS and len(text.strip()) > LIMITS[step]:
+    if step in LIMITS and len(text) > LIMITS[step]:
         return None, "terlalu_panjang"
-    return text.strip(), None
+    if step == "judul" and visible_length(text) < MIN_TITLE_VISIBLE:
+        return None, "judul_terlalu_pendek"
+    return text, None
 
 
 async def on_text(update: Update, context: Context) -> str | int:
@@ -340,12 +346,16 @@ async def on_text(update: Update, context: Context) -> str | int:
         return await _gone(update, context)
     step = draft["step"]
     texts = services.texts
+    text = normalise(message.text)
     if step not in TEXTS:
         key = "lampiran_jenis" if step == "lampiran" else "jawab_dengan_tombol"
         await answer(update, context, texts.msg(f"pengguna_lapor.{key}"))
         return await prompt(update, context, draft)
     if step == "deskripsi":
-        combined = "\n".join(p for p in (draft.get("deskripsi") or "", message.text) if p)
+        if not text:
+            await answer(update, context, texts.msg("pengguna_lapor.kosong"))
+            return step
+        combined = "\n".join(p for p in (draft.get("deskripsi") or "", text) if p)
         if len(combined) > MAX_DESCRIPTION:
             msg = texts.msg(
                 "pengguna_lapor.terlalu_panjang", panjang=len(combined), batas=MAX_DESCRIPTION
@@ -358,13 +368,14 @@ async def on_text(update: Update, context: Context) -> str | int:
         msg = texts.msg("pengguna_lapor.deskripsi_diterima", panjang=len(combined))
         await answer(update, context, msg, buttons)
         return step
-    value, error = _validate(step, message.text)
+    value, error = _validate(step, text)
     if error is not None:
         msg = texts.msg(
             f"pengguna_lapor.{error}",
-            nilai=message.text,
-            panjang=len(message.text.strip()),
+            nilai=echo(text),
+            panjang=visible_length(text) if error == "judul_terlalu_pendek" else len(text),
             batas=LIMITS.get(step, 0),
+            minimal=MIN_TITLE_VISIBLE,
         )
         buttons = [[(label(services, "pengguna_tombol.lewati"), data(step, "lewati"))]]
         await answer(update, context, msg, buttons if step in OPTIONAL else None)
@@ -403,8 +414,9 @@ async def on_file(update: Update, context: Context) -> str | int:
         await answer(update, context, texts.msg("pengguna_lapor.lampiran_jenis"), done)
         return step
     draft["lampiran"].append(attachment_to_json(attachment))
-    if message.caption:
-        draft.setdefault("keterangan_lampiran", []).append(message.caption)
+    caption = normalise(message.caption or "")
+    if caption:
+        draft.setdefault("keterangan_lampiran", []).append(caption)
     await drafts_of(services).put(_chat_id(update), REPORT, draft)
     msg = texts.msg(
         "pengguna_lapor.lampiran_diterima",

@@ -45,6 +45,7 @@ from bot.conversations.common import (
 from bot.conversations.persistence import FLUSH_GROUP, flush_conversations
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
+from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket
 from bot.handlers import user_notify
 from bot.handlers.stale_buttons import answer_stale
@@ -318,7 +319,7 @@ async def on_edited(update: Update, context: Context) -> None:
     ticket = None
     if found is not None and found[1] == USER_MESSAGE_KIND:
         ticket = await services.workflow.store.get_by_id(found[0])
-    text = message.text or message.caption
+    text = normalise(message.text or message.caption or "")
     if ticket is None or ticket.state in FINAL or not text:
         await answer(update, context, services.texts.msg("pengguna_umum.edit_tidak_diteruskan"))
         return
@@ -334,8 +335,8 @@ async def on_message(update: Update, context: Context) -> None:
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
     reason = await drafts.get(chat_id, REASON)
-    if reason is not None and message.text:
-        await _reopen(update, context, reason["number"], message.text)
+    if reason is not None and normalise(message.text or ""):
+        await _reopen(update, context, reason["number"], normalise(message.text or ""))
         return
     if await drafts.get(chat_id, REPORT) is not None:
         # A draft without an active conversation: its state was lost (a crash before PTB
@@ -346,7 +347,7 @@ async def on_message(update: Update, context: Context) -> None:
     if collecting is not None:
         await additional_data.collect(update, context, collecting)
         return
-    text = message.text or message.caption or ""
+    text = normalise(message.text or message.caption or "")
     files: list[Attachment] = []
     if not message.text:
         try:

@@ -1,0 +1,50 @@
+"""/lapor text fields are normalised before validation: invisible titles and 1-letter ones fail."""
+
+from __future__ import annotations
+
+from bot.storage.drafts import REPORT, DraftStore
+from tests.integration.telegram.test_user_report import walk_to_title
+from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
+    UserChat,
+    bot_api_fixture,
+    user_bot_fixture,
+)
+
+
+async def test_a_title_needs_five_visible_characters_and_the_prompt_says_so(user_bot: UserChat):
+    u = user_bot
+    u.say("/lapor")
+    await u.reply("Jenis laporan")
+    u.press("Permasalahan")
+    await u.reply("Peran Anda")
+    u.press("Penyedia")
+    await u.reply("Aplikasi/modul")
+    u.press("SPSE (Aplikasi SPSE 4.5)")
+    await u.reply("Kode tender/paket")
+    u.press("Lewati")
+    await u.reply("Kode/pesan error")
+    u.press("Lewati")
+    prompt = await u.reply("Judul singkat")
+    assert "paling sedikit 5 huruf atau angka" in (prompt.text or "")
+    u.say("\u200b\u200d")
+    await u.reply("tidak boleh kosong")
+    u.say("A")
+    short = await u.reply("Judul terlalu pendek")
+    assert "1 huruf atau angka" in (short.text or "")
+    u.say("\u200bab\u200d\u202e")
+    await u.reply("Judul terlalu pendek: 2")
+    u.say("Gagal\u200b unggah\u202e Cafe\u0301")
+    await u.reply("Deskripsi")
+    draft = await DraftStore(u.services.db, u.clock).get(u.chat_id, REPORT)
+    assert draft is not None and draft["judul"] == "Gagal unggah Café"
+
+
+async def test_an_invisible_description_part_is_refused(user_bot: UserChat):
+    u = user_bot
+    await walk_to_title(u)
+    u.say("Gagal unggah")
+    await u.reply("Deskripsi")
+    u.say("\u2060\u200b")
+    await u.reply("tidak boleh kosong")
+    u.say("Error\u00ad 500 \u200b")
+    await u.reply("Bagian deskripsi diterima (9 karakter)")
