@@ -37,7 +37,16 @@ from bot.handlers.cards import (
 )
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
-from bot.handlers.guards import Context, Handler, is_admin, refuse, services_of, staff_only
+from bot.handlers.guards import (
+    Context,
+    Handler,
+    anonymous,
+    is_admin,
+    refuse,
+    refuse_anonymous,
+    services_of,
+    staff_only,
+)
 from bot.handlers.staff_buttons import (
     by_of,
     cannot_handle,
@@ -366,6 +375,8 @@ async def on_reply(update: Update, context: Context) -> None:
     found = await cards.messages.lookup(message.chat_id, replied)
     if found is None:
         return  # ordinary conversation in the group
+    if anonymous(update):
+        await refuse_anonymous(update, services)
     ticket = await services.workflow.store.get_by_id(found[0])
     if ticket is None:
         return

@@ -37,6 +37,7 @@ from bot.callbacks import pack, unpack
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, LkppReplyClass
 from bot.domain.ticket import normalise_number
+from bot.handlers.guards import anonymous, refuse_anonymous
 from bot.handlers.stale_buttons import answer_stale
 from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
@@ -419,6 +420,8 @@ class StaffView:
         )
         if inbox_id is None:
             return  # not our question: the staff-reply handler takes it
+        if anonymous(update):
+            await refuse_anonymous(update, self.services)
         text = message.text or ""
         number = normalise_number(text)
         if number is None:

@@ -226,6 +226,15 @@ def make_user(
     return user
 
 
+ANONYMOUS_ADMIN: JSONDict = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+"""The ``from`` of a message an anonymous group admin sends (``sender_chat`` is the group)."""
+
+
 def inline_buttons(message: Mapping[str, Any] | None) -> list[JSONDict]:
     """Return the inline keyboard buttons of a message (or ``reply_markup``) row by row, flat.
 
@@ -1940,6 +1949,7 @@ class BotApiServer:
         reply_to: int | tuple[int, int] | None = None,
         entities: list[JSONDict] | None = None,
         message_thread_id: int | None = None,
+        sender_chat: int | None = None,
     ) -> JSONDict:
         """Enqueue a text message in a (super)group, e.g. staff replying in the staff group.
 
@@ -1950,11 +1960,16 @@ class BotApiServer:
             reply_to: Replied message id in the group, or ``(chat_id, message_id)``.
             entities: Explicit entities.
             message_thread_id: Forum topic.
+            sender_chat: Sent on behalf of this chat: the group itself for an anonymous admin
+                (then ``user`` is :data:`ANONYMOUS_ADMIN`), or a channel.
 
         Returns:
             The update dict.
         """
         content = self._text_content(text, entities, "text")
+        if sender_chat is not None:
+            with self._lock:
+                content["sender_chat"] = self._chat(sender_chat)
         return self._user_message(user, chat_id, content, reply_to, message_thread_id)
 
     def user_photo(
