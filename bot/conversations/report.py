@@ -50,7 +50,7 @@ from bot.domain.ticket import (
     validate_phone,
 )
 from bot.handlers.user_tickets import show_help, show_tickets
-from bot.notify import Keyboard
+from bot.notify import Keyboard, split_html
 from bot.services import Services
 from bot.storage.drafts import REPORT, attachment_from_json, attachment_to_json
 from bot.text import echo
@@ -144,7 +144,7 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
                 (label(services, "pengguna_tombol.batal"), data(step, "batal")),
             ]
         ]
-        await answer(update, context, html, buttons)
+        await _send_summary(update, context, html, buttons)
         return step
     if step == "ubah":
         fields = [(step_name(services, f), data(step, f)) for f in EDITABLE]
@@ -176,6 +176,18 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
         )
     await answer(update, context, html, buttons or None)
     return step
+
+
+async def _send_summary(update: Update, context: Context, html: str, buttons: Keyboard) -> None:
+    """The summary with Kirim/Ubah/Batal under it, or, when it needs several messages, the
+    buttons in a short message of their own after the last part, so they are not lost on a
+    phone under one part of many."""
+    if len(split_html(html)) == 1:
+        await answer(update, context, html, buttons)
+        return
+    await answer(update, context, html)
+    texts = services_of(context).texts
+    await answer(update, context, texts.msg("pengguna_lapor.ringkasan_lengkap"), buttons)
 
 
 async def _advance(update: Update, context: Context, draft: dict[str, Any], step: str) -> str:

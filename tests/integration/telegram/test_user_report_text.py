@@ -1,9 +1,11 @@
-"""/lapor text fields are normalised before validation: invisible titles and 1-letter ones fail."""
+"""/lapor text: fields normalised before validation (invisible or 1-letter titles fail), and a
+summary too long for one message with its buttons in a message of their own."""
 
 from __future__ import annotations
 
 from bot.storage.drafts import REPORT, DraftStore
-from tests.integration.telegram.test_user_report import walk_to_title
+from tests.integration.telegram.test_user_report import walk_title_to_summary, walk_to_title
+from tests.support.botapi import ApiCall
 from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
     UserChat,
     bot_api_fixture,
@@ -48,3 +50,32 @@ async def test_an_invisible_description_part_is_refused(user_bot: UserChat):
     await u.reply("tidak boleh kosong")
     u.say("Error\u00ad 500 \u200b")
     await u.reply("Bagian deskripsi diterima (9 karakter)")
+
+
+async def test_a_long_summary_gets_its_buttons_in_a_message_of_their_own(user_bot: UserChat):
+    u = user_bot
+    await walk_to_title(u)
+    description = "Langkah yang saya lakukan & hasilnya <detail>. " * 150  # ~7,000 characters
+    await walk_title_to_summary(u, description=description.strip()[:7900])
+    buttons_message = kirim_message(u)
+    assert "sudah lengkap" in (buttons_message.text or "")
+    assert len(buttons_message.text or "") < 300
+    body = [c for c in u.api.sent(u.chat_id) if c.seq < buttons_message.seq][-3:]
+    assert all(not c.buttons for c in body)
+    u.press("✅ Kirim")
+    await u.reply("nomor tiket")
+
+
+def kirim_message(u: UserChat) -> ApiCall:
+    """The one message carrying the summary's Kirim button."""
+    calls = [c for c in u.api.sent(u.chat_id) if "✅ Kirim" in [b["text"] for b in c.buttons]]
+    assert len(calls) == 1
+    return calls[0]
+
+
+async def test_a_short_summary_keeps_its_buttons_under_it(user_bot: UserChat):
+    u = user_bot
+    await walk_to_title(u)
+    await walk_title_to_summary(u)
+    message = kirim_message(u)
+    assert "Ringkasan laporan" in (message.text or "")
