@@ -51,6 +51,11 @@ def echo(value: str, limit: int = ECHO_LIMIT) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it for its limits: UTF-16 code units (an emoji counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def _locales_dir() -> Path:
     """Where the catalogs are.
 

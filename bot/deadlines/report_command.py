@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.deadlines.report import build_report, events_csv, render_report, tickets_csv
 from bot.services import SERVICES_KEY, Services
+from bot.text import echo
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ async def laporan(update: Update, context: Any) -> None:
     try:
         start, end = parse_period(arg, now.astimezone(services.settings.tz).date())
     except PeriodError as exc:
-        await message.reply_text(texts.msg(f"tenggat_laporan.{exc.key}", teks=exc.text))
+        await message.reply_text(texts.msg(f"tenggat_laporan.{exc.key}", teks=echo(exc.text)))
         return
     try:
         report = await build_report(services, start, end)

@@ -27,6 +27,7 @@ from bot.domain.ticket import Attachment, Ticket
 from bot.notify import LIMIT, Keyboard, Notifier, keyboard
 from bot.storage.drafts import DraftStore
 from bot.storage.telegram import CARD, MessageMap
+from bot.text import telegram_length
 from bot.workflow import Applied
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class Cards:
                 uraian=ticket.description[:room],
                 terpotong=len(ticket.description) > room,
             )
-            if len(html) <= LIMIT:
+            if telegram_length(html) <= LIMIT:  # as Telegram counts: an emoji is 2
                 break
         return html, self.card_buttons(ticket)
 

@@ -54,6 +54,7 @@ from bot.handlers.staff_buttons import (
     on_button,
 )
 from bot.services import Services
+from bot.text import echo
 from bot.workflow import By
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ REPLY_GROUP = 0
 ticket is this email about?" prompt), which stop the update when the reply is theirs."""
 HOLIDAY_HORIZON_DAYS = 90
 """How far ahead ``/libur`` lists non-working days."""
+MAX_HOLIDAY_NOTE = 200
+"""Characters of a closure's note ("Cuti bersama Idul Fitri"): it is shown in every list."""
 
 
 class Usage(Exception):
@@ -108,7 +111,9 @@ def command(name: str, handler: Handler) -> Handler:
         except Usage as usage:
             message = update.effective_message
             assert message is not None
-            context_ = {"tingkat": _levels(services), **usage.context}
+            # What the person typed is quoted back cut short (a 5,000-digit "number" too).
+            echoed = {k: echo(v) if isinstance(v, str) else v for k, v in usage.context.items()}
+            context_ = {"tingkat": _levels(services), **echoed}
             text = services.texts.msg(usage.key, **context_)
             if usage.key != f"staf_pakai.{name}":
                 text += "\n" + services.texts.msg(f"staf_pakai.{name}", tingkat=_levels(services))
@@ -313,6 +318,8 @@ async def cmd_libur(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.libur")
     day = _day(args[1])
     note = args[2].strip() if len(args) > 2 else ""
+    if len(note) > MAX_HOLIDAY_NOTE:
+        raise Usage("staf_pakai.libur_terlalu_panjang", batas=MAX_HOLIDAY_NOTE)
     texts = services.texts
     by = by_of(update)
     store = services.workflow.store

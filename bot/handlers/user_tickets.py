@@ -14,6 +14,7 @@ from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket, normalise_number
 from bot.handlers import user_notify
 from bot.services import Services
+from bot.text import echo
 
 #: Events a user sees on their ticket's timeline (internal notes and mail plumbing are not).
 USER_TIMELINE = frozenset(
@@ -73,7 +74,7 @@ async def show_ticket(update: Update, context: Context, raw: str) -> None:
     number = normalise_number(raw)
     if number is None:
         example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
-        msg = texts.msg("pengguna_umum.nomor_tidak_valid", nilai=raw, contoh=example)
+        msg = texts.msg("pengguna_umum.nomor_tidak_valid", nilai=echo(raw), contoh=example)
         await answer(update, context, msg)
         return
     ticket = await own_ticket(services, _chat_id(update), number)
