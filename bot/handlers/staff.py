@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.handlers import withdrawal
 from bot.handlers.cards import (
     CARDS_KEY,
     SOLVE_PROMPT,
@@ -427,6 +428,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     cards = Cards(services, application.bot)
     services.extras[CARDS_KEY] = cards
     services.workflow.add_after_commit(cards.on_commit)
+    services.workflow.add_after_commit(withdrawal.after_commit(cards))
     messages = filters.UpdateType.MESSAGE
     for name, handler in COMMANDS.items():
         where = messages & ~filters.ChatType.PRIVATE if name in SHARED_WITH_PRIVATE else messages

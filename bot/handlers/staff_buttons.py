@@ -23,6 +23,7 @@ from bot.domain.ticket import Ticket
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
 from bot.handlers.guards import Context, services_of, staff_only
 from bot.handlers.stale_buttons import answer_stale
+from bot.handlers.withdrawal import tell_lkpp
 from bot.notify import Keyboard, keyboard
 from bot.workflow import By
 
@@ -239,6 +240,10 @@ async def _perform(
         return None
     if verb is TicketVerb.PRIORITY:
         return await _priority(cards, update, ticket, by, extra)
+    if verb is TicketVerb.TELL_LKPP:
+        answer = await tell_lkpp(cards, number, by)
+        await _edit(update, answer, None)  # the draft is settled: say how
+        return answer
     if verb is TicketVerb.DETAIL:
         await cards.send_detail(ticket)
         return None

@@ -47,11 +47,18 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket
-from bot.handlers import user_notify
+from bot.handlers import user_notify, withdrawal
 from bot.handlers.stale_buttons import answer_stale
 from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
 from bot.services import Services
-from bot.storage.drafts import MESSAGE, REASON, REPORT, attachment_from_json, attachment_to_json
+from bot.storage.drafts import (
+    MESSAGE,
+    REASON,
+    REPORT,
+    WITHDRAW,
+    attachment_from_json,
+    attachment_to_json,
+)
 from bot.workflow import By
 
 log = logging.getLogger(__name__)
@@ -112,7 +119,11 @@ async def on_cancel(update: Update, context: Context) -> None:
     services = services_of(context)
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
-    dropped = await drafts.delete(chat_id, REASON) | await drafts.delete(chat_id, MESSAGE)
+    dropped = (
+        await drafts.delete(chat_id, REASON)
+        | await drafts.delete(chat_id, MESSAGE)
+        | await drafts.delete(chat_id, WITHDRAW)
+    )
     collecting = await additional_data.pending(services, chat_id)
     if collecting is not None and (collecting["texts"] or collecting["files"]):
         number = collecting["number"]
@@ -165,14 +176,16 @@ async def on_button(update: Update, context: Context) -> None:
         if not note:
             await drop_keyboard(query)
         return
-    if verb not in ("ok", "belum", "nilai", "pilih"):
+    if verb not in ("ok", "belum", "nilai", "pilih", *withdrawal.VERBS):
         await answer_stale(update, context)
         return
     ticket = await own_ticket(services, chat_id, number)
     if ticket is None:
         await query.answer(texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number))
         return
-    if verb == "ok":
+    if verb in withdrawal.VERBS:
+        await withdrawal.on_button(update, context, verb, ticket)
+    elif verb == "ok":
         await _confirm(update, context, ticket)
     elif verb == "belum":
         await _ask_reason(update, context, ticket)
@@ -334,6 +347,10 @@ async def on_message(update: Update, context: Context) -> None:
     texts = services.texts
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
+    withdrawing = await drafts.get(chat_id, WITHDRAW)
+    if withdrawing is not None and "reason" not in withdrawing and normalise(message.text or ""):
+        await withdrawal.on_reason(update, context, withdrawing, normalise(message.text or ""))
+        return
     reason = await drafts.get(chat_id, REASON)
     if reason is not None and normalise(message.text or ""):
         await _reopen(update, context, reason["number"], normalise(message.text or ""))

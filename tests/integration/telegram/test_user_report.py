@@ -246,7 +246,7 @@ async def test_cancel_works_at_several_steps(user_bot: UserChat):
     assert await drafts.get(u.chat_id, REPORT) is None
     assert await u.services.workflow.store.for_user(u.chat_id) == []
     u.say("/batal")
-    await u.reply("Tidak ada yang sedang berjalan")
+    await u.reply("Tidak ada yang sedang diisi")
 
 
 async def test_photos_and_documents_are_attached_and_oversized_ones_refused(user_bot: UserChat):
