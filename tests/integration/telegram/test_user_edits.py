@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.sop import Action, Actor
 from bot.storage.drafts import REPORT, DraftStore
-from tests.integration.telegram.test_user_report import walk_to_title
+from tests.integration.telegram.test_user_report import walk_description_to_summary, walk_to_title
 from tests.support.tickets import STAFF, reported
 from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
     UserChat,
@@ -33,33 +33,11 @@ async def test_editing_an_answer_during_lapor_changes_nothing_and_is_explained_o
     assert not draft.get("deskripsi")  # not taken as the description either
     # A second edit is not answered again, and the report goes on as before.
     u.api.edit_message(u.user, sent["message"]["message_id"], "Lagi diubah")
-    summary = await walk_title_to_summary_from_description(u)
+    summary = await walk_description_to_summary(u, "Muncul error 500.")
     assert "Gagal unggah dokumen" in summary and "diubah" not in summary
-    assert u.texts_since(mark).count(TOLD) == 1
-
-
-async def walk_title_to_summary_from_description(u: UserChat) -> str:
-    """The rest of the report after the title, as ``walk_title_to_summary`` walks it."""
-    u.say("Muncul error 500.")
-    await u.reply("Bagian deskripsi diterima")
     draft = await DraftStore(u.services.db, u.clock).get(u.chat_id, REPORT)
     assert draft is not None and draft["deskripsi"] == "Muncul error 500."
-    u.press("Lanjut ➡️")
-    await u.reply("Tingkat urgensi")
-    u.press("Mendesak")
-    await u.reply("Dampak")
-    u.press("Besar")
-    await u.reply("Tangkapan layar")
-    u.press("✅ Selesai unggah")
-    await u.reply("Nama kontak")
-    u.press("Pakai nama: Budi Santoso")
-    await u.reply("Email")
-    u.say("budi@contoh.co.id")
-    await u.reply("Nomor telepon")
-    mark = u.api.mark()
-    u.say("0812-3456-7890")
-    await u.with_button("✅ Kirim")
-    return u.texts_since(mark)
+    assert u.texts_since(mark).count(TOLD) == 1
 
 
 async def test_editing_a_description_part_does_not_append_to_it(user_bot: UserChat):

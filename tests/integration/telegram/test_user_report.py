@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.domain.sop import State
 from bot.storage.drafts import REPORT, DraftStore
-from tests.support.botapi import BotApiServer
+from tests.support.botapi import ApiCall, BotApiServer
 from tests.support.clock import FakeClock
 from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
     BUDI,
@@ -20,7 +20,8 @@ STAFF_CHAT = -1001234567890
 NASTY = "<b>tebal</b> & <i>miring</i> *bintang* _garis_ `kode` [tautan](http://x) 😀"
 
 
-async def walk_to_title(u: UserChat) -> None:
+async def walk_to_title(u: UserChat) -> ApiCall:
+    """From /lapor to the title question (returned)."""
     u.say("/lapor")
     await u.reply("Jenis laporan")
     u.press("Permasalahan")
@@ -32,7 +33,7 @@ async def walk_to_title(u: UserChat) -> None:
     u.say("1234-5678")
     await u.reply("Kode/pesan error")
     u.say("ERR-500")
-    await u.reply("Judul singkat")
+    return await u.reply("Judul singkat")
 
 
 async def walk_title_to_summary(
@@ -40,6 +41,11 @@ async def walk_title_to_summary(
 ) -> str:
     u.say(title)
     await u.reply("Deskripsi")
+    return await walk_description_to_summary(u, description)
+
+
+async def walk_description_to_summary(u: UserChat, description: str) -> str:
+    """From the description question to the summary; returns everything sent meanwhile."""
     u.say(description)
     await u.reply("Bagian deskripsi diterima")
     u.press("Lanjut ➡️")

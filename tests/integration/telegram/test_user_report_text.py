@@ -15,18 +15,7 @@ from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
 
 async def test_a_title_needs_five_visible_characters_and_the_prompt_says_so(user_bot: UserChat):
     u = user_bot
-    u.say("/lapor")
-    await u.reply("Jenis laporan")
-    u.press("Permasalahan")
-    await u.reply("Peran Anda")
-    u.press("Penyedia")
-    await u.reply("Aplikasi/modul")
-    u.press("SPSE (Aplikasi SPSE 4.5)")
-    await u.reply("Kode tender/paket")
-    u.press("Lewati")
-    await u.reply("Kode/pesan error")
-    u.press("Lewati")
-    prompt = await u.reply("Judul singkat")
+    prompt = await walk_to_title(u)
     assert "paling sedikit 5 huruf atau angka" in (prompt.text or "")
     u.say("\u200b\u200d")
     await u.reply("tidak boleh kosong")
