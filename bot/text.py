@@ -47,7 +47,7 @@ def echo(value: str, limit: int = ECHO_LIMIT) -> str:
     A usage or validation message that repeats 5,000 characters of what was typed helps nobody
     and can push the reply past Telegram's 4,096-character limit.
     """
-    value = " ".join(value.split()) if "\n" in value else value
+    value = " ".join(value.split())  # one line: a quote never breaks the reply's layout
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
