@@ -106,6 +106,8 @@ def split_html(html: str, limit: int = LIMIT) -> list[str]:
     Telegram counts UTF-16 code units (an emoji is two): parts are cut by code points, and cut
     again with a proportionally smaller budget while one is still too long for Telegram.
     """
+    if 2 * len(html) <= limit:  # fits whatever it holds: no UTF-16 count needed
+        return [html]
     budget = limit
     while True:
         parts = _split(html, budget)
