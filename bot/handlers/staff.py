@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
+from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket, normalise_number
 from bot.handlers import withdrawal
 from bot.handlers.cards import (
@@ -86,7 +87,7 @@ def _levels(services: Services) -> str:
 
 def _args(message: Message, count: int) -> list[str]:
     """The command's arguments, the last one keeping its own spaces and line breaks."""
-    text = message.text or ""
+    text = normalise(message.text or "")  # staff text is stored and mailed: no invisibles
     return text.split(maxsplit=count)[1:]
 
 
@@ -378,7 +379,7 @@ async def on_reply(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     replied = message.reply_to_message.message_id
-    text = (message.text or message.caption or "").strip()
+    text = normalise(message.text or message.caption or "")
     cards = cards_of(services)
     found = await cards.messages.lookup(message.chat_id, replied)
     if found is None:
