@@ -26,6 +26,7 @@ from bot.config import MailSecurity, Settings
 from bot.mail.imap_connect import ImapError, logout, open_session
 from bot.mail.tls import tls_context as tls_context  # re-exported: the outbox imports it here
 from bot.storage.backlog import mail_backlog
+from bot.storage.datadir import StorageUnusable
 from bot.storage.db import Database
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.telegram_outbox import TelegramBacklog, TelegramOutboxStore
@@ -243,6 +244,18 @@ async def probe_quarantine(db: Database) -> ProbeResult:
                        {"jumlah": count})  # fmt: skip
 
 
+def sender_auth_result(settings: Settings) -> ProbeResult:
+    """Whether LKPP's emails must pass the LPSE server's sender authentication.
+
+    Off (``MAIL_TRUSTED_AUTHSERV_ID`` unset) is not a failure, since the bot still works, but
+    the line says plainly that a forged "LKPP" email is then judged by its From address alone.
+    """
+    trusted = settings.mail_trusted_authserv_id
+    if not trusted:
+        return ProbeResult("pengirim", None, "autentikasi_mati")
+    return ProbeResult("pengirim", True, "autentikasi_ok", {"server": trusted})
+
+
 def scheduler_result(
     *,
     running: bool,
@@ -319,26 +332,46 @@ async def check_setup(settings: Settings, seconds: float = PROBE_TIMEOUT) -> lis
             base_url=settings.telegram_base_url,
             base_file_url=settings.telegram_base_file_url,
         )
+        try:  # the id in use after a group upgrade, when the database can tell
+            chat = await staff_chat_in_use(db, settings.staff_chat_id)
+        except Exception:
+            chat = settings.staff_chat_id
         async with bot:
-            return await probe_telegram(bot, await staff_chat_in_use(db, settings.staff_chat_id))
+            return await probe_telegram(bot, chat)
 
     alert_after = timedelta(minutes=settings.outbox_alert_minutes)
+    servers: dict[str, Probe] = {
+        "telegram": telegram,
+        "smtp": lambda: probe_smtp(settings, seconds),
+        "imap": lambda: probe_imap(settings, seconds),
+    }
     db = Database(settings.db_path)
-    await db.open()
     try:
-        results = await run_probes(
-            {
-                "telegram": telegram,
-                "smtp": lambda: probe_smtp(settings, seconds),
-                "imap": lambda: probe_imap(settings, seconds),
-                "database": lambda: probe_database(db, integrity=True),
-                "outbox": lambda: probe_outbox(db, utc_now(), alert_after),
-                "inbox": lambda: probe_quarantine(db),
-                "telegram_keluar": lambda: probe_telegram_outbox(db, utc_now(), TELEGRAM_STUCK),
-            },
-            seconds,
-        )
-    finally:
-        await db.close()
+        await db.open()
+    except StorageUnusable as exc:  # the servers are still worth checking
+        results = await run_probes(servers, seconds)
+        results += [
+            ProbeResult("database", False, exc.key, exc.values),
+            ProbeResult("outbox", None, "tanpa_database"),
+            ProbeResult("inbox", None, "tanpa_database"),
+            ProbeResult("telegram_keluar", None, "tanpa_database"),
+        ]
+    else:
+        try:
+            results = await run_probes(
+                {
+                    **servers,
+                    "database": lambda: probe_database(db, integrity=True),
+                    "outbox": lambda: probe_outbox(db, utc_now(), alert_after),
+                    "inbox": lambda: probe_quarantine(db),
+                    "telegram_keluar": lambda: probe_telegram_outbox(
+                        db, utc_now(), TELEGRAM_STUCK
+                    ),
+                },
+                seconds,
+            )
+        finally:
+            await db.close()
     results.insert(4, ProbeResult("scheduler", None, "penjadwal_cli"))
+    results.append(sender_auth_result(settings))
     return results

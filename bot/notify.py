@@ -15,18 +15,27 @@ from collections.abc import Sequence
 
 from telegram import (
     Bot,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
 )
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
 from bot.config import Settings
 from bot.outbox.limits import LIMIT, split_html
 
-__all__ = ["LIMIT", "Keyboard", "Notifier", "UserBlocked", "keyboard", "split_html"]
+__all__ = [
+    "LIMIT",
+    "Keyboard",
+    "Notifier",
+    "UserBlocked",
+    "keyboard",
+    "keyboard_data",
+    "split_html",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +53,33 @@ class UserBlocked(Exception):
         super().__init__(f"chat {chat_id} blocked the bot")
 
 
+async def edit_pressed(query: CallbackQuery, html: str, buttons: Keyboard | None) -> None:
+    """Edit the message whose button was pressed; an edit that changes nothing is fine."""
+    try:
+        await query.edit_message_text(html, reply_markup=keyboard(buttons))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
 def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def keyboard_data(markup: InlineKeyboardMarkup | None) -> set[str]:
+    """The callback data of every button on ``markup``."""
+    if markup is None:
+        return set()
+    return {
+        str(button.callback_data)
+        for row in markup.inline_keyboard
+        for button in row
+        if button.callback_data is not None
+    }
 
 
 class Notifier:

@@ -30,6 +30,7 @@ step  activity                                                    action(s)
  14   LKPP progress every working day until solved                LKPP_PROGRESS
  --   user confirms, reopens with a reason, or cancels; closed    USER_CONFIRMS, USER_REOPENS,
                                                                   USER_CANCELS, AUTO_CLOSE
+ --   staff tell LKPP that an escalated report was withdrawn      TELL_LKPP_WITHDRAWN
 ====  ==========================================================  ===============================
 
 Clocks (the SOP's time standards, "mutu baku") are started and stopped by transitions, never by
@@ -104,6 +105,7 @@ class Action(StrEnum):
     USER_CONFIRMS = "pengguna_konfirmasi"
     USER_REOPENS = "pengguna_buka_kembali"
     USER_CANCELS = "pengguna_batal"
+    TELL_LKPP_WITHDRAWN = "kabari_lkpp_batal"
     AUTO_CLOSE = "tutup_otomatis"
     RATE = "penilaian"
 
@@ -184,10 +186,44 @@ WITH_LKPP: frozenset[State] = frozenset(
 )
 #: States after which nothing more can happen.
 FINAL: frozenset[State] = frozenset({State.CLOSED, State.CANCELLED})
+#: States in which an LKPP email may move the ticket (strict threading): the escalation or the
+#: forwarded data is with LKPP and LKPP's clocks run. Anywhere else a forged or stale "LKPP
+#: reply" could close or redirect a ticket, so :func:`lkpp_reply_fit` sends it to staff.
+ACCEPTS_LKPP_REPLY: frozenset[State] = WITH_LKPP
 #: Every state where the ticket is still open.
 OPEN: frozenset[State] = frozenset(State) - FINAL
 #: States in which LPSE staff hold the ticket before or instead of escalation.
 WITH_LPSE: frozenset[State] = frozenset({State.NEW, State.IN_PROGRESS, State.LPSE_AUTHORITY})
+
+
+class LkppReplyFit(StrEnum):
+    """Whether a ticket accepts an LKPP email now, and if not, why (a quarantine reason)."""
+
+    ACCEPTED = "diterima"
+    NOT_ESCALATED = "tiket_belum_dieskalasi"
+    ALREADY_ANSWERED = "tiket_tidak_menunggu_lkpp"
+    FINISHED = "tiket_sudah_berakhir"
+
+
+def lkpp_reply_fit(state: State, *, escalated: bool) -> LkppReplyFit:
+    """Which states accept an LKPP reply (strict threading).
+
+    Only a ticket waiting for LKPP (:data:`ACCEPTS_LKPP_REPLY`) accepts one. A reply about a
+    ticket that was never escalated, or that is closed or cancelled, or that LKPP already
+    answered (guide given, solved) is not an LKPP action: staff read it and decide.
+
+    Args:
+        state: The ticket's state.
+        escalated: Whether the ticket was ever escalated to LKPP.
+    """
+    if state in ACCEPTS_LKPP_REPLY:
+        return LkppReplyFit.ACCEPTED
+    if state in FINAL:
+        return LkppReplyFit.FINISHED
+    if not escalated:
+        return LkppReplyFit.NOT_ESCALATED
+    return LkppReplyFit.ALREADY_ANSWERED
+
 
 Guard = Callable[["TicketFacts", Mapping[str, Any]], str | None]
 """A guard returns ``None`` when the transition may happen, else a reason code."""
@@ -250,6 +286,10 @@ def _not_taken(facts: TicketFacts, _details: Mapping[str, Any]) -> str | None:
 def _rating(_facts: TicketFacts, details: Mapping[str, Any]) -> str | None:
     value = details.get("rating")
     return None if isinstance(value, int) and 1 <= value <= 5 else "nilai_tidak_valid"
+
+
+def _was_escalated(facts: TicketFacts, _details: Mapping[str, Any]) -> str | None:
+    return None if facts.escalated else "belum_dieskalasi"
 
 
 def _priority(_facts: TicketFacts, details: Mapping[str, Any]) -> str | None:
@@ -366,7 +406,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Action.LKPP_REPLY_RECEIVED,
         _LKPP,
-        frozenset(State),
+        ACCEPTS_LKPP_REPLY,
         None,
         "12/14",
         clocks=ClockEffect(stop=(Clock.LKPP_STATUS,), start=(Clock.LKPP_PROGRESS,)),
@@ -510,8 +550,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         OPEN,
         State.CANCELLED,
         "selesai",
+        guard=_needs("reason", "alasan_kosong"),
         clocks=ClockEffect(stop=tuple(Clock)),
-        description="Pengguna membatalkan laporan",
+        description="Pengguna membatalkan laporan dengan alasan",
+    ),
+    Transition(
+        Action.TELL_LKPP_WITHDRAWN,
+        _STAFF,
+        _S({State.CANCELLED}),
+        None,
+        "selesai",
+        guard=_was_escalated,
+        description="Staf mengabari Helpdesk LKPP (dalam utas eskalasi) bahwa laporan dibatalkan",
     ),
     Transition(
         Action.AUTO_CLOSE,

@@ -13,6 +13,8 @@ import re
 
 from markupsafe import Markup
 
+from bot.text import telegram_length
+
 LIMIT = 4096
 """Characters of one text message."""
 CAPTION_LIMIT = 1024
@@ -58,7 +60,24 @@ def _pieces(line: str, limit: int) -> list[str]:
 
 
 def split_html(html: str, limit: int = LIMIT) -> list[str]:
-    """Split ``html`` into valid HTML parts of at most ``limit`` characters."""
+    """Split ``html`` into valid HTML parts of at most ``limit`` characters as Telegram counts.
+
+    Telegram counts UTF-16 code units (an emoji is two): parts are cut by code points, and cut
+    again with a proportionally smaller budget while one is still too long for Telegram.
+    """
+    if 2 * len(html) <= limit:  # fits whatever it holds: no UTF-16 count needed
+        return [html]
+    budget = limit
+    while True:
+        parts = _split(html, budget)
+        longest = max(telegram_length(part) for part in parts)
+        if longest <= limit or budget <= 400:
+            return parts
+        budget = max(400, budget * limit // longest - 1)
+
+
+def _split(html: str, limit: int) -> list[str]:
+    """Split ``html`` into valid HTML parts of at most ``limit`` code points."""
     if len(html) <= limit:
         return [html]
     budget = limit - 200  # room for tags closed and reopened at the edges
