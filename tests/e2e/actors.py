@@ -179,8 +179,16 @@ class Staff(_Chat):
             time.sleep(0.05)
         raise AssertionError(f"no card for {number} in the staff group")
 
-    def press_on_card(self, number: str, label: str) -> None:
-        self.press(label, message_id=self.card(number))
+    def press_on_card(self, number: str, label: str, within: float = WAIT) -> None:
+        """Press ``label`` on the card once the card shows it (edits arrive through the outbox)."""
+        card = self.card(number)
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            message = self.api.message(self.chat_id, card)
+            if any(b.get("text") == label for b in inline_buttons(message)):
+                break
+            time.sleep(0.05)
+        self.press(label, message_id=card)
 
     def take(self, number: str) -> None:
         self.press_on_card(number, "🙋 Ambil")
