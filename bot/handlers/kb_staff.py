@@ -23,7 +23,7 @@ from typing import Any
 import aiosqlite
 from markupsafe import Markup
 from telegram import Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -53,7 +53,9 @@ from bot.kb.entries import (
 )
 from bot.kb.search import Hit
 from bot.notify import Keyboard, keyboard
+from bot.outbox.component import SENDER_KEY
 from bot.services import Services
+from bot.storage.telegram_outbox import OutRow
 from bot.workflow import Applied
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ SOLVED = frozenset({State.SOLVED, State.CLOSED})
 #: Steps whose text is how a ticket was solved.
 SOLUTIONS = frozenset({Action.SOLVE_LOCALLY, Action.PASS_SOLUTION_TO_USER, Action.LKPP_GUIDE})
 SHOWN_ON_CARD = 3
+ENTRY_KIND = "kb_entri"
+"""Outbox kind of an entry's message: sent as text, its message id kept for reply edits."""
 LISTED = 60
 """Entries ``/faq`` lists in one go (the newest first); ``/cari`` finds any of the others."""
 
@@ -91,7 +95,9 @@ async def on_step(services: Services, conn: aiosqlite.Connection, applied: Appli
             conn, ticket.id, ticket.title, ticket.description, text, ticket.application
         )
         if action is Action.LKPP_GUIDE and text.strip():
-            await kb.draft(conn, _draft_of(ticket, text, Source.LKPP_GUIDE), ticket.id)
+            draft = _draft_of(ticket, text, Source.LKPP_GUIDE)
+            await kb.draft(conn, draft, ticket.id)
+            await queue_entry(services, draft, ticket, proposal=True, conn=conn)
     except Exception:  # the SOP step matters more than its knowledge-base copy
         log.exception("knowledge base not updated for %s %s", ticket.number, action)
 
@@ -106,17 +112,6 @@ def _draft_of(ticket: Ticket, solution: str, source: Source) -> Entry:
         ticket_number=ticket.number,
         status=Status.DRAFT,
     )
-
-
-async def after_step(services: Services, applied: Applied) -> None:
-    """After LKPP's guide committed: propose its draft entry under the ticket's card."""
-    if applied.step.action is not Action.LKPP_GUIDE or applied.ticket.id is None:
-        return
-    draft = await knowledge_of(services).store.draft_of_ticket(
-        applied.ticket.id, Source.LKPP_GUIDE
-    )
-    if draft is not None and draft.status is Status.DRAFT:
-        await post_entry(services, draft, applied.ticket, proposal=True)
 
 
 # --- the card ------------------------------------------------------------------------------------
@@ -153,20 +148,33 @@ def entry_buttons(services: Services, entry: Entry) -> Keyboard:
     return [[_button(services, "aktifkan", "aktif", entry.id)]]
 
 
-async def post_entry(
-    services: Services, entry: Entry, ticket: Ticket | None = None, proposal: bool = False
-) -> Message:
-    """Post the entry (under the ticket's card, if any) and remember it for reply edits."""
+async def queue_entry(
+    services: Services,
+    entry: Entry,
+    ticket: Ticket | None = None,
+    proposal: bool = False,
+    conn: aiosqlite.Connection | None = None,
+) -> int:
+    """Queue the entry's message (under the ticket's card, if any); returns its outbox row.
+
+    The sender records the sent message for reply edits (:func:`_entry_sent`).
+    """
     assert entry.id is not None
-    cards = cards_of(services)
-    reply_to = await cards.card_message_id(ticket) if ticket is not None else None
-    message = await cards.notifier.staff(
-        entry_html(services, entry, proposal), entry_buttons(services, entry), reply_to
-    )
-    await knowledge_of(services).store.remember_message(
-        message.chat_id, message.message_id, entry.id, services.clock()
-    )
-    return message
+    return await cards_of(services).notifier.staff(
+        entry_html(services, entry, proposal), entry_buttons(services, entry),
+        conn=conn, kind=ENTRY_KIND, extra={"entry": entry.id},
+        ticket_id=ticket.id if ticket is not None else None, reply_card=ticket is not None,
+    )  # fmt: skip
+
+
+async def _entry_sent(
+    services: Services, conn: aiosqlite.Connection, row: OutRow, message: Message | None
+) -> None:
+    """In the transaction that marks the row sent: replies to the message edit the entry."""
+    if message is not None:
+        await knowledge_of(services).store.remember_message(
+            conn, message.chat_id, message.message_id, row.payload["entry"], services.clock()
+        )
 
 
 async def _redraw(services: Services, chat_id: int, message_id: int, entry: Entry) -> None:
@@ -242,7 +250,7 @@ async def make_faq(services: Services, number: str) -> str | None:
     entry, created = await knowledge_of(services).draft_from_ticket(
         ticket.id, _draft_of(ticket, solution, Source.LOCAL_SOLUTION), Source.LOCAL_SOLUTION
     )
-    await post_entry(services, entry, ticket, proposal=created)
+    await queue_entry(services, entry, ticket, proposal=created)
     if created:
         return None
     return texts.msg("kb_staf.draf_sudah_ada", nomor=number, id=entry.id)
@@ -319,7 +327,7 @@ async def cmd_faq(update: Update, context: Context) -> None:
         key = "kb_staf.dipensiunkan" if wanted is Status.RETIRED else "kb_staf.diaktifkan"
         await message.reply_text(texts.msg(key, id=entry.id))
         return
-    await post_entry(services, entry)
+    await queue_entry(services, entry)
     if verb == "ubah":
         await message.reply_text(texts.msg("kb_staf.ubah_petunjuk"))
 
@@ -358,7 +366,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     """Hooks into the workflow and the cards, staff commands, buttons and reply edits."""
     knowledge_of(services)
     services.workflow.add_listener(partial(on_step, services))
-    services.workflow.add_after_commit(partial(after_step, services))
+    sender = services.extras.get(SENDER_KEY)
+    if sender is not None:
+        sender.add_text_kind(ENTRY_KIND, partial(_entry_sent, services))
     services.extras[SIMILAR_KEY] = partial(similar_for_card, services)
     services.extras[EXTRA_BUTTONS_KEY] = partial(card_buttons, services)
     group = ~filters.ChatType.PRIVATE
@@ -390,16 +400,12 @@ async def start(
     kb = knowledge_of(services)
     await kb.search("pemanasan")
     await kb.search_tickets("pemanasan")
-    for entry_id in await kb.store.unposted_guides():
+    for entry_id in await kb.store.unposted_guides(ENTRY_KIND):
         entry = await kb.get(entry_id)
         if entry is None:
             continue
         ticket = await services.workflow.store.get(entry.ticket_number or "")
-        try:
-            await post_entry(services, entry, ticket, proposal=True)
-        except TelegramError:  # the group is unreachable now; the next start tries again
-            log.exception("proposing FAQ draft #%s failed", entry_id)
-            break
+        await queue_entry(services, entry, ticket, proposal=True)
 
 
 async def index_solved(services: Services, batch: int = 500) -> int:

@@ -9,7 +9,7 @@ row is one Telegram message and the group's budget counts exactly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -88,6 +88,8 @@ class TelegramQueue:
         reply_to: int | None = None,
         reply_card: bool = False,
         reply_row: int | None = None,
+        kind: str = TEXT,
+        extra: Mapping[str, Any] | None = None,
     ) -> int:
         """Queue ``html`` (split past 4,096 characters, keyboard on the last part).
 
@@ -97,6 +99,9 @@ class TelegramQueue:
             reply_to: A message id to reply to.
             reply_card: Reply to the ticket's card (found when sending).
             reply_row: Reply to the message another row sent (e.g. files under a notice).
+            kind: A kind sent like text whose ``sent`` hook records the message
+                (:meth:`bot.outbox.sender.Sender.add_text_kind`).
+            extra: What that hook needs, kept in the last part's payload.
 
         Returns:
             The id of the first part's row.
@@ -107,9 +112,13 @@ class TelegramQueue:
             payload: dict[str, Any] = {"html": part, "remember": remember}
             if index == len(parts) - 1:
                 payload["buttons"] = _buttons(buttons)
+                payload.update(extra or {})
             if index == 0:
                 payload.update(reply_to=reply_to, reply_card=reply_card, reply_row=reply_row)
-            row_id = await self.add(conn, chat_id, TEXT, payload, priority, ticket_id=ticket_id)
+            last = index == len(parts) - 1
+            row_id = await self.add(
+                conn, chat_id, kind if last else TEXT, payload, priority, ticket_id=ticket_id
+            )
             first = first or row_id
         return first
 

@@ -137,6 +137,10 @@ class Sender:
     def add_kind(self, name: str, send: SendFn, sent: SentFn | None = None) -> None:
         self.kinds[name] = Kind(send, sent)
 
+    def add_text_kind(self, name: str, sent: SentFn) -> None:
+        """A kind sent as text whose ``sent`` records the message (queued with ``kind=name``)."""
+        self.add_kind(name, self._send_text, sent)
+
     # --- the task -----------------------------------------------------------------------------
     async def start(self) -> None:
         if self._task is None:

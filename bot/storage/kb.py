@@ -272,11 +272,17 @@ class KnowledgeStore:
         )
         return [int(r[0]) for r in rows]
 
-    async def unposted_guides(self) -> list[int]:
-        """LKPP-guide drafts never shown to staff (Telegram failed after their step committed)."""
+    async def unposted_guides(self, kind: str) -> list[int]:
+        """LKPP-guide drafts never shown to staff nor queued as outbox rows of ``kind``.
+
+        Drafts stored before their proposal was queued in the step's own transaction.
+        """
         rows = await self.db.fetchall(
             "SELECT id FROM kb_entries WHERE status = 'draf' AND source = 'panduan_lkpp' "
-            "AND id NOT IN (SELECT entry_id FROM kb_staff_messages) ORDER BY id"
+            "AND id NOT IN (SELECT entry_id FROM kb_staff_messages) "
+            "AND id NOT IN (SELECT json_extract(payload, '$.entry') FROM telegram_outbox "
+            "WHERE kind = ?) ORDER BY id",
+            (kind,),
         )
         return [int(r[0]) for r in rows]
 
@@ -318,14 +324,15 @@ class KnowledgeStore:
 
     # --- staff editor messages -----------------------------------------------------------
     async def remember_message(
-        self, chat_id: int, message_id: int, entry_id: int, at: datetime
-    ) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR REPLACE INTO kb_staff_messages (chat_id, message_id, entry_id, "
-                "created_at) VALUES (?, ?, ?, ?)",
-                (chat_id, message_id, entry_id, to_db(at)),
-            )
+        self, conn: aiosqlite.Connection, chat_id: int, message_id: int, entry_id: int,
+        at: datetime,
+    ) -> None:  # fmt: skip
+        """In the transaction that marks the entry's outbox row sent: replies to it edit it."""
+        await conn.execute(
+            "INSERT OR REPLACE INTO kb_staff_messages (chat_id, message_id, entry_id, "
+            "created_at) VALUES (?, ?, ?, ?)",
+            (chat_id, message_id, entry_id, to_db(at)),
+        )
 
     async def entry_of_message(self, chat_id: int, message_id: int) -> int | None:
         value = await self.db.fetchval(

@@ -185,6 +185,10 @@ async def running_bot(
     finally:
         await app.updater.stop()
         await app.stop()
+        if (
+            app.post_stop is not None
+        ):  # as run_polling does: the outbox stops while the bot can send
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
