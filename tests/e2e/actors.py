@@ -67,11 +67,21 @@ class _Chat:
         call = self.api.wait_for_sync("answerCallbackQuery", timeout=within)
         return str(call.params.get("text") or "")
 
-    def newest_with(self, label: str, contains: str = "", within: float = WAIT) -> int:
-        """Id of the newest message here with a ``label`` button (and ``contains``), once shown."""
+    def newest_with(
+        self, label: str, contains: str = "", within: float = WAIT, message_id: int | None = None
+    ) -> int:
+        """Id of the newest message here (or ``message_id``) with a ``label`` button (and
+        ``contains``), once shown: buttons and edits arrive through the outbox."""
         deadline = time.monotonic() + within
         while True:
-            for message in reversed(self.api.messages(self.chat_id)):
+            messages = (
+                [self.api.message(self.chat_id, message_id)]
+                if message_id is not None
+                else reversed(self.api.messages(self.chat_id))
+            )
+            for message in messages:
+                if message is None:  # not sent yet
+                    continue
                 labels = [b.get("text") for b in inline_buttons(message)]
                 if label in labels and contains in _message_text(message):
                     return int(message["message_id"])
@@ -79,9 +89,16 @@ class _Chat:
                 raise AssertionError(f"no message with a {label!r} button and {contains!r}")
             time.sleep(0.05)
 
-    def press(self, label: str, contains: str = "", *, message_id: int | None = None) -> None:
-        if message_id is None:
-            message_id = self.newest_with(label, contains)
+    def press(
+        self,
+        label: str,
+        contains: str = "",
+        *,
+        message_id: int | None = None,
+        within: float = WAIT,
+    ) -> None:
+        """Press ``label`` on the newest message with it (or on ``message_id``) once it shows."""
+        message_id = self.newest_with(label, contains, within, message_id)
         self.api.press_button(self.user, self.chat_id, message_id, label)
 
     def texts(self) -> str:
@@ -181,14 +198,7 @@ class Staff(_Chat):
 
     def press_on_card(self, number: str, label: str, within: float = WAIT) -> None:
         """Press ``label`` on the card once the card shows it (edits arrive through the outbox)."""
-        card = self.card(number)
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            message = self.api.message(self.chat_id, card)
-            if any(b.get("text") == label for b in inline_buttons(message)):
-                break
-            time.sleep(0.05)
-        self.press(label, message_id=card)
+        self.press(label, message_id=self.card(number), within=within)
 
     def take(self, number: str) -> None:
         self.press_on_card(number, "🙋 Ambil")
