@@ -1,0 +1,93 @@
+"""The running bot with its web dashboard on, and a logged-in HTTP client, for tests.
+
+The login goes the way a person's does: ``/dasbor`` typed in the staff group of the local Bot
+API server, the link read from the bot's private message, the link opened and its "Masuk"
+button posted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.services import SERVICES_KEY, Services
+from tests.support.botapi import BotApiServer
+from tests.support.clock import FakeClock
+from tests.support.mailservers import free_port
+from tests.support.settings import STAFF_CHAT_ID
+from tests.support.telegram_app_fixtures import ADMIN_USER, STAFF_USER, running_bot
+
+WEB_SECRET = "web-secret-for-tests-0123456789"
+LINK = re.compile(r"(https?://\S+/masuk\?t=[A-Za-z0-9._-]+)")
+
+__all__ = ["ADMIN_USER", "STAFF_USER", "DashboardBot", "browser", "dashboard_bot"]
+
+
+def browser() -> aiohttp.ClientSession:
+    """An HTTP client that keeps cookies for 127.0.0.1 as a browser does."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+@dataclass
+class DashboardBot:
+    api: BotApiServer
+    app: Any
+    clock: FakeClock
+    base_url: str
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data[SERVICES_KEY]
+
+    async def link(self, user: dict[str, Any] = STAFF_USER, *, private: bool = False) -> str:
+        """Type ``/dasbor`` (staff group, or the user's private chat) and return the link."""
+        since = self.api.mark()
+        if private:
+            self.api.user_message(user, "/dasbor")
+        else:
+            self.api.group_message(STAFF_CHAT_ID, user, "/dasbor")
+        call = await self.api.wait_for(
+            lambda c: c.method == "sendMessage" and "/masuk?t=" in (c.text or ""),
+            chat_id=user["id"],
+            since=since,
+            timeout=10,
+        )
+        found = LINK.search(call.text or "")
+        assert found, call.text
+        return found[1]
+
+    async def login(
+        self, http: aiohttp.ClientSession, user: dict[str, Any] = STAFF_USER
+    ) -> aiohttp.ClientResponse:
+        """Open a fresh link and press "Masuk"; the session cookie lands in ``http``."""
+        url = await self.link(user)
+        async with http.get(url) as shown:
+            assert shown.status == 200, await shown.text()
+        token = url.split("t=", 1)[1]
+        async with http.post(
+            f"{self.base_url}/masuk", data={"t": token}, allow_redirects=False
+        ) as response:
+            await response.read()
+            return response
+
+
+@pytest.fixture(name="dashboard")
+async def dashboard_bot(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[DashboardBot]:
+    bot_api.set_member(STAFF_CHAT_ID, STAFF_USER)
+    bot_api.add_user(ADMIN_USER)
+    port = free_port()
+    clock = FakeClock()
+    async with running_bot(
+        bot_api,
+        tmp_path / "data",
+        clock,
+        web_listen=f"127.0.0.1:{port}",
+        web_secret=WEB_SECRET,
+    ) as app:
+        yield DashboardBot(bot_api, app, clock, f"http://127.0.0.1:{port}")
