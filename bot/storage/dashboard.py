@@ -17,6 +17,7 @@ from bot.storage.deadlines import ACTIVE, DeadlineRow
 from bot.storage.deadlines import _row as _deadline
 from bot.storage.timefmt import to_db
 
+_COUNTING = "(d.state IN (?, ?) OR (d.state = 'breached' AND d.stopped_at IS NULL))"
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_SEARCH_WORDS = 8
 
@@ -117,10 +118,14 @@ class DashboardStore:
         return [r[0] for r in rows]
 
     async def active_clocks(self, limit: int) -> list[tuple[DeadlineRow, str, str]]:
-        """Running and paused clocks with their tickets' numbers and titles, soonest due first."""
+        """Clocks still counting, with their tickets' numbers and titles, soonest due first.
+
+        Running and paused ones, and breached ones nobody has stopped yet: those are the
+        lapses still growing.
+        """
         rows = await self.db.fetchall(
             "SELECT d.*, t.number AS number, t.title AS title FROM deadlines d "
-            "JOIN tickets t ON t.id = d.ticket_id WHERE d.state IN (?, ?) "
+            f"JOIN tickets t ON t.id = d.ticket_id WHERE {_COUNTING} "
             "ORDER BY d.due_at LIMIT ?",
             (*ACTIVE, limit),
         )
@@ -128,7 +133,7 @@ class DashboardStore:
 
     async def count_active_clocks(self) -> int:
         return int(
-            await self.db.fetchval("SELECT COUNT(*) FROM deadlines WHERE state IN (?, ?)", ACTIVE)
+            await self.db.fetchval(f"SELECT COUNT(*) FROM deadlines d WHERE {_COUNTING}", ACTIVE)
         )
 
     async def telegram_files(self, ticket_id: int) -> list[FileInfo]:

@@ -38,7 +38,7 @@ def _clock_view(
 ) -> dict[str, Any]:
     """A running or paused clock as the pages show it: time left or how late, working time."""
     calendar = services.calendar
-    late = row.state is ClockState.RUNNING and row.due_at <= now
+    late = row.state is not ClockState.PAUSED and row.due_at <= now
     if row.state is ClockState.PAUSED:
         left = row.remaining or max(row.limit - keeper.elapsed(row, now), timedelta(0))
     elif late:
@@ -174,7 +174,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
         sebelumnya=link(number - 1) if number > 1 else None,
         berikutnya=link(number + 1) if number < pages else None,
         pilihan=request.query,
-        status={s.value: services.texts.msg(f"status.{s.value}") for s in State},
+        nama_status={s.value: services.texts.msg(f"status.{s.value}") for s in State},
         prioritas={k: lvl.name for k, lvl in services.priorities.levels.items()},
         jenis=[(t.value, t.value) for t in TicketType],
         peran=[(r.value, r.value) for r in UserRole],
@@ -202,15 +202,18 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
             "batas_waktu": row.limit,
             "diukur": row.measured if row.measured is not None else keeper.elapsed(row, now),
             "pihak": services.texts.msg(f"tenggat_pihak.{CLOCK_OWNER[row.clock].value}"),
+            "aktif": None,
         }
-        if row.state in (ClockState.RUNNING, ClockState.PAUSED):
+        if row.state in (ClockState.RUNNING, ClockState.PAUSED) or (
+            row.state is ClockState.BREACHED and row.stopped_at is None
+        ):
             view["aktif"] = _clock_view(services, keeper, row, now)
         clocks.append(view)
     return page(
         request,
         "tiket_detail",
         t=ticket,
-        status=services.texts.msg(f"status.{ticket.state.value}"),
+        nama_status=services.texts.msg(f"status.{ticket.state.value}"),
         prioritas=_priority_name(services, ticket.priority),
         linimasa=await ticket_timeline(services, ticket),
         jam=clocks,

@@ -119,6 +119,9 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
             response = page(request, "galat", status=exc.status, kode=exc.status)
         else:
             raise _with_headers(exc) from None
+    except Exception:
+        log.exception("dashboard page %s failed", request.path)
+        response = page(request, "galat", status=500, kode=500)
     return _with_headers(response)
 
 

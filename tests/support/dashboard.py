@@ -91,3 +91,50 @@ async def dashboard_bot(bot_api: BotApiServer, tmp_path: Path) -> AsyncIterator[
         web_secret=WEB_SECRET,
     ) as app:
         yield DashboardBot(bot_api, app, clock, f"http://127.0.0.1:{port}")
+
+
+HOSTILE_TITLE = '<script>alert("x")</script> Gagal & "unggah"'
+
+
+async def seed(services: Services, clock: FakeClock) -> dict[str, str]:
+    """Tickets a dashboard shows: an escalated one with LKPP's reply and a file, one late
+    escalation that breached, one with hostile text; returns their numbers by role."""
+    from bot.deadlines.sweep import sweeper_of
+    from bot.domain.sop import Action, Actor
+    from bot.storage.mail import MailStore
+    from bot.workflow import By
+    from tests.support.tickets import STAFF, USER_CHAT, escalated, reported
+
+    numbers = {"eskalasi": await escalated(services)}
+    wf = services.workflow
+    ticket_id = (await wf.get(numbers["eskalasi"])).id
+    mail = MailStore(services.db)
+    await mail.store_raw("<lkpp-1@lkpp.go.id>", b"raw", clock())
+    inbox = await mail.inbox_by_message_id("<lkpp-1@lkpp.go.id>")
+    assert inbox is not None and ticket_id is not None
+    async with services.db.transaction() as conn:
+        reply = await mail.add_reply(
+            conn, inbox_id=inbox.id, ticket_id=ticket_id, message_id="<lkpp-1@lkpp.go.id>",
+            matched_by="message_id", from_addr="helpdesk@lkpp.go.id",
+            subject=f"Re: [{numbers['eskalasi']}] Gagal unggah",
+            reply_text="Mohon kirimkan tangkapan layar kesalahan beserta kode paket.",
+            full_text="Mohon kirimkan tangkapan layar kesalahan beserta kode paket.\n\n"
+            "> Yth. Helpdesk LKPP, kami mengeskalasi permasalahan berikut",
+            proposed_class="minta_data", received_at=clock(),
+        )  # fmt: skip
+        await mail.add_file(
+            conn, inbox_id=inbox.id, reply_id=reply, ticket_id=ticket_id,
+            file_name="panduan<b>.html", mime_type="text/html",
+            content=b"<script>alert(1)</script>", at=clock(),
+        )  # fmt: skip
+    hostile = (await reported(services, title=HOSTILE_TITLE)).ticket.number
+    await wf.apply(hostile, Action.USER_MESSAGE, Actor.USER, By(USER_CHAT, "Budi"),
+                   details={"text": "Dokumen penawaran <i>terkirim</i> ganda"})  # fmt: skip
+    numbers["jahat"] = hostile
+    late = (await reported(services, title="Jadwal tender tidak berubah")).ticket.number
+    await wf.apply(late, Action.TAKE, Actor.STAFF, STAFF)
+    await wf.apply(late, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
+    numbers["terlambat"] = late
+    clock.advance(minutes=7)
+    await sweeper_of(services).run()
+    return numbers

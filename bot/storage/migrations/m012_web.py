@@ -36,6 +36,11 @@ STATEMENTS = [
     # The dashboard's filters: "breached or not" and the period.
     "CREATE INDEX breaches_ticket ON breaches (ticket_id)",
     "CREATE INDEX tickets_created ON tickets (created_at)",
+    # "Hari ini": lapses still growing (breached, not stopped), beside the running clocks.
+    """
+    CREATE INDEX deadlines_open_breach ON deadlines (due_at)
+        WHERE state = 'breached' AND stopped_at IS NULL
+    """,
     """
     CREATE VIRTUAL TABLE ticket_search USING fts5(
         body, ticket_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'

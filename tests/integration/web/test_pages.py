@@ -1,0 +1,115 @@
+"""The dashboard's pages against a seeded database, through the running bot's web server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.dashboard import HOSTILE_TITLE, DashboardBot, browser, dashboard_bot, seed
+from tests.support.telegram_app_fixtures import bot_api
+
+__all__ = ["bot_api", "dashboard_bot"]
+
+
+@pytest.fixture(name="seeded")
+async def seeded_fixture(dashboard: DashboardBot) -> Any:
+    numbers = await seed(dashboard.services, dashboard.clock)
+    async with browser() as http:
+        await dashboard.login(http)
+        yield dashboard, http, numbers
+
+
+async def _get(seeded: Any, path: str, status: int = 200) -> str:
+    dashboard, http, _ = seeded
+    async with http.get(dashboard.base_url + path) as response:
+        text = await response.text()
+        assert response.status == status, text[:500]
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        return text
+
+
+async def test_today_shows_open_tickets_late_clocks_breaches_and_backlog(seeded: Any) -> None:
+    _, _, numbers = seeded
+    html = await _get(seeded, "/")
+    assert "Tiket terbuka: 3" in html
+    late = html.split("<h2>Terlambat", 1)[1].split("<h2>", 1)[0]
+    assert numbers["terlambat"] in late and "terlambat 2 menit" in late
+    upcoming = html.split("Batas waktu berikutnya", 1)[1].split("<h2>", 1)[0]
+    assert numbers["eskalasi"] in upcoming and "sisa" in upcoming
+    breaches = html.split("Pelanggaran hari ini", 1)[1].split("<h2>", 1)[0]
+    assert numbers["terlambat"] in breaches
+    assert "Email menunggu dikirim" in html
+
+
+async def test_ticket_list_filters_searches_and_escapes(seeded: Any) -> None:
+    _, _, numbers = seeded
+    html = await _get(seeded, "/tiket")
+    assert "3 tiket" in html
+    assert HOSTILE_TITLE not in html and "&lt;script&gt;" in html
+    escalated = await _get(seeded, "/tiket?eskalasi=ya")
+    assert "1 tiket" in escalated and numbers["eskalasi"] in escalated
+    breached = await _get(seeded, "/tiket?langgar=ya")
+    assert "1 tiket" in breached and numbers["terlambat"] in breached
+    by_state = await _get(seeded, "/tiket?status=tidak_dapat_ditangani&langgar=tidak")
+    assert "0 tiket" in by_state
+    found = await _get(seeded, "/tiket?q=terkirim+gand")  # a word of a user's message, a prefix
+    assert "1 tiket" in found and numbers["jahat"] in found
+    quoted = await _get(seeded, '/tiket?q="OR" NEAR(*')  # FTS syntax is only text
+    assert "0 tiket" in quoted
+    unknown = await _get(seeded, "/tiket?status=bukan&halaman=x&dari=2026-13-40")
+    assert "3 tiket" in unknown
+
+
+async def test_detail_has_the_whole_timeline_clocks_and_the_lkpp_thread(seeded: Any) -> None:
+    dashboard, http, numbers = seeded
+    html = await _get(seeded, f"/tiket/{numbers['eskalasi']}")
+    for text in ("Laporan dibuat", "Diambil petugas", "Email eskalasi dikirim ke LKPP",
+                 "Email dari Helpdesk LKPP", "Mohon kirimkan tangkapan layar",
+                 "Tampilkan email lengkap", "Status pertama dari LKPP", "Jam mutu baku"):  # fmt: skip
+        assert text in html, text
+    assert "langkah 1" in html
+    assert "panduan&lt;b&gt;.html" in html
+    link = html.split('href="/lampiran/surel/', 1)[1].split('"', 1)[0]
+    async with http.get(f"{dashboard.base_url}/lampiran/surel/{link}") as download:
+        assert download.status == 200
+        assert download.headers["Content-Type"] == "application/octet-stream"
+        assert download.headers["Content-Disposition"].startswith("attachment;")
+        assert await download.read() == b"<script>alert(1)</script>"
+    hostile = await _get(seeded, f"/tiket/{numbers['jahat']}")
+    assert "<i>terkirim</i>" not in hostile and "&lt;i&gt;terkirim&lt;/i&gt;" in hostile
+    late = await _get(seeded, f"/tiket/{numbers['terlambat']}")
+    assert "terlambat" in late
+    await _get(seeded, "/tiket/BTG-2026-99999", status=404)
+
+
+async def test_report_page_uses_the_report_code_and_offers_the_exports(seeded: Any) -> None:
+    dashboard, http, numbers = seeded
+    html = await _get(seeded, "/laporan")
+    assert "Laporan mutu baku SOP" in html
+    assert numbers["terlambat"] in html.split("Pelanggaran (", 1)[1]
+    assert "Tiket baru: 3" in html
+    bad = await _get(seeded, "/laporan?periode=kemarin", status=400)
+    assert "kemarin" in bad
+    async with http.get(dashboard.base_url + "/laporan/tiket.csv?periode=2026-11") as csv:
+        assert csv.status == 200
+        body = (await csv.read()).decode("utf-8-sig")
+        assert numbers["eskalasi"] in body
+
+
+async def test_no_page_writes_and_the_access_log_has_no_query_strings(
+    seeded: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    dashboard, http, _ = seeded
+    before = await dashboard.services.db.fetchval("SELECT COUNT(*) FROM events")
+    with caplog.at_level("INFO", logger="bot.web.access"):
+        await _get(seeded, "/tiket?q=rahasia")
+        url = await dashboard.link()
+        async with http.get(url) as shown:
+            assert shown.status == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.web.access"]
+    assert any('"GET /tiket"' in line for line in lines)
+    assert all("?" not in line and "rahasia" not in line for line in lines)
+    assert await dashboard.services.db.fetchval("SELECT COUNT(*) FROM events") == before
