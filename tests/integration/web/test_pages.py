@@ -66,9 +66,12 @@ async def test_ticket_list_filters_searches_and_escapes(seeded: Any) -> None:
 async def test_detail_has_the_whole_timeline_clocks_and_the_lkpp_thread(seeded: Any) -> None:
     dashboard, http, numbers = seeded
     html = await _get(seeded, f"/tiket/{numbers['eskalasi']}")
-    for text in ("Laporan dibuat", "Diambil petugas", "Email eskalasi dikirim ke LKPP",
-                 "Email dari Helpdesk LKPP", "Mohon kirimkan tangkapan layar",
-                 "Tampilkan email lengkap", "Status pertama dari LKPP", "Jam mutu baku"):  # fmt: skip
+    expected = (
+        "Laporan dibuat", "Diambil petugas", "Email eskalasi dikirim ke LKPP",
+        "Email dari Helpdesk LKPP", "Mohon kirimkan tangkapan layar", "Tampilkan email lengkap",
+        "Status pertama dari LKPP", "Jam mutu baku",
+    )  # fmt: skip
+    for text in expected:
         assert text in html, text
     assert "langkah 1" in html
     assert "panduan&lt;b&gt;.html" in html
