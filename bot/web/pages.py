@@ -29,7 +29,9 @@ from bot.web.timeline import ticket_timeline
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-TODAY_CLOCKS = 200
+TODAY_CLOCKS = 100
+LONG_LATE = timedelta(days=31)
+"""Lateness beyond this is shown as "over a month" instead of its exact working time."""
 """Running clocks shown on "Hari ini" (soonest due first); the page says how many more."""
 
 
@@ -39,8 +41,11 @@ def _clock_view(
     """A running or paused clock as the pages show it: time left or how late, working time."""
     calendar = services.calendar
     late = row.state is not ClockState.PAUSED and row.due_at <= now
+    left: timedelta | None
     if row.state is ClockState.PAUSED:
         left = row.remaining or max(row.limit - keeper.elapsed(row, now), timedelta(0))
+    elif late and now - row.due_at > LONG_LATE:
+        left = None  # "more than a month": counting each working day of it says nothing more
     elif late:
         left = calendar.working_time_between(row.due_at, now)
     else:
@@ -52,8 +57,6 @@ def _clock_view(
         "terlambat": late,
         "sisa": left,
         "batas": row.due_at,
-        "berjalan": keeper.elapsed(row, now),
-        "batas_waktu": row.limit,
     }
 
 

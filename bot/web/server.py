@@ -8,8 +8,10 @@ PTB's webhook server (tornado) serves only Telegram's posts.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,37 @@ PUBLIC = frozenset({"/masuk", "/gaya.css", "/favicon.svg"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+LOOP_SHARE = 0.1
+"""The most of the bot's event loop the dashboard takes when pages are requested non-stop."""
+
+
+class LoopBudget:
+    """Pages one at a time, each followed by a pause in proportion to its cost.
+
+    The dashboard shares the bot's event loop, so a browser (or a script) requesting pages
+    non-stop must not slow down Telegram updates and deadline sweeps. After a page that took
+    ``t`` seconds the next one starts no sooner than ``t * (1 / share - 1)`` later: a person
+    clicking around never notices, a flood is slowed to the budget.
+    """
+
+    def __init__(self, share: float = LOOP_SHARE) -> None:
+        self.factor = 1 / share - 1
+        self._lock = asyncio.Lock()
+        self._free_at = 0.0
+
+    async def run(self, handler: Handler, request: web.Request) -> web.StreamResponse:
+        async with self._lock:
+            wait = self._free_at - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            started = time.perf_counter()
+            try:
+                return await handler(request)
+            finally:
+                spent = time.perf_counter() - started
+                self._free_at = time.perf_counter() + min(spent * self.factor, 2.0)
+
+
 @dataclass(slots=True)
 class Dashboard:
     """What every page needs; one per running server."""
@@ -46,6 +79,7 @@ class Dashboard:
     read_db: Database
     gate: Gate
     bot: Bot
+    budget: LoopBudget = dataclasses.field(default_factory=LoopBudget)
 
     @property
     def view(self) -> Services:
@@ -148,7 +182,7 @@ async def require_session(request: web.Request, handler: Handler) -> web.StreamR
             response.del_cookie(SESSION_COOKIE, path="/")
         return response
     request[SESSION] = session
-    return await handler(request)
+    return await dashboard.budget.run(handler, request)
 
 
 def build_app(dashboard: Dashboard) -> web.Application:

@@ -57,9 +57,16 @@ class Browser:
         body = await self.call(self.driver.find_element, "tag name", "body")
         return str(await self.call(lambda: body.text))
 
-    async def click(self, css: str) -> None:
+    async def click(self, css: str, then_shows: str) -> None:
+        """Click and wait until the page that follows shows ``then_shows``."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
         element = await self.call(self.driver.find_element, "css selector", css)
         await self.call(element.click)
+        wait = WebDriverWait(self.driver, 10)
+        await self.call(
+            wait.until, lambda d: then_shows in d.find_element("tag name", "body").text
+        )
 
     async def console_errors(self, document_status: bool = False) -> list[str]:
         """Errors in the console since the last call.

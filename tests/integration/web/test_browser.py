@@ -47,8 +47,7 @@ async def test_every_page_in_a_real_browser(dashboard: DashboardBot, browser: Br
     await browser.open(await dashboard.link(), PHONE)
     assert "Masuk ke dasbor" in await browser.text()
     await browser.screenshot("masuk-ponsel", PHONE)
-    await browser.click("button[type=submit]")
-    assert "Hari ini" in await browser.text()
+    await browser.click("button[type=submit]", then_shows="Tiket terbuka")
     assert "t=" not in browser.driver.current_url
     pages = {
         "hari-ini": ("/", ["Tiket terbuka: 3", numbers["terlambat"], "Pelanggaran hari ini"]),
@@ -63,7 +62,7 @@ async def test_every_page_in_a_real_browser(dashboard: DashboardBot, browser: Br
         if name == "sesi":  # admins only: log in again as one
             await browser.delete_cookies()
             await browser.open(await dashboard.link(_admin(), private=True), PHONE)
-            await browser.click("button[type=submit]")
+            await browser.click("button[type=submit]", then_shows="Tiket terbuka")
         await browser.open(dashboard.base_url + path, PHONE)
         await _check(browser, name, expected)
 
@@ -85,8 +84,7 @@ async def test_forged_and_reused_links_are_refused_in_the_browser(
     assert await browser.console_errors(document_status=True) == []
     await browser.screenshot("tautan-palsu-ponsel", PHONE)
     await browser.open(url, PHONE)
-    await browser.click("button[type=submit]")
-    assert "Hari ini" in await browser.text()
+    await browser.click("button[type=submit]", then_shows="Tiket terbuka")
     await browser.delete_cookies()
     await browser.open(url, PHONE)
     assert "sudah pernah dipakai" in await browser.text()
