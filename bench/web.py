@@ -230,10 +230,10 @@ async def main(args: argparse.Namespace) -> int:
         seconds = await seed(services, args.tickets, args.events)
         counts = await services.db.fetchone(
             "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM events), "
-            "(SELECT COUNT(*) FROM ticket_search)"
+            "(SELECT COUNT(*) FROM search_events)"
         )
-        print(f"seeded {counts[0]:,} tickets, {counts[1]:,} events ({counts[2]:,} rows in the "
-              f"search index) in {seconds:.1f} s")  # fmt: skip
+        print(f"seeded {counts[0]:,} tickets, {counts[1]:,} events ({counts[2]:,} with text, "
+              f"in the search index) in {seconds:.1f} s")  # fmt: skip
         runner, base, dashboard, cookie = await start_dashboard(services)
         read_db = dashboard.read_db
         try:

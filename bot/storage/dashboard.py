@@ -20,6 +20,20 @@ from bot.storage.timefmt import to_db
 _COUNTING = "(d.state IN (?, ?) OR (d.state = 'breached' AND d.stopped_at IS NULL))"
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_SEARCH_WORDS = 8
+SEARCH_DEPTH = 2000
+"""A search looks at the newest this-many matches of each source (tickets, timeline messages,
+LKPP replies): a word found everywhere costs the same as a rare one, and the page says when
+the matches went deeper (:meth:`DashboardStore.search_capped`)."""
+COUNT_CAP = 10_000
+"""The list counts matching tickets up to this many; beyond it the page says "more than"."""
+_SEARCH = (
+    "SELECT rowid FROM (SELECT rowid FROM search_tickets WHERE search_tickets MATCH ? "
+    "ORDER BY rowid DESC LIMIT ?) "
+    "UNION SELECT ticket_id FROM (SELECT ticket_id, rowid FROM search_events "
+    "WHERE search_events MATCH ? ORDER BY rowid DESC LIMIT ?) "
+    "UNION SELECT ticket_id FROM (SELECT ticket_id, rowid FROM search_replies "
+    "WHERE search_replies MATCH ? ORDER BY rowid DESC LIMIT ?)"
+)
 
 
 def search_query(text: str) -> str | None:
@@ -75,10 +89,8 @@ class TicketFilter:
             params.append(to_db(self.created_before))
         match = search_query(self.text or "")
         if match is not None:
-            clauses.append(
-                "t.id IN (SELECT ticket_id FROM ticket_search WHERE ticket_search MATCH ?)"
-            )
-            params.append(match)
+            clauses.append(f"t.id IN ({_SEARCH})")
+            params.extend([match, SEARCH_DEPTH] * 3)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -109,9 +121,29 @@ class DashboardStore:
             (*params, limit, offset),
         )
 
-    async def count(self, wanted: TicketFilter) -> int:
+    async def count(self, wanted: TicketFilter, cap: int = COUNT_CAP) -> int:
+        """Matching tickets, counted up to ``cap + 1`` (so "more than ``cap``" can be said)."""
         where, params = wanted.where()
-        return int(await self.db.fetchval(f"SELECT COUNT(*) FROM tickets t{where}", params))
+        return int(
+            await self.db.fetchval(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets t{where} LIMIT ?)",
+                (*params, cap + 1),
+            )
+        )
+
+    async def search_capped(self, text: str) -> bool:
+        """Whether a source had more matches than a search looks at."""
+        match = search_query(text)
+        if match is None:
+            return False
+        for table in ("search_tickets", "search_events", "search_replies"):
+            found = await self.db.fetchval(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
+                (match, SEARCH_DEPTH + 1),
+            )
+            if found > SEARCH_DEPTH:
+                return True
+        return False
 
     async def applications(self) -> list[str]:
         rows = await self.db.fetchall("SELECT DISTINCT application FROM tickets ORDER BY 1")
@@ -121,13 +153,24 @@ class DashboardStore:
         """Clocks still counting, with their tickets' numbers and titles, soonest due first.
 
         Running and paused ones, and breached ones nobody has stopped yet: those are the
-        lapses still growing.
+        lapses still growing. One indexed read each (``deadlines_due``, ``deadlines_active``,
+        ``deadlines_open_breach``), merged.
         """
+        part = (
+            "SELECT * FROM (SELECT d.*, t.number AS number, t.title AS title FROM deadlines d "
+            "JOIN tickets t ON t.id = d.ticket_id WHERE {} ORDER BY d.due_at LIMIT ?)"
+        )
         rows = await self.db.fetchall(
-            "SELECT d.*, t.number AS number, t.title AS title FROM deadlines d "
-            f"JOIN tickets t ON t.id = d.ticket_id WHERE {_COUNTING} "
-            "ORDER BY d.due_at LIMIT ?",
-            (*ACTIVE, limit),
+            " UNION ALL ".join(
+                part.format(where)
+                for where in (
+                    "d.state = 'running'",
+                    "d.state = 'paused'",
+                    "d.state = 'breached' AND d.stopped_at IS NULL",
+                )
+            )
+            + " ORDER BY due_at LIMIT ?",
+            (limit, limit, limit, limit),
         )
         return [(_deadline(r), r["number"], r["title"]) for r in rows]
 

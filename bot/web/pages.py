@@ -20,7 +20,7 @@ from bot.domain.sop import CLOCK_OWNER, OPEN, State
 from bot.domain.ticket import TicketType, UserRole
 from bot.services import Services
 from bot.storage.backlog import mail_backlog
-from bot.storage.dashboard import DashboardStore, TicketFilter
+from bot.storage.dashboard import COUNT_CAP, SEARCH_DEPTH, DashboardStore, TicketFilter
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore
 from bot.storage.tickets import TicketStore
 from bot.web.server import DASHBOARD, SESSION, page
@@ -159,6 +159,8 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     except ValueError:
         number = 1
     total = await store.count(wanted)
+    more = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(number, pages)
     rows = await store.tickets(wanted, PAGE_SIZE, (number - 1) * PAGE_SIZE)
@@ -172,6 +174,9 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
         "tiket_daftar",
         tiket=rows,
         jumlah=total,
+        lebih=more,
+        dangkal=bool(wanted.text) and await store.search_capped(wanted.text or ""),
+        kedalaman=SEARCH_DEPTH,
         halaman=number,
         halaman_total=pages,
         sebelumnya=link(number - 1) if number > 1 else None,

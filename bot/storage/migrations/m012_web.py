@@ -2,11 +2,17 @@
 
 Links and sessions live here, not in memory, so a restart keeps people logged in and a used
 link stays used. Only a hash of each session token is stored: a copy of the database does not
-let anyone in. ``ticket_search`` is an FTS5 index over what a ticket says (title, description,
-every message in its timeline, LKPP's replies), kept up to date by triggers so no writer has to
-remember it; ``rowid`` says where a row came from (``-ticket id``, ``event id``,
-``-(2^40 + reply id)``), so an edited ticket replaces its own row.
+let anyone in. Three FTS5 indexes hold what a ticket says (its title and description; every
+message and note in its timeline; LKPP's replies), kept up to date by triggers so no writer has
+to remember them. Each is keyed by its source row's id, so "newest first" is rowid order and a
+search can stop after the newest matches.
 """
+
+#: What of an event is searchable: the message or note it carries, or the reason given.
+_EVENT_TEXT = (
+    "coalesce(json_extract({row}details, '$.text'), '') || char(10) || "
+    "coalesce(json_extract({row}details, '$.reason'), '')"
+)
 
 STATEMENTS = [
     """
@@ -41,56 +47,61 @@ STATEMENTS = [
     CREATE INDEX deadlines_open_breach ON deadlines (due_at)
         WHERE state = 'breached' AND stopped_at IS NULL
     """,
+    "CREATE INDEX tickets_application ON tickets (application)",
+    # Text search: one FTS5 index per source, each keyed so "newest first" is rowid order.
     """
-    CREATE VIRTUAL TABLE ticket_search USING fts5(
+    CREATE VIRTUAL TABLE search_tickets USING fts5(
+        body, tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE VIRTUAL TABLE search_events USING fts5(
         body, ticket_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
     )
     """,
     """
-    CREATE TRIGGER ticket_search_ticket AFTER INSERT ON tickets BEGIN
-        INSERT INTO ticket_search (rowid, body, ticket_id)
-        VALUES (-new.id, new.title || char(10) || new.description, new.id);
+    CREATE VIRTUAL TABLE search_replies USING fts5(
+        body, ticket_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER search_tickets_insert AFTER INSERT ON tickets BEGIN
+        INSERT INTO search_tickets (rowid, body)
+        VALUES (new.id, new.title || char(10) || new.description);
     END
     """,
     """
-    CREATE TRIGGER ticket_search_ticket_edit AFTER UPDATE OF title, description ON tickets BEGIN
-        DELETE FROM ticket_search WHERE rowid = -old.id;
-        INSERT INTO ticket_search (rowid, body, ticket_id)
-        VALUES (-new.id, new.title || char(10) || new.description, new.id);
+    CREATE TRIGGER search_tickets_edit AFTER UPDATE OF title, description ON tickets BEGIN
+        DELETE FROM search_tickets WHERE rowid = old.id;
+        INSERT INTO search_tickets (rowid, body)
+        VALUES (new.id, new.title || char(10) || new.description);
     END
     """,
-    """
-    CREATE TRIGGER ticket_search_event AFTER INSERT ON events
-    WHEN json_extract(new.details, '$.text') IS NOT NULL
-        OR json_extract(new.details, '$.reason') IS NOT NULL
+    f"""
+    CREATE TRIGGER search_events_insert AFTER INSERT ON events
+    WHEN {_EVENT_TEXT.format(row="new.")} <> char(10)
     BEGIN
-        INSERT INTO ticket_search (rowid, body, ticket_id)
-        VALUES (new.id, coalesce(json_extract(new.details, '$.text'), '') || char(10)
-                || coalesce(json_extract(new.details, '$.reason'), ''), new.ticket_id);
+        INSERT INTO search_events (rowid, body, ticket_id)
+        VALUES (new.id, {_EVENT_TEXT.format(row="new.")}, new.ticket_id);
     END
     """,
     """
-    CREATE TRIGGER ticket_search_reply AFTER INSERT ON mail_lkpp_replies BEGIN
-        INSERT INTO ticket_search (rowid, body, ticket_id)
-        VALUES (-1099511627776 - new.id, new.subject || char(10) || new.reply_text,
-                new.ticket_id);
+    CREATE TRIGGER search_replies_insert AFTER INSERT ON mail_lkpp_replies BEGIN
+        INSERT INTO search_replies (rowid, body, ticket_id)
+        VALUES (new.id, new.subject || char(10) || new.reply_text, new.ticket_id);
     END
     """,
     """
-    INSERT INTO ticket_search (rowid, body, ticket_id)
-    SELECT -id, title || char(10) || description, id FROM tickets
+    INSERT INTO search_tickets (rowid, body)
+    SELECT id, title || char(10) || description FROM tickets
+    """,
+    f"""
+    INSERT INTO search_events (rowid, body, ticket_id)
+    SELECT id, {_EVENT_TEXT.format(row="")}, ticket_id FROM events
+    WHERE {_EVENT_TEXT.format(row="")} <> char(10)
     """,
     """
-    INSERT INTO ticket_search (rowid, body, ticket_id)
-    SELECT id, coalesce(json_extract(details, '$.text'), '') || char(10)
-        || coalesce(json_extract(details, '$.reason'), ''), ticket_id
-    FROM events
-    WHERE json_extract(details, '$.text') IS NOT NULL
-        OR json_extract(details, '$.reason') IS NOT NULL
-    """,
-    """
-    INSERT INTO ticket_search (rowid, body, ticket_id)
-    SELECT -1099511627776 - id, subject || char(10) || reply_text, ticket_id
-    FROM mail_lkpp_replies
+    INSERT INTO search_replies (rowid, body, ticket_id)
+    SELECT id, subject || char(10) || reply_text, ticket_id FROM mail_lkpp_replies
     """,
 ]
