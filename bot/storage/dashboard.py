@@ -179,21 +179,17 @@ class DashboardStore:
             await self.db.fetchval(f"SELECT COUNT(*) FROM deadlines d WHERE {_COUNTING}", ACTIVE)
         )
 
-    async def telegram_files(self, ticket_id: int) -> list[FileInfo]:
-        rows = await self.db.fetchall(
-            "SELECT id, event_id, file_name, mime_type, size FROM attachments "
-            "WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,),
-        )
-        return [FileInfo(*r) for r in rows]
-
-    async def mail_files(self, ticket_id: int) -> list[FileInfo]:
-        rows = await self.db.fetchall(
-            "SELECT id, reply_id, file_name, mime_type, size FROM mail_attachments "
-            "WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,),
-        )
-        return [FileInfo(*r) for r in rows]
+    async def files(self, ticket_id: int) -> tuple[list[FileInfo], list[FileInfo]]:
+        """The ticket's Telegram files (owned by events) and LKPP's (owned by replies)."""
+        found = []
+        for table, owner in (("attachments", "event_id"), ("mail_attachments", "reply_id")):
+            rows = await self.db.fetchall(
+                f"SELECT id, {owner}, file_name, mime_type, size FROM {table} "
+                "WHERE ticket_id = ? ORDER BY id",
+                (ticket_id,),
+            )
+            found.append([FileInfo(*r) for r in rows])
+        return found[0], found[1]
 
     async def mail_file(self, file_id: int) -> Row | None:
         """A file LKPP sent, with its content and ticket number."""

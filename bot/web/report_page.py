@@ -11,9 +11,8 @@ from datetime import date
 
 from aiohttp import web
 
-from bot.deadlines.report import build_report, events_csv, tickets_csv
+from bot.deadlines.report import build_report, events_csv, report_context, tickets_csv
 from bot.deadlines.report_command import PeriodError, parse_period
-from bot.domain.sop import Clock
 from bot.services import Services
 from bot.web.server import DASHBOARD, page
 
@@ -25,7 +24,6 @@ def _period(services: Services, text: str) -> tuple[date, date]:
 
 async def report(request: web.Request) -> web.StreamResponse:
     services = request.app[DASHBOARD].view
-    texts = services.texts
     text = request.query.get("periode", "").strip()[:40]
     try:
         start, end = _period(services, text)
@@ -35,7 +33,7 @@ async def report(request: web.Request) -> web.StreamResponse:
             "laporan",
             status=400,
             periode=text,
-            galat=texts.msg(f"tenggat_laporan.{exc.key}", teks=exc.text),
+            galat=services.texts.msg(f"tenggat_laporan.{exc.key}", teks=exc.text),
             r=None,
         )
     built = await build_report(services, start, end)
@@ -45,13 +43,8 @@ async def report(request: web.Request) -> web.StreamResponse:
         periode=text or f"{start.isoformat()} - {end.isoformat()}",
         kunci=f"{start.isoformat()} - {end.isoformat()}",
         galat=None,
-        r=built,
-        jam={c: texts.msg(f"tenggat_jam.{c.value}") for c in Clock},
-        jam_singkat={c: texts.msg(f"tenggat_jam_singkat.{c.value}") for c in Clock},
-        pihak={b.responsible: texts.msg(f"tenggat_pihak.{b.responsible.value}")
-               for b in built.breaches},
-        prioritas={key: level.name for key, level in services.priorities.levels.items()},
-    )  # fmt: skip
+        **report_context(services, built),
+    )
 
 
 async def export(request: web.Request) -> web.StreamResponse:

@@ -43,8 +43,7 @@ async def ticket_timeline(services: Services, ticket: Ticket) -> list[Entry]:
     texts = services.texts
     dashboard = DashboardStore(services.db)
     mail = MailStore(services.db)
-    telegram_files = await dashboard.telegram_files(ticket.id)
-    mail_files = await dashboard.mail_files(ticket.id)
+    telegram_files, mail_files = await dashboard.files(ticket.id)
     entries: list[Entry] = []
     for event in await TicketStore(services.db).events(ticket.id):
         details = event.details

@@ -48,6 +48,8 @@ STATEMENTS = [
         WHERE state = 'breached' AND stopped_at IS NULL
     """,
     "CREATE INDEX tickets_application ON tickets (application)",
+    # The detail page lists a ticket's LKPP files without reading every stored file.
+    "CREATE INDEX mail_attachments_ticket ON mail_attachments (ticket_id)",
     # Text search: one FTS5 index per source, each keyed so "newest first" is rowid order.
     """
     CREATE VIRTUAL TABLE search_tickets USING fts5(
