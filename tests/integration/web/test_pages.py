@@ -116,3 +116,29 @@ async def test_no_page_writes_and_the_access_log_has_no_query_strings(
     assert any('"GET /tiket"' in line for line in lines)
     assert all("?" not in line and "rahasia" not in line for line in lines)
     assert await dashboard.services.db.fetchval("SELECT COUNT(*) FROM events") == before
+
+
+async def test_a_file_sent_in_telegram_is_downloaded_through_the_bot(seeded: Any) -> None:
+    from bot.domain.sop import Action, Actor
+    from bot.domain.ticket import Attachment
+    from bot.workflow import By
+    from tests.support.tickets import USER_CHAT
+
+    dashboard, http, numbers = seeded
+    file_id, _unique = dashboard.api.add_file(b"%PDF-1.4 bukti", "bukti<1>.pdf")
+    ticket = await dashboard.services.workflow.get(numbers["jahat"])
+    assert ticket.id is not None
+    await dashboard.services.workflow.apply(
+        ticket.number, Action.USER_MESSAGE, Actor.USER, By(USER_CHAT, "Budi"),
+        details={"text": "Ini buktinya"},
+        attachments=[Attachment(None, ticket.id, "pengguna", "bukti<1>.pdf", "application/pdf",
+                                14, telegram_file_id=file_id)],
+    )  # fmt: skip
+    html = await _get(seeded, f"/tiket/{ticket.number}")
+    assert "bukti&lt;1&gt;.pdf" in html
+    link = html.split('href="/lampiran/telegram/', 1)[1].split('"', 1)[0]
+    async with http.get(f"{dashboard.base_url}/lampiran/telegram/{link}") as download:
+        assert download.status == 200
+        assert download.headers["Content-Type"] == "application/octet-stream"
+        assert "bukti%3C1%3E.pdf" in download.headers["Content-Disposition"]
+        assert await download.read() == b"%PDF-1.4 bukti"
