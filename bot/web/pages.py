@@ -18,8 +18,9 @@ from telegram.error import TelegramError
 from bot.deadlines.clocks import ClockKeeper
 from bot.domain.sop import CLOCK_OWNER, OPEN, State
 from bot.domain.ticket import TicketType, UserRole
+from bot.handlers.health_command import probe_rows
+from bot.health import probe_outbox, probe_quarantine
 from bot.services import Services
-from bot.storage.backlog import mail_backlog
 from bot.storage.dashboard import COUNT_CAP, SEARCH_DEPTH, DashboardStore, TicketFilter
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore
 from bot.storage.tickets import TicketStore
@@ -102,17 +103,14 @@ async def today(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def backlog_lines(services: Services) -> list[dict]:
-    """What the health checks know about messages the bot still owes someone."""
-    mail = await mail_backlog(services.db)
-    return [
-        {"label": services.texts.msg("web.antrean.surel_antre"), "jumlah": mail.waiting,
-         "sejak": mail.oldest_waiting},
-        {"label": services.texts.msg("web.antrean.surel_gagal"), "jumlah": mail.failed,
-         "sejak": None},
-        {"label": services.texts.msg("web.antrean.surel_karantina"), "jumlah": mail.quarantined,
-         "sejak": None},
-    ]  # fmt: skip
+async def backlog_lines(services: Services) -> list[dict[str, Any]]:
+    """The health checks' lines about messages the bot still owes someone (``/kesehatan``)."""
+    alert_after = timedelta(minutes=services.settings.outbox_alert_minutes)
+    results = [
+        await probe_outbox(services.db, services.clock(), alert_after),
+        await probe_quarantine(services.db),
+    ]
+    return probe_rows(services.texts, results)
 
 
 def _choice(value: str | None, allowed: set[str]) -> str | None:

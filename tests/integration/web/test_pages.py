@@ -41,7 +41,9 @@ async def test_today_shows_open_tickets_late_clocks_breaches_and_backlog(seeded:
     assert numbers["eskalasi"] in upcoming and "sisa" in upcoming
     breaches = html.split("Pelanggaran hari ini", 1)[1].split("<h2>", 1)[0]
     assert numbers["terlambat"] in breaches
-    assert "Email menunggu dikirim" in html
+    backlog = html.split("Antrean pesan", 1)[1]
+    assert "Antrean email keluar" in backlog and "1 email menunggu" in backlog
+    assert "Karantina email masuk" in backlog
 
 
 async def test_ticket_list_filters_searches_and_escapes(seeded: Any) -> None:
