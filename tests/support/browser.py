@@ -59,11 +59,13 @@ class Browser:
 
     async def click(self, css: str, then_shows: str) -> None:
         """Click and wait until the page that follows shows ``then_shows``."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
         element = await self.call(self.driver.find_element, "css selector", css)
         await self.call(element.click)
-        wait = WebDriverWait(self.driver, 10)
+        # While the next page loads, the old page's body goes stale under the check.
+        wait = WebDriverWait(self.driver, 10, ignored_exceptions=[StaleElementReferenceException])
         await self.call(
             wait.until, lambda d: then_shows in d.find_element("tag name", "body").text
         )
