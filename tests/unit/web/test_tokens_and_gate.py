@@ -94,3 +94,33 @@ def test_search_words_are_quoted_so_fts_syntax_is_plain_text() -> None:
     assert search_query("gagal unggah") == '"gagal" "unggah"*'
     assert search_query('"OR" NEAR(* -') == '"OR" "NEAR"*'
     assert search_query("  ***  ") is None
+
+
+def test_the_cookie_is_secure_behind_https_and_the_address_comes_from_a_trusted_proxy(
+    tmp_path: Path,
+) -> None:
+    from types import SimpleNamespace
+
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.web.server import DASHBOARD, client_address, is_secure
+
+    def request(headers: dict[str, str], **settings: object) -> tuple[object, object]:
+        values = make_settings(tmp_path, web_listen="8080", web_secret="x" * 20, **settings)
+        dashboard = SimpleNamespace(services=SimpleNamespace(settings=values))
+        app = web.Application()
+        app[DASHBOARD] = dashboard  # type: ignore[assignment]
+        return make_mocked_request("GET", "/", headers=headers, app=app), dashboard
+
+    plain, dashboard = request({"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.1.9"})
+    assert not is_secure(plain, dashboard)  # type: ignore[arg-type]
+    assert client_address(plain) != "10.1.1.9"  # type: ignore[arg-type]
+    proxied, dashboard = request(
+        {"X-Forwarded-Proto": "https", "X-Forwarded-For": "1.2.3.4, 10.1.1.9"},
+        web_trust_proxy=True,
+    )
+    assert is_secure(proxied, dashboard)  # type: ignore[arg-type]
+    assert client_address(proxied) == "10.1.1.9"  # type: ignore[arg-type]
+    public, dashboard = request({}, web_public_url="https://dasbor.lpse.example.go.id/")
+    assert is_secure(public, dashboard)  # type: ignore[arg-type]
