@@ -108,23 +108,18 @@ async def build_report(services: Services, start: date, end: date) -> Report:
     )
 
 
-def report_context(services: Services, report: Report) -> dict[str, object]:
-    """What a report's templates show: the figures and the names of clocks, parties, levels
-    (Telegram's ``tenggat_laporan`` and the dashboard's ``laporan`` page alike)."""
-    texts = services.texts
-    return {
-        "r": report,
-        "jam": {c: texts.msg(f"tenggat_jam.{c.value}") for c in Clock},
-        "jam_singkat": {c: texts.msg(f"tenggat_jam_singkat.{c.value}") for c in Clock},
-        "pihak": {b.responsible: texts.msg(f"tenggat_pihak.{b.responsible.value}")
-                  for b in report.breaches},
-        "prioritas": {key: level.name for key, level in services.priorities.levels.items()},
-    }  # fmt: skip
-
-
 def render_report(services: Services, report: Report) -> str:
     """The report as Telegram HTML (the CLI strips the tags)."""
-    return services.texts.render("tenggat_laporan", **report_context(services, report))
+    texts = services.texts
+    return texts.render(
+        "tenggat_laporan",
+        r=report,
+        jam={c: texts.msg(f"tenggat_jam.{c.value}") for c in Clock},
+        jam_singkat={c: texts.msg(f"tenggat_jam_singkat.{c.value}") for c in Clock},
+        pihak={b.responsible: texts.msg(f"tenggat_pihak.{b.responsible.value}")
+               for b in report.breaches},
+        prioritas={key: level.name for key, level in services.priorities.levels.items()},
+    )  # fmt: skip
 
 
 def _local(services: Services, text: str | None) -> str:

@@ -1,8 +1,9 @@
 """ "Laporan": the mutu baku report of a chosen period, from the code behind ``/laporan``.
 
-The figures come from :func:`bot.deadlines.report.build_report` and the downloads from the same
-export functions the staff group gets, so the page, the command and ``python -m bot report``
-never disagree.
+The figures come from :func:`bot.deadlines.report.build_report`, the text from
+:func:`~bot.deadlines.report.render_report` (the very message ``/laporan`` posts) and the
+downloads from the same export functions the staff group gets, so the page, the command and
+``python -m bot report`` never disagree.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 from aiohttp import web
+from markupsafe import Markup
 
-from bot.deadlines.report import build_report, events_csv, report_context, tickets_csv
+from bot.deadlines.report import build_report, events_csv, render_report, tickets_csv
 from bot.deadlines.report_command import PeriodError, parse_period
 from bot.services import Services
 from bot.web.server import DASHBOARD, page
@@ -43,7 +45,8 @@ async def report(request: web.Request) -> web.StreamResponse:
         periode=text or f"{start.isoformat()} - {end.isoformat()}",
         kunci=f"{start.isoformat()} - {end.isoformat()}",
         galat=None,
-        **report_context(services, built),
+        r=built,
+        teks_laporan=Markup(render_report(services, built)),  # the catalog escaped every value
     )
 
 
