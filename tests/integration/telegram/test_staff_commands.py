@@ -283,6 +283,7 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
         "libur",
         "laporan",
         "kesehatan",
+        "dasbor",
         "bantuan",
     ]
 
