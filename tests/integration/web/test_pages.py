@@ -144,3 +144,26 @@ async def test_a_file_sent_in_telegram_is_downloaded_through_the_bot(seeded: Any
         assert download.headers["Content-Type"] == "application/octet-stream"
         assert "bukti%3C1%3E.pdf" in download.headers["Content-Disposition"]
         assert await download.read() == b"%PDF-1.4 bukti"
+
+
+async def test_the_list_is_paginated_and_keeps_its_filters(seeded: Any) -> None:
+    from tests.support.telegram_app_fixtures import sample_ticket
+
+    dashboard, _, _ = seeded
+    store = dashboard.services.workflow.store
+    async with dashboard.services.db.transaction() as conn:  # straight in: no cards to post
+        for i in range(52):
+            ticket = sample_ticket(
+                id=None,
+                number=f"BTG-2026-{500 + i:05d}",
+                title=f"Akun terkunci nomor {i}",
+                application="SiRUP",
+            )
+            await store.insert(conn, ticket)  # fmt: skip
+    first = await _get(seeded, "/tiket?aplikasi=SiRUP")
+    assert "52 tiket · halaman 1 dari 2" in first
+    assert "Akun terkunci nomor 51" in first and "Akun terkunci nomor 1<" not in first
+    assert "/tiket?aplikasi=SiRUP&amp;halaman=2" in first
+    second = await _get(seeded, "/tiket?aplikasi=SiRUP&halaman=2")
+    assert "halaman 2 dari 2" in second and "Akun terkunci nomor 0" in second
+    assert "/tiket?aplikasi=SiRUP&amp;halaman=1" in second
