@@ -36,10 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup = sub.add_parser("backup", help="mencadangkan database (online backup SQLite)")
     backup.add_argument("target", nargs="?", help="file tujuan (bawaan: DATA_DIR/backup/...)")
-    report = sub.add_parser("report", help="laporan mutu baku SOP untuk suatu periode")
-    report.add_argument("--from", dest="start", required=True, type=_day, help="YYYY-MM-DD")
-    report.add_argument("--to", dest="end", required=True, type=_day, help="YYYY-MM-DD")
-    report.add_argument("--csv", type=Path, help="file CSV tiket (peristiwa: *_peristiwa.csv)")
+    report = sub.add_parser(
+        "report",
+        help="laporan mutu baku SOP untuk suatu periode",
+        description="Periode seperti /laporan: kosong = bulan ini, 2026-05, 2026-05-07, "
+        "2026-05-01–2026-05-31. --from/--to menggantikan awal/akhir periode.",
+    )
+    report.add_argument("period", nargs="*", help="periode (bawaan: bulan ini)")
+    report.add_argument("--from", dest="start", type=_day, help="tanggal awal YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_day, help="tanggal akhir YYYY-MM-DD")
+    report.add_argument("--chart", type=Path, help="tulis grafik PNG ke file ini")
+    report.add_argument("--xlsx", type=Path, help="tulis lembar kerja .xlsx ke file ini")
     return parser
 
 
@@ -59,7 +66,33 @@ async def _migrate(env_file: str) -> int:
         print(f"Database {settings.db_path} diperbarui ke versi {version}.")
     else:
         print(f"Database {settings.db_path} sudah versi terbaru ({version}).")
+    await _recompute(env_file)
     return 0
+
+
+async def _recompute(env_file: str) -> None:
+    """Run a queued recompute of the clocks now, when the full settings allow it.
+
+    It needs the calendar and the time standards (full settings); without them it runs when the
+    bot starts, which opens the database the same way.
+    """
+    from bot.clock import utc_now
+    from bot.services import open_services
+    from bot.storage.recompute import RecomputeStore
+
+    try:
+        settings = load_settings(env_file)
+    except ConfigError:
+        return
+    db = Database(settings.db_path)
+    await db.ensure_ready()
+    try:
+        if not await RecomputeStore(db).pending():
+            return
+        await open_services(settings, utc_now, db)  # runs the queued recompute
+        print("Jam mutu baku semua tiket dihitung ulang dengan aturan waktu terukur.")
+    finally:
+        await db.close()
 
 
 async def _backup(env_file: str, target: str | None) -> int:
@@ -129,7 +162,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             from bot.deadlines.report import run_report_cli
 
-            return asyncio.run(run_report_cli(args.env_file, args.start, args.end, args.csv))
+            return asyncio.run(
+                run_report_cli(
+                    args.env_file,
+                    " ".join(args.period),
+                    args.start,
+                    args.end,
+                    chart=args.chart,
+                    xlsx=args.xlsx,
+                )
+            )
     except (ConfigError, PriorityTableError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG

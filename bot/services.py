@@ -66,6 +66,9 @@ async def open_services(settings: Settings, clock: Clock, db: Database | None = 
             clock=clock,
         )
         await services.reload_calendar()
+        from bot.deadlines.recompute import recompute_pending  # needs Services: imported late
+
+        await recompute_pending(services)
     except BaseException:
         await db.close()
         raise

@@ -88,6 +88,7 @@ class Texts:
             angka=self.number,
             persen=self.percent,
             durasi=self.duration,
+            durasi_kerja=self.working_duration,
         )
         env.globals["t"] = self.msg
         return env
@@ -195,3 +196,24 @@ class Texts:
         if not parts:
             parts = [f"{secs} detik"]
         return sign + " ".join(parts)
+
+    def working_duration(self, value: timedelta) -> str:
+        """Working time with its unit said: ``3 hari kerja 6 jam``, ``6 jam kerja 5 menit``.
+
+        Seconds are shown when the amount is under an hour (``2 menit 3 detik``): a minute-level
+        standard is judged to the second, so its lateness is told to the second.
+        """
+        seconds = max(int(value.total_seconds()), 0)
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, secs = divmod(rest, 60)
+        parts = []
+        if days:
+            parts.append(f"{days} hari kerja")
+        if hours:
+            parts.append(f"{hours} jam" if days else f"{hours} jam kerja")
+        if minutes:
+            parts.append(f"{minutes} menit")
+        if secs and not days and not hours:
+            parts.append(f"{secs} detik")
+        return " ".join(parts) or "0 detik"

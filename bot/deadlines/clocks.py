@@ -8,6 +8,11 @@ local closure does not count against anyone.
 A clock row keeps its limit (``limit``) and, for clocks with an earlier warning, the warning's
 offset (``nudge_offset``) as working time from the start; pauses are summed in ``paused``, so the
 due instant after a resume is simply "what was left, counted from now".
+
+How a stopped clock is judged, and how LKPP's progress windows chain, is the domain's rule
+(:mod:`bot.domain.measure`): this module applies it as steps happen. A clock is met or breached
+when it stops, by its measured time against its limit; the sweep only acts at the deadline
+(alerts, status requests) and opens the next progress window at a lapsed window's deadline.
 """
 
 from __future__ import annotations
@@ -18,7 +23,17 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.domain.sop import FINAL, WITH_LKPP, Action, Clock
+from bot.domain.measure import is_met, same_email
+from bot.domain.sop import (
+    CLOCK_OWNER,
+    FINAL,
+    TRANSITIONS_BY_ACTION,
+    WITH_LKPP,
+    Action,
+    Actor,
+    Clock,
+    State,
+)
 from bot.services import Services
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore, NextAction
 from bot.workflow import Applied
@@ -35,6 +50,8 @@ LKPP_CLOCKS = frozenset({Clock.LKPP_STATUS, Clock.LKPP_PROGRESS})
 LKPP_SIDE = frozenset({Clock.LKPP_STATUS, Clock.LKPP_PROGRESS, Clock.PRIORITY_TARGET})
 #: Steps that stop a clock because the work was abandoned, not done: not counted as met.
 _ABANDONING = frozenset({Action.CANCEL_ESCALATION, Action.USER_CANCELS})
+#: At most this many lapsed windows are chained in one step (a year of working days).
+_MAX_CATCH_UP = 300
 
 
 def limits(services: Services, clock: Clock, priority: str) -> tuple[timedelta, timedelta | None]:
@@ -79,26 +96,64 @@ class ClockKeeper:
         """Apply the step's clock effects (the workflow calls this inside its transaction)."""
         ticket = applied.ticket
         assert ticket.id is not None
-        effects = applied.step.clocks
-        at = applied.at
-        abandoned = applied.step.action in _ABANDONING or ticket.state in FINAL
+        message_id = applied.details.get("message_id")
+        await self.apply(
+            conn, ticket.id, applied.step.action, applied.step.actor, applied.step.source,
+            ticket.state, ticket.priority, applied.at,
+            message_id=message_id if isinstance(message_id, str) else None,
+        )  # fmt: skip
+
+    async def apply(
+        self, conn: aiosqlite.Connection, ticket_id: int, action: Action, actor: Actor,
+        source: State | None, state: State, priority: str, at: datetime,
+        message_id: str | None = None,
+    ) -> None:  # fmt: skip
+        """The clock effects of ``action`` (from ``source`` to ``state``); replays use it too.
+
+        Args:
+            message_id: The LKPP email behind an LKPP step, when known: a second step of the
+                same email (the tagged or confirmed class) neither meets nor measures the
+                window that email opened.
+        """
+        effects = TRANSITIONS_BY_ACTION[action].clocks
+        abandoned = action in _ABANDONING or state in FINAL
+        await self.catch_up(conn, ticket_id, at, source or state, priority)
+        progress = await self.store.active(conn, ticket_id, Clock.LKPP_PROGRESS)
+        opened_it = progress is not None and same_email(progress.start_message_id, message_id)
+        echo = (
+            actor is Actor.LKPP
+            and action is not Action.LKPP_REPLY_RECEIVED
+            and message_id is not None
+            and (opened_it or await self.store.email_recorded(conn, ticket_id, message_id, at))
+        )
+        if actor is Actor.LKPP and not echo:
+            for clock in LKPP_CLOCKS:  # LKPP wrote: every lapsed window's silence ends here
+                await self.close_breaches(conn, ticket_id, clock, at)
         for clock in effects.stop:
-            await self.stop(conn, ticket.id, clock, at, cancelled=abandoned)
-        for clock in effects.pause:
-            await self.pause(conn, ticket.id, clock, at)
-        for clock in effects.resume:
-            await self.resume(conn, ticket.id, clock, at)
-        for clock in effects.start:
-            if clock in LKPP_SIDE and ticket.state not in WITH_LKPP:
-                log.info("%s is not with LKPP (%s): %s not started", ticket.number,
-                         ticket.state, clock)  # fmt: skip
+            if echo and clock is Clock.LKPP_PROGRESS:
+                # The email was measured when it came: the window it opened yields nothing; a
+                # later window ends with LKPP's duty, counted only if it had already lapsed.
+                await self.stop(conn, ticket_id, clock, at, cancelled=True, counted=not opened_it)
                 continue
-            await self.start(conn, ticket.id, clock, at, ticket.priority)
-        if applied.step.action is Action.SET_PRIORITY:
-            await self.reprioritise(conn, ticket.id, at, ticket.priority)
-        if ticket.state in FINAL:
+            await self.stop(conn, ticket_id, clock, at, cancelled=abandoned)
+        for clock in effects.pause:
+            await self.pause(conn, ticket_id, clock, at)
+        for clock in effects.resume:
+            await self.resume(conn, ticket_id, clock, at)
+        for clock in effects.start:
+            if echo and clock is Clock.LKPP_PROGRESS:
+                continue  # the running window goes on: this email was already counted
+            if clock in LKPP_SIDE and state not in WITH_LKPP:
+                log.info("ticket %s is not with LKPP (%s): %s not started", ticket_id, state,
+                         clock)  # fmt: skip
+                continue
+            started_by = message_id if actor is Actor.LKPP else None
+            await self.start(conn, ticket_id, clock, at, priority, started_by=started_by)
+        if action is Action.SET_PRIORITY:
+            await self.reprioritise(conn, ticket_id, at, priority)
+        if state in FINAL:
             for clock in Clock:
-                await self.stop(conn, ticket.id, clock, at, cancelled=True)
+                await self.stop(conn, ticket_id, clock, at, cancelled=True)
 
     # --- effects ---------------------------------------------------------------------------
     def elapsed(self, row: DeadlineRow, at: datetime) -> timedelta:
@@ -109,14 +164,17 @@ class ClockKeeper:
 
     async def start(
         self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime,
-        priority: str,
+        priority: str, started_by: str | None = None,
     ) -> int:  # fmt: skip
-        """Start ``clock``; one already running is met now and a new one (next sequence) starts.
+        """Start ``clock``; one already running is judged now and a new one (next sequence) starts.
 
-        That restart is how LKPP's daily progress duty works: each LKPP email meets the running
-        progress clock and starts the next working day's.
+        That restart is how LKPP's daily progress duty works: each LKPP email ends the running
+        window (met, or late when past its limit) and opens the next.
+
+        Args:
+            started_by: The Message-ID of the LKPP email that opens this clock, if any.
         """
-        await self.stop(conn, ticket_id, clock, at)
+        await self._stop_active(conn, ticket_id, clock, at, cancelled=False, counted=True)
         limit, nudge_offset = limits(self.services, clock, priority)
         calendar = self.services.calendar
         due = calendar.add_working_time(at, limit)
@@ -134,31 +192,114 @@ class ClockKeeper:
             nudge_offset=nudge_offset,
             next_action=NextAction.BREACH if nudge_at is None else _early_action(clock),
             wake_at=due if nudge_at is None else nudge_at,
+            start_message_id=started_by,
         )
 
     async def stop(
         self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime,
-        cancelled: bool = False,
+        cancelled: bool = False, counted: bool = True,
     ) -> None:  # fmt: skip
-        """Stop ``clock``: met with its measured time, unless it was breached or abandoned.
+        """Stop ``clock``: met when its measured time is within its limit, else breached.
 
-        A breached clock keeps its breach; stopping it records how long it really took (the
-        report's worst time) and drops a pending status request, since LKPP has now written.
+        A clock already breached (the sweep saw its deadline pass) keeps its one breach and gets
+        its real time (the report's worst time), and a pending status request is dropped.
+
+        Args:
+            cancelled: The work was abandoned: within the limit the clock is not counted.
+            counted: ``False`` for a window that must yield no measurement at all.
         """
-        row = await self.store.active(conn, ticket_id, clock)
-        if row is not None:
-            measured = self.elapsed(row, at)
-            state = ClockState.CANCELLED if cancelled else ClockState.MET
+        await self._stop_active(conn, ticket_id, clock, at, cancelled=cancelled, counted=counted)
+        await self.close_breaches(conn, ticket_id, clock, at)
+
+    async def close_breaches(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime
+    ) -> None:
+        """End the open breaches of ``clock`` at ``at``: their time is now known."""
+        for breached in await self.store.unstopped_breaches(conn, ticket_id, clock):
+            measured = self.elapsed(breached, at)
             await self.store.update(
-                conn, row.id, at, state=state, met_at=None if cancelled else at, stopped_at=at,
+                conn, breached.id, at, stopped_at=at, measured_seconds=measured,
+                next_action=None, wake_at=None, claim_token=None,
+            )  # fmt: skip
+            await self.store.set_breach_time(conn, breached.id, measured)
+
+    async def _stop_active(
+        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime, *,
+        cancelled: bool, counted: bool,
+    ) -> None:  # fmt: skip
+        row = await self.store.active(conn, ticket_id, clock)
+        if row is None:
+            return
+        measured = self.elapsed(row, at)
+        if not counted or (cancelled and is_met(measured, row.limit)):
+            await self.store.update(
+                conn, row.id, at, state=ClockState.CANCELLED, stopped_at=at,
                 measured_seconds=measured, next_action=None, wake_at=None, claim_token=None,
                 paused_at=None,
             )  # fmt: skip
-        for breached in await self.store.unstopped_breaches(conn, ticket_id, clock):
+            return
+        if is_met(measured, row.limit):
             await self.store.update(
-                conn, breached.id, at, stopped_at=at, measured_seconds=self.elapsed(breached, at),
-                next_action=None, wake_at=None, claim_token=None,
+                conn, row.id, at, state=ClockState.MET, met_at=at, stopped_at=at,
+                measured_seconds=measured, next_action=None, wake_at=None, claim_token=None,
+                paused_at=None,
             )  # fmt: skip
+            return
+        # Late: decided now, whatever the sweep has seen. The sweep still sends the alert
+        # (its next action is the breach, due at once) but adds no second record.
+        late = replace(row, state=ClockState.BREACHED)
+        await self.store.update(
+            conn, row.id, at, state=ClockState.BREACHED, breached_at=min(row.due_at, at),
+            stopped_at=at, measured_seconds=measured, paused_at=None,
+            next_action=NextAction.BREACH, wake_at=at, claim_token=None,
+        )  # fmt: skip
+        await self.store.add_breach(conn, late, CLOCK_OWNER[row.clock], at, measured)
+
+    async def lapse(
+        self, conn: aiosqlite.Connection, row: DeadlineRow, at: datetime, state: State,
+        priority: str,
+    ) -> bool:  # fmt: skip
+        """Record that ``row`` passed its deadline unstopped (an open breach); ``True`` if new.
+
+        An LKPP window that lapses opens the next one at its deadline (step 14), whether or not
+        the status request can be sent yet: LKPP's duty does not wait for office hours.
+
+        Args:
+            state: The ticket's state at the deadline: only a ticket with LKPP gets a window.
+        """
+        if row.state is not ClockState.RUNNING:
+            return False
+        elapsed = self.elapsed(row, at)
+        await self.store.update(
+            conn, row.id, at, state=ClockState.BREACHED, breached_at=row.due_at
+        )
+        await self.store.add_breach(conn, row, CLOCK_OWNER[row.clock], at, elapsed)
+        if row.clock in LKPP_CLOCKS and state in WITH_LKPP:
+            await self.start(conn, row.ticket_id, Clock.LKPP_PROGRESS, row.due_at, priority)
+        return True
+
+    async def catch_up(
+        self, conn: aiosqlite.Connection, ticket_id: int, at: datetime, state: State,
+        priority: str,
+    ) -> None:  # fmt: skip
+        """Lapse the LKPP windows whose deadline passed before ``at`` (the sweep may lag).
+
+        So the chain is the same whether the sweep ran at each deadline or the bot was down:
+        the sweep still sends each lapse's alert and status request when it comes to it.
+        """
+        for _ in range(_MAX_CATCH_UP):
+            lapsed = False
+            for clock in LKPP_CLOCKS:
+                row = await self.store.active(conn, ticket_id, clock)
+                if row is not None and row.state is ClockState.RUNNING and row.due_at < at:
+                    await self.lapse(conn, row, at, state, priority)
+                    await self.store.update(
+                        conn, row.id, at, next_action=NextAction.BREACH, wake_at=at,
+                        claim_token=None,
+                    )  # fmt: skip
+                    lapsed = True
+            if not lapsed:
+                return
 
     async def pause(
         self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime

@@ -17,6 +17,7 @@ import aiosqlite
 from bot.callbacks import TicketVerb, ticket_action
 from bot.deadlines.clocks import LKPP_CLOCKS, MINUTE_CLOCKS, ClockKeeper
 from bot.domain.errors import DomainError
+from bot.domain.measure import late_by
 from bot.domain.sop import CLOCK_OWNER, WITH_LKPP, Action, Actor, Clock, State
 from bot.domain.ticket import Ticket
 from bot.services import Services
@@ -154,10 +155,15 @@ class RowActor:
         texts = self.services.texts
         outcome.breaches += 1
         responsible = CLOCK_OWNER[row.clock]
-        elapsed = self.keeper.elapsed(row, now)
-        await self.store.add_breach(conn, row, responsible, now, elapsed)
-        await self.store.update(conn, row.id, now, state=ClockState.BREACHED, breached_at=now)
-        follow = NextAction.REQUEST if row.clock in LKPP_CLOCKS else None
+        # The breach itself may already be recorded (a clock stopped late, or a window lapsed
+        # while an LKPP email was applied): then only the alert is still owed.
+        await self.keeper.lapse(conn, row, now, ticket.state, ticket.priority)
+        follow = None
+        if row.clock in LKPP_CLOCKS and row.stopped_at is None:
+            # One status request per silence: after downtime, only the newest lapse asks.
+            following = await self.store.active(conn, row.ticket_id, Clock.LKPP_PROGRESS)
+            if following is None or following.due_at > now:
+                follow = NextAction.REQUEST
         request_note = None
         if follow is not None:
             when = self.services.calendar.next_office_time(now)
@@ -185,6 +191,7 @@ class RowActor:
                 jam=texts.msg(f"tenggat_jam.{row.clock.value}"),
                 pihak=texts.msg(f"tenggat_pihak.{responsible.value}"), mulai=row.started_at,
                 batas=row.due_at, terdeteksi=now, permintaan=request_note,
+                terlambat=late_by(row.measured, row.limit) if row.measured else None,
             )  # fmt: skip
             line = texts.msg(
                 "tenggat_baris.pelanggaran", nomor=ticket.number,
@@ -204,7 +211,7 @@ class RowActor:
         self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
         outcome: Outcome,
     ) -> None:  # fmt: skip
-        """Ask LKPP for the status (the mail component queues the email), start the next day."""
+        """Ask LKPP for the status (the mail component queues the email)."""
         assert ticket.id is not None
         if ticket.state not in WITH_LKPP:
             log.info("%s left LKPP's hands: no status request for %s", ticket.number, row.clock)
@@ -217,8 +224,7 @@ class RowActor:
         except DomainError as exc:
             log.warning("status request for %s refused: %s", ticket.number, exc)
             return
-        outcome.requests += 1
-        await self.keeper.start(conn, ticket.id, Clock.LKPP_PROGRESS, now, ticket.priority)
+        outcome.requests += 1  # the next window already started at the lapse (step 14)
 
     # --- row bookkeeping ---------------------------------------------------------------------
     async def _arm(

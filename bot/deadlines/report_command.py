@@ -1,69 +1,33 @@
 """``/laporan [bulan | YYYY-MM | YYYY-MM-DD | YYYY-MM-DD–YYYY-MM-DD]`` in the staff group.
 
-The report goes to the group as a message, the tickets and events of the period as two CSV
-documents. A period staff mistype gets an Indonesian example back, never silence.
+The report goes to the group as a message, then the chart (a photo) and the spreadsheet (a
+document) of the same figures. A period staff mistype gets an Indonesian example back, never
+silence. The chart and the workbook are rendered in a worker thread: matplotlib and openpyxl
+are CPU work that must not stall the bot's other updates.
 """
 
 from __future__ import annotations
 
-import calendar
+import asyncio
 import logging
-import re
-from datetime import date
 from typing import Any
 
 from telegram import Update
 
-from bot.deadlines.report import build_report, events_csv, render_report, tickets_csv
+from bot.deadlines.period import PeriodError, parse_period
+from bot.deadlines.report import build_report, file_stem, render_report
 from bot.services import SERVICES_KEY, Services
+
+__all__ = ["PeriodError", "laporan", "outside_staff_group", "parse_period"]
 
 log = logging.getLogger(__name__)
 
-_DAY = r"(\d{4}-\d{2}-\d{2})"
-_RANGE = re.compile(rf"{_DAY}\s*(?:–|—|-|\.\.|s/?d|sampai)\s*{_DAY}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-
-
-class PeriodError(ValueError):
-    """The text is not a period; ``key`` names the catalog message to answer with."""
-
-    def __init__(self, key: str, text: str) -> None:
-        super().__init__(key)
-        self.key = key
-        self.text = text
-
-
-def parse_period(text: str, today: date) -> tuple[date, date]:
-    """The inclusive dates ``text`` means; empty or ``bulan`` is this month up to today.
-
-    Raises:
-        PeriodError: Not a period this command understands, or the dates are reversed.
-    """
-    cleaned = " ".join(text.split()).lower()
-    try:
-        if cleaned in ("", "bulan", "bulan ini"):
-            return today.replace(day=1), today
-        if match := _MONTH.fullmatch(cleaned):
-            year, month = int(match[1]), int(match[2])
-            last = calendar.monthrange(year, month)[1]
-            return date(year, month, 1), date(year, month, last)
-        if match := _RANGE.fullmatch(cleaned):
-            start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-        elif re.fullmatch(_DAY, cleaned):
-            start = end = date.fromisoformat(cleaned)
-        else:
-            raise PeriodError("format_salah", text)
-    except ValueError as exc:
-        if isinstance(exc, PeriodError):
-            raise
-        raise PeriodError("format_salah", text) from None
-    if start > end:
-        raise PeriodError("urutan_salah", text)
-    return start, end
-
 
 async def laporan(update: Update, context: Any) -> None:
-    """Answer ``/laporan`` in the staff group with the report and the CSV export."""
+    """Answer ``/laporan`` in the staff group with the report, its chart and its workbook."""
+    from bot.deadlines.report_chart import render_chart
+    from bot.deadlines.report_xlsx import render_xlsx
+
     services: Services = context.bot_data[SERVICES_KEY]
     message = update.effective_message
     if message is None:
@@ -79,10 +43,8 @@ async def laporan(update: Update, context: Any) -> None:
     try:
         report = await build_report(services, start, end)
         html = render_report(services, report)
-        files = [
-            ("tiket", await tickets_csv(services, start, end)),
-            ("peristiwa", await events_csv(services, start, end)),
-        ]
+        png = await asyncio.to_thread(render_chart, texts, report)
+        xlsx = await asyncio.to_thread(render_xlsx, services, report)
     except Exception:
         log.exception("/laporan %r failed", arg)
         await message.reply_text(texts.msg("tenggat_laporan.gagal"))
@@ -90,13 +52,16 @@ async def laporan(update: Update, context: Any) -> None:
     from bot.deadlines.sweep import sweeper_of
 
     await sweeper_of(services).send_staff(html, now)
-    period = f"{start.isoformat()}_{end.isoformat()}"
-    for name, content in files:
-        await message.reply_document(
-            document=content.encode("utf-8-sig"),
-            filename=f"{name}_{period}.csv",
-            caption=texts.plain_msg("tenggat_laporan.keterangan_csv", nama=name, periode=period),
-        )
+    period = f"{start.isoformat()} – {end.isoformat()}"
+    stem = file_stem(report)
+    await message.reply_photo(
+        photo=png, filename=f"{stem}.png",
+        caption=texts.plain_msg("tenggat_laporan.keterangan_grafik", periode=period),
+    )  # fmt: skip
+    await message.reply_document(
+        document=xlsx, filename=f"{stem}.xlsx",
+        caption=texts.plain_msg("tenggat_laporan.keterangan_xlsx", periode=period),
+    )  # fmt: skip
 
 
 async def outside_staff_group(update: Update, context: Any) -> None:

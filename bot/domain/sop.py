@@ -33,7 +33,9 @@ step  activity                                                    action(s)
 ====  ==========================================================  ===============================
 
 Clocks (the SOP's time standards, "mutu baku") are started and stopped by transitions, never by
-adapters, so each :class:`Transition` names the clocks it starts, stops, pauses and resumes.
+adapters, so each :class:`Transition` names the clocks it starts, stops, pauses and resumes. How a
+stopped or lapsed clock is judged (met, late, still open; LKPP's progress windows; one LKPP email,
+one measurement) is :mod:`bot.domain.measure`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.storage.db import Database, Row
 from bot.storage.deadlines import ACTIVE, DeadlineRow
-from bot.storage.deadlines import _row as _deadline
+from bot.storage.deadlines import deadline_row as _deadline
 from bot.storage.timefmt import to_db
 
 _COUNTING = "(d.state IN (?, ?) OR (d.state = 'breached' AND d.stopped_at IS NULL))"

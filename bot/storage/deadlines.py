@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.sop import Clock, Responsible
+from bot.domain.sop import Action, Clock, Responsible
 from bot.storage.db import Database, Row
 from bot.storage.timefmt import from_db, from_db_opt, to_db
 
@@ -71,13 +71,15 @@ class DeadlineRow:
     breached_at: datetime | None
     stopped_at: datetime | None
     measured: timedelta | None
+    start_message_id: str | None = None
+    """The LKPP email that opened this clock (a progress window), if one did."""
 
 
 def _secs(value: float | None) -> timedelta | None:
     return None if value is None else timedelta(seconds=value)
 
 
-def _row(row: Row) -> DeadlineRow:
+def deadline_row(row: Row) -> DeadlineRow:
     return DeadlineRow(
         id=row["id"],
         ticket_id=row["ticket_id"],
@@ -99,6 +101,7 @@ def _row(row: Row) -> DeadlineRow:
         breached_at=from_db_opt(row["breached_at"]),
         stopped_at=from_db_opt(row["stopped_at"]),
         measured=_secs(row["measured_seconds"]),
+        start_message_id=row["start_message_id"],
     )
 
 
@@ -173,7 +176,7 @@ class DeadlineStore:
             (ticket_id, clock.value, *ACTIVE),
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else _row(row)
+        return None if row is None else deadline_row(row)
 
     async def unstopped_breaches(
         self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock
@@ -185,7 +188,18 @@ class DeadlineStore:
             (ticket_id, clock.value, ClockState.BREACHED.value),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [_row(r) for r in rows]
+        return [deadline_row(r) for r in rows]
+
+    async def email_recorded(
+        self, conn: aiosqlite.Connection, ticket_id: int, message_id: str, at: datetime
+    ) -> bool:
+        """Whether LKPP's email ``message_id`` was already recorded on the ticket by ``at``."""
+        async with conn.execute(
+            "SELECT 1 FROM events WHERE ticket_id = ? AND action = ? AND at <= ? "
+            "AND json_extract(details, '$.message_id') = ? LIMIT 1",
+            (ticket_id, Action.LKPP_REPLY_RECEIVED.value, to_db(at), message_id),
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     async def last_sequence(self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock) -> int:
         async with conn.execute(
@@ -209,17 +223,19 @@ class DeadlineStore:
         nudge_offset: timedelta | None,
         next_action: NextAction,
         wake_at: datetime,
+        start_message_id: str | None = None,
     ) -> int:
         cursor = await conn.execute(
             """
             INSERT INTO deadlines (ticket_id, clock, sequence, state, started_at, due_at,
-                nudge_at, limit_seconds, nudge_seconds, next_action, wake_at, updated_at)
-            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+                nudge_at, limit_seconds, nudge_seconds, next_action, wake_at, updated_at,
+                start_message_id)
+            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 ticket_id, clock.value, sequence, to_db(started_at), to_db(due_at),
                 _db(nudge_at), limit.total_seconds(), _db(nudge_offset), next_action.value,
-                to_db(wake_at), to_db(started_at),
+                to_db(wake_at), to_db(started_at), start_message_id,
             ),
         )  # fmt: skip
         assert cursor.lastrowid is not None
@@ -263,7 +279,7 @@ class DeadlineStore:
             "SELECT * FROM deadlines WHERE id = ? AND claim_token = ?", (deadline_id, token)
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else _row(row)
+        return None if row is None else deadline_row(row)
 
     async def explain_claim(self) -> list[str]:
         """SQLite's plan for the sweep's selection (the benchmark prints it)."""
@@ -278,10 +294,11 @@ class DeadlineStore:
         responsible: Responsible,
         detected_at: datetime,
         elapsed: timedelta,
-    ) -> int:
+    ) -> int | None:
+        """Record the breach of ``row``; ``None`` when it already has its one record."""
         cursor = await conn.execute(
             """
-            INSERT INTO breaches (deadline_id, ticket_id, clock, sequence, responsible,
+            INSERT OR IGNORE INTO breaches (deadline_id, ticket_id, clock, sequence, responsible,
                 started_at, due_at, detected_at, elapsed_seconds, limit_seconds)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
@@ -291,8 +308,16 @@ class DeadlineStore:
                 elapsed.total_seconds(), row.limit.total_seconds(),
             ),
         )  # fmt: skip
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    async def set_breach_time(
+        self, conn: aiosqlite.Connection, deadline_id: int, elapsed: timedelta
+    ) -> None:
+        """The breach's real time, once the late step has happened."""
+        await conn.execute(
+            "UPDATE breaches SET elapsed_seconds = ? WHERE deadline_id = ?",
+            (elapsed.total_seconds(), deadline_id),
+        )
 
     async def add_notice(
         self,
@@ -373,7 +398,7 @@ class DeadlineStore:
         rows = await self.db.fetchall(
             "SELECT * FROM deadlines WHERE ticket_id = ? ORDER BY id", (ticket_id,)
         )
-        return [_row(r) for r in rows]
+        return [deadline_row(r) for r in rows]
 
     async def next_running(self, ticket_id: int) -> DeadlineRow | None:
         row = await self.db.fetchone(
@@ -381,7 +406,7 @@ class DeadlineStore:
             "ORDER BY due_at LIMIT 1",
             (ticket_id,),
         )
-        return None if row is None else _row(row)
+        return None if row is None else deadline_row(row)
 
     async def running_due_between(
         self, start: datetime, end: datetime
@@ -392,16 +417,7 @@ class DeadlineStore:
             "WHERE d.state = 'running' AND d.due_at >= ? AND d.due_at < ? ORDER BY d.due_at",
             (to_db(start), to_db(end)),
         )
-        return [(_row(r), r["number"]) for r in rows]
-
-    async def decided_between(self, start: datetime, end: datetime) -> list[DeadlineRow]:
-        """Clocks met or breached in ``[start, end)``: what a report measures."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM deadlines WHERE (state = 'met' AND met_at >= ? AND met_at < ?) "
-            "OR (state = 'breached' AND breached_at >= ? AND breached_at < ?) ORDER BY id",
-            (to_db(start), to_db(end), to_db(start), to_db(end)),
-        )
-        return [_row(r) for r in rows]
+        return [(deadline_row(r), r["number"]) for r in rows]
 
     async def breaches_between(self, start: datetime, end: datetime) -> list[BreachRow]:
         rows = await self.db.fetchall(
@@ -426,23 +442,3 @@ class DeadlineStore:
             )
             for r in rows
         ]
-
-
-class ReportStore:
-    """The period queries behind ``/laporan`` and ``python -m bot report``."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def tickets_created_between(self, start: datetime, end: datetime) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY id",
-            (to_db(start), to_db(end)),
-        )
-
-    async def events_between(self, start: datetime, end: datetime) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT e.*, t.number AS number FROM events e JOIN tickets t ON t.id = e.ticket_id "
-            "WHERE e.at >= ? AND e.at < ? ORDER BY e.at, e.id",
-            (to_db(start), to_db(end)),
-        )

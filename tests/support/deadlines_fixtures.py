@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.domain.sop import Action, Actor
+from bot.domain.sop import Action, Actor, Clock
 from bot.domain.ticket import Contact, TicketType, UserRole
 from bot.notify import UserBlocked, split_html
 from bot.services import Services, open_services
+from bot.storage.deadlines import DeadlineRow, DeadlineStore
 from bot.workflow import By, NewTicket
 from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
@@ -108,6 +109,20 @@ _ACTORS = {
     Action.USER_SENDS_DATA: Actor.USER,
     Action.USER_CANCELS: Actor.USER,
 }
+
+
+async def lkpp_says(services: Services, number: str, mid: str, *actions: Action) -> None:
+    """Steps of one LKPP email (``mid``), as the ingest or staff's confirmation applies them."""
+    for action in actions:
+        await services.workflow.apply(number, action, Actor.LKPP, By(), {"message_id": mid})
+
+
+async def clock_rows(services: Services, number: str, clock: Clock) -> list[DeadlineRow]:
+    """Every row of ``clock`` for ticket ``number``, in order."""
+    ticket = await services.workflow.get(number)
+    assert ticket.id is not None
+    return [r for r in await DeadlineStore(services.db).for_ticket(ticket.id) if r.clock is clock]
+
 
 TO_CANNOT_HANDLE = (Action.TAKE, Action.CANNOT_HANDLE)
 TO_DELIVERED = (*TO_CANNOT_HANDLE, Action.ESCALATE, Action.ESCALATION_DELIVERED)

@@ -11,7 +11,7 @@ from tests.support.telegram_app_fixtures import StaffBot, bot_api, staff_bot
 __all__ = ["bot_api", "staff_bot"]
 
 
-async def test_laporan_in_the_staff_group_sends_the_report_and_the_csv_files(
+async def test_laporan_in_the_staff_group_sends_the_report_the_chart_and_the_workbook(
     staff_bot: StaffBot,
 ) -> None:
     services = staff_bot.services
@@ -20,11 +20,12 @@ async def test_laporan_in_the_staff_group_sends_the_report_and_the_csv_files(
     staff_bot.command("/laporan 2026-11")
     message = await staff_bot.staff_message("Laporan mutu baku SOP")
     assert "Tiket baru: 1" in (message.text or "")
-    documents = [
-        await staff_bot.api.wait_for("sendDocument", chat_id=STAFF_CHAT_ID) for _ in range(2)
-    ]
-    names = sorted(d.files["document"].filename for d in documents)
-    assert names == ["peristiwa_2026-11-01_2026-11-30.csv", "tiket_2026-11-01_2026-11-30.csv"]
+    photo = await staff_bot.api.wait_for("sendPhoto", chat_id=STAFF_CHAT_ID)
+    assert photo.files["photo"].filename == "mutu_baku_2026-11-01_2026-11-30.png"
+    document = await staff_bot.api.wait_for("sendDocument", chat_id=STAFF_CHAT_ID)
+    assert document.files["document"].filename == "mutu_baku_2026-11-01_2026-11-30.xlsx"
+    assert document.files["document"].content[:2] == b"PK"  # a zip: the .xlsx container
+    assert photo.files["photo"].content[:4] == b"\x89PNG"
 
 
 async def test_laporan_in_private_is_refused_politely_once(staff_bot: StaffBot) -> None:

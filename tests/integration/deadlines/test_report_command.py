@@ -1,10 +1,13 @@
-"""``/laporan`` in the staff group: the report message and the two CSV documents."""
+"""``/laporan`` in the staff group: the report message, its chart and its workbook."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
+
+from openpyxl import load_workbook
 
 from bot.deadlines.report_command import laporan, outside_staff_group
 from bot.services import SERVICES_KEY, Services
@@ -27,12 +30,16 @@ class FakeMessage:
 
     texts: list[str] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)
 
     async def reply_text(self, text: str) -> None:
         self.texts.append(text)
 
     async def reply_document(self, **kwargs: Any) -> None:
         self.documents.append(kwargs)
+
+    async def reply_photo(self, **kwargs: Any) -> None:
+        self.photos.append(kwargs)
 
 
 def call(services: Services, *args: str) -> tuple[Any, Any, FakeMessage]:
@@ -42,7 +49,7 @@ def call(services: Services, *args: str) -> tuple[Any, Any, FakeMessage]:
     return update, context, message
 
 
-async def test_laporan_sends_the_report_and_two_csv_documents(
+async def test_laporan_sends_the_report_the_chart_and_the_workbook(
     dl_services: tuple[Services, RecordingNotifier], clock: FakeClock
 ) -> None:
     services, sent = dl_services
@@ -53,9 +60,14 @@ async def test_laporan_sends_the_report_and_two_csv_documents(
     [text] = sent.to(STAFF_CHAT_ID)
     assert "Laporan mutu baku SOP" in text.html
     assert "Tiket baru: 1" in text.html
-    names = [d["filename"] for d in message.documents]
-    assert names == ["tiket_2026-11-01_2026-11-30.csv", "peristiwa_2026-11-01_2026-11-30.csv"]
-    assert number.encode() in message.documents[0]["document"]
+    [photo] = message.photos
+    assert photo["filename"] == "mutu_baku_2026-11-01_2026-11-30.png"
+    assert photo["photo"][:8] == b"\x89PNG\r\n\x1a\n"
+    [document] = message.documents
+    assert document["filename"] == "mutu_baku_2026-11-01_2026-11-30.xlsx"
+    book = load_workbook(io.BytesIO(document["document"]))
+    assert number in [row[0] for row in book["Tiket"].iter_rows(values_only=True)]
+    assert "Ringkasan" in document["caption"]
     assert message.texts == []
 
 
@@ -67,7 +79,7 @@ async def test_laporan_with_a_bad_period_answers_with_an_example(
     await laporan(update, context)
     [answer] = message.texts
     assert "minggu lalu" in answer and "/laporan 2026-11" in answer
-    assert sent.sent == [] and message.documents == []
+    assert sent.sent == [] and message.documents == [] and message.photos == []
 
 
 async def test_laporan_outside_the_staff_group_says_where_it_works(

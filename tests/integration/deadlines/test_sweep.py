@@ -157,7 +157,9 @@ async def test_lkpp_lapse_after_hours_defers_the_request_to_the_next_office_time
     await sweep(services)
     assert await events(services, number, Action.REQUEST_STATUS) == 1
     progress = await only(services, number, Clock.LKPP_PROGRESS)
-    assert progress.due_at == wib(2026, 11, 30, 7, 30)  # Friday + 1 working day: Monday
+    # The next window started at the lapsed deadline (Thu 17:00), not at the request.
+    assert progress.started_at == wib(2026, 11, 26, 17, 0)
+    assert progress.due_at == wib(2026, 11, 27, 17, 0)
     assert len(sent.to(STAFF_CHAT_ID)) == 1  # the request itself is not another alert
 
 
@@ -261,20 +263,24 @@ async def test_restart_after_downtime_fires_each_overdue_action_once(
     clock.set(wib(2026, 12, 1, 10, 0))
     restarted = Sweeper(services, sent)  # type: ignore[arg-type]
     services.extras[SWEEPER_KEY] = restarted
-    for _ in range(3):
+    for _ in range(6):
         await sweep(services)
         clock.advance(seconds=20)
     breaches = await services.db.fetchall(
         "SELECT t.number, b.clock FROM breaches b JOIN tickets t ON t.id = b.ticket_id"
     )
+    # Status due Thu 26 Nov 09:00; LKPP stayed silent, so the progress windows Thu-Fri,
+    # Fri-Mon and Mon-Tue each lapsed at their deadline (step 14), one breach each.
     assert sorted((r[0], r[1]) for r in breaches) == sorted(
         [
             (minute, Clock.ESCALATION.value),
             (lkpp, Clock.LKPP_STATUS.value),
+            *[(lkpp, Clock.LKPP_PROGRESS.value)] * 3,
             (lkpp, Clock.PRIORITY_TARGET.value),
             (asked, Clock.USER_ANSWER.value),
         ]
     )
+    # One status request for the whole silence, not one per lapsed window.
     assert await events(services, lkpp, Action.REQUEST_STATUS) == 1
     staff = "\n".join(s.html for s in sent.to(STAFF_CHAT_ID))
     assert "Batas waktu hampir habis" not in staff  # the stale nudge is skipped
@@ -283,7 +289,7 @@ async def test_restart_after_downtime_fires_each_overdue_action_once(
         "SELECT COUNT(*) FROM deadline_notices WHERE sent_at IS NULL"
     )
     assert unsent == 0
-    # The progress clock the request started lapses once per working day, not per sweep.
+    # The running window lapses once per working day, not per sweep.
     clock.set(wib(2026, 12, 2, 10, 0))
     for _ in range(3):
         await sweep(services)

@@ -18,7 +18,7 @@ from bot.storage.mail import MATCHED, NOISE, QUARANTINED, MailStore
 from bot.workflow import By
 from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
-from tests.support.tickets import STAFF, reported
+from tests.support.tickets import STAFF, escalated, reported
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text())
@@ -222,3 +222,42 @@ async def test_an_internal_error_quarantines_that_email_and_the_next_one_goes_on
     results = await ingestor.ingest_pending()
     assert [(r.inbox_id, r.state) for r in results] == [(first, QUARANTINED), (second, MATCHED)]
     assert (results[0].reason or "").startswith("galat_internal")
+
+
+async def test_a_tagged_lkpp_email_is_one_progress_measurement(settings: Settings) -> None:
+    """The ingest applies the reply and then its tag: the clocks see one email, not two."""
+    from datetime import timedelta
+
+    from bot.deadlines.component import install
+    from bot.domain.sop import Clock
+    from bot.storage.deadlines import ClockState, DeadlineStore
+    from tests.support.deadlines_fixtures import RecordingNotifier
+
+    clock = FakeClock()
+    services = await open_services(settings, clock)
+    install(services, RecordingNotifier(clock))  # type: ignore[arg-type]
+    try:
+        for _ in range(43):
+            await reported(services)
+        number = await escalated(services)  # BTG-2026-00044, the ticket of the email
+        wf = services.workflow
+        ingestor = Ingestor(services)
+        clock.advance(hours=3)
+        raw = (CORPUS / "13_thunderbird_id_progres_tag.eml").read_bytes()
+        result = await ingestor.ingest(await _store(services, raw))
+        assert result.cls is LkppReplyClass.PROGRESS and result.by_tag
+        ticket = await wf.get(number)
+        assert ticket.id is not None
+        rows = [
+            r for r in await DeadlineStore(services.db).for_ticket(ticket.id)
+            if r.clock is Clock.LKPP_PROGRESS
+        ]  # fmt: skip
+        # One window, opened by the email and still running: no 0-second figure.
+        assert [(r.state, r.measured) for r in rows] == [(ClockState.RUNNING, None)]
+        [status] = [
+            r for r in await DeadlineStore(services.db).for_ticket(ticket.id)
+            if r.clock is Clock.LKPP_STATUS
+        ]  # fmt: skip
+        assert (status.state, status.measured) == (ClockState.MET, timedelta(hours=3))
+    finally:
+        await services.db.close()

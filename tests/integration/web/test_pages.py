@@ -90,18 +90,24 @@ async def test_detail_has_the_whole_timeline_clocks_and_the_lkpp_thread(seeded: 
     await _get(seeded, "/tiket/BTG-2026-99999", status=404)
 
 
-async def test_report_page_uses_the_report_code_and_offers_the_exports(seeded: Any) -> None:
+async def test_report_page_uses_the_report_code_with_its_chart_and_workbook(seeded: Any) -> None:
     dashboard, http, numbers = seeded
     html = await _get(seeded, "/laporan")
     assert "Laporan mutu baku SOP" in html
     assert numbers["terlambat"] in html.split("Pelanggaran (", 1)[1]
     assert "Tiket baru: 3" in html
+    assert '<img class="grafik" src="/laporan/grafik.png?periode=' in html
     bad = await _get(seeded, "/laporan?periode=kemarin", status=400)
     assert "kemarin" in bad
-    async with http.get(dashboard.base_url + "/laporan/tiket.csv?periode=2026-11") as csv:
-        assert csv.status == 200
-        body = (await csv.read()).decode("utf-8-sig")
-        assert numbers["eskalasi"] in body
+    async with http.get(dashboard.base_url + "/laporan/grafik.png?periode=2026-11") as chart:
+        assert chart.status == 200
+        assert chart.headers["Content-Type"] == "image/png"
+        assert (await chart.read()).startswith(b"\x89PNG")
+    async with http.get(dashboard.base_url + "/laporan/mutu_baku.xlsx?periode=2026-11") as xlsx:
+        assert xlsx.status == 200
+        assert xlsx.headers["Content-Disposition"].startswith("attachment;")
+        assert ".xlsx" in xlsx.headers["Content-Disposition"]
+        assert (await xlsx.read()).startswith(b"PK")
 
 
 async def test_no_page_writes_and_the_access_log_has_no_query_strings(

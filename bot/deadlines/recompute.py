@@ -1,0 +1,84 @@
+"""The one-off repair of stored clocks: replay each ticket's event log through today's rules.
+
+Migration 8 queues it (SQL cannot do working-time arithmetic); :func:`recompute_pending` runs
+it when the services open the database (``python -m bot run``, ``report``, ``migrate``). Every
+clock a ticket ever had is rebuilt from its events by the same :class:`ClockKeeper` that runs
+live, so a database from before the change reports exactly what a new one would: late stops are
+breaches, one LKPP email is one measurement, a lapsed progress window runs until LKPP writes.
+
+The replay is idempotent (it rebuilds from the events, which it never changes) and atomic: all
+tickets and the task's "done" mark commit together, so a crash leaves the task queued and the
+old rows in place. Breaches it finds were alerted by the old sweep, so it queues no alert and no
+status request again; sent notices keep their text.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiosqlite
+
+from bot.deadlines.clocks import ClockKeeper
+from bot.domain.sop import FINAL, TRANSITIONS_BY_ACTION, Action, Actor, Clock, State
+from bot.services import Services
+from bot.storage.deadlines import ClockState, DeadlineStore
+from bot.storage.recompute import RecomputeStore
+
+log = logging.getLogger(__name__)
+
+
+def _moves_clocks(action: Action, actor: Actor, state: State) -> bool:
+    """Whether replaying this event can change a clock (most events, e.g. notes, cannot)."""
+    effects = TRANSITIONS_BY_ACTION[action].clocks
+    moves = effects.start or effects.stop or effects.pause or effects.resume
+    return bool(moves) or actor is Actor.LKPP or action is Action.SET_PRIORITY or state in FINAL
+
+
+async def replay_ticket(
+    conn: aiosqlite.Connection, services: Services, ticket_id: int, priority: str
+) -> None:
+    """Rebuild one ticket's clocks from its events, up to the services' clock."""
+    store = RecomputeStore(services.db)
+    keeper = ClockKeeper(services)
+    now = services.clock()
+    events = await store.events(conn, ticket_id)
+    await store.clear(conn, ticket_id)
+    changes = [e for e in events if e.action == Action.SET_PRIORITY.value]
+    current = services.priorities.default if changes else priority
+    state: State | None = None
+    for event in events:
+        action, actor = Action(event.action), Actor(event.actor)
+        if action is Action.SET_PRIORITY:
+            current = str(event.details.get("priority") or current)
+        target = State(event.to_state)
+        if not _moves_clocks(action, actor, target):
+            state = target
+            continue
+        message_id = event.details.get("message_id")
+        await keeper.apply(
+            conn, ticket_id, action, actor, state, target, current, event.at,
+            message_id=message_id if isinstance(message_id, str) else None,
+        )  # fmt: skip
+        state = target
+    final = state or State.NEW
+    await keeper.catch_up(conn, ticket_id, now, final, current)
+    deadlines = DeadlineStore(services.db)
+    for clock in Clock:
+        row = await deadlines.active(conn, ticket_id, clock)
+        if row is not None and row.state is ClockState.RUNNING and row.due_at <= now:
+            await keeper.lapse(conn, row, now, final, current)
+    await store.quiet_history(conn, ticket_id, now)
+
+
+async def recompute_pending(services: Services) -> int:
+    """Run the queued recompute, if any; returns the number of tickets rebuilt."""
+    store = RecomputeStore(services.db)
+    if not await store.pending():
+        return 0
+    async with services.db.transaction() as conn:
+        tickets = await store.tickets_with_history(conn)
+        for ticket_id, priority in tickets:
+            await replay_ticket(conn, services, ticket_id, priority)
+        await store.mark_done(conn, services.clock(), f"{len(tickets)} tiket dihitung ulang")
+    log.info("clocks of %d tickets recomputed under the measured-time rules", len(tickets))
+    return len(tickets)
