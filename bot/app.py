@@ -36,6 +36,7 @@ that even at 500 ms a call, and httpcore's pool spends time per request that gro
 #: Component modules, in start order. Missing modules are an error: each is part of the bot.
 COMPONENTS: tuple[str, ...] = (
     "bot.handlers.staff",
+    "bot.handlers.kb_staff",
     "bot.handlers.user",
     "bot.deadlines.component",
     "bot.mail.bridge",

@@ -6,7 +6,9 @@ Each component owns its prefix and handles it with a ``CallbackQueryHandler(patt
 * ``u`` — a user's answer in private chat (``bot.handlers``);
 * ``m`` — an LKPP email shown to staff (``bot.mail``): classify, forward to the user;
 * ``q`` — a quarantined email (``bot.mail``): attach to a ticket, discard;
-* ``d`` — a deadline nudge (``bot.deadlines``).
+* ``d`` — a deadline nudge (``bot.deadlines``);
+* ``f`` — a knowledge-base entry shown to staff (``bot.handlers.kb_staff``): save, retire …;
+* ``k`` — a user reading the knowledge base outside a report (``bot.handlers.kb_user``).
 
 Buttons of one component that do another component's job (a nudge's "Kirim eskalasi") use the
 other component's data, built with :func:`ticket_action`, so one handler does each job.

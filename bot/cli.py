@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=_day, help="tanggal akhir YYYY-MM-DD")
     report.add_argument("--chart", type=Path, help="tulis grafik PNG ke file ini")
     report.add_argument("--xlsx", type=Path, help="tulis lembar kerja .xlsx ke file ini")
+    from bot.kb.cli import add_parser as add_kb_parser
+
+    add_kb_parser(sub)
     return parser
 
 
@@ -172,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     xlsx=args.xlsx,
                 )
             )
+        if args.command == "kb":
+            from bot.kb.cli import run as run_kb
+
+            return asyncio.run(run_kb(args.env_file, args))
     except (ConfigError, PriorityTableError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 from telegram import (
     Bot,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
 )
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
 from bot.config import Settings
 
@@ -41,6 +42,15 @@ class UserBlocked(Exception):
     def __init__(self, chat_id: int) -> None:
         self.chat_id = chat_id
         super().__init__(f"chat {chat_id} blocked the bot")
+
+
+async def edit_pressed(query: CallbackQuery, html: str, buttons: Keyboard | None) -> None:
+    """Edit the message whose button was pressed; an edit that changes nothing is fine."""
+    try:
+        await query.edit_message_text(html, reply_markup=keyboard(buttons))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pack, unpack
+from bot.conversations import kb_suggest
 from bot.conversations.common import (
     Context,
     FileTooLarge,
@@ -65,8 +66,8 @@ MAX_APPLICATION = 100
 MAX_CONTACT_NAME = 100
 
 ORDER = (
-    "jenis", "peran", "aplikasi", "kode_paket", "kode_error", "judul", "deskripsi", "urgensi",
-    "dampak", "lampiran", "nama", "email", "telepon", "ringkasan",
+    "jenis", "peran", "aplikasi", "kode_paket", "kode_error", "judul", "deskripsi",
+    kb_suggest.STEP, "urgensi", "dampak", "lampiran", "nama", "email", "telepon", "ringkasan",
 )  # fmt: skip
 CHOICES = frozenset({"jenis", "peran", "aplikasi", "urgensi", "dampak"})
 TEXTS = frozenset(
@@ -129,6 +130,8 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
     step = draft["step"]
     texts = services.texts
     buttons: list[list[tuple[str, str]]] = []
+    if step == kb_suggest.STEP:  # "Mungkin ini membantu": its own module
+        return await kb_suggest.prompt(update, context, draft, _advance)
     if step == "ringkasan":
         level = services.priorities.level(priority_of(services, draft))
         html = texts.render("pengguna_ringkasan", d=draft, prioritas=level.name)
@@ -240,6 +243,8 @@ async def on_button(update: Update, context: Context) -> str | int:
         await answer(update, context, msg)
         return await prompt(update, context, draft)
     await query.answer()
+    if step == kb_suggest.STEP:
+        return await kb_suggest.on_button(update, context, draft, arg, _advance)
     if step in CHOICES:
         options = _options(services, step)
         try:

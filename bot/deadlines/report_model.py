@@ -21,6 +21,7 @@ from typing import Any
 from bot.deadlines.clocks import ClockKeeper, limits
 from bot.domain.measure import Outcome, late_by, outcome
 from bot.domain.sop import CLOCK_OWNER, Clock, Responsible
+from bot.kb.base import UsageFigures, knowledge_of
 from bot.services import Services
 from bot.storage.deadlines import ClockState
 from bot.storage.report import ClockOfTicket, ReportStore
@@ -137,6 +138,8 @@ class Report:
     measurements: list[Measurement]
     tickets: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    kb: UsageFigures | None = None
+    """Problems answered by the knowledge base instead of a ticket (:mod:`bot.kb`)."""
 
     @property
     def breaches(self) -> list[Measurement]:
@@ -244,6 +247,7 @@ async def build_report(services: Services, start: date, end: date) -> Report:
         measurements=measurements,
         tickets=[dict(t) for t in await store.tickets_created_between(first, after)],
         events=[_event(e) for e in await store.events_between(first, after)],
+        kb=await knowledge_of(services).usage(first, after),
     )
 
 

@@ -42,6 +42,11 @@ PROMPT = "balas"
 SOLVE_PROMPT = "minta_catatan_selesai"
 """A "reply with the solution note" prompt: kept in the database so a restart keeps it."""
 OLD_CARD = "kartu_lama"
+SIMILAR_KEY = "kartu_mirip"
+"""``Services.extras``: ``async (ticket) -> list`` of similar entries/solved tickets for the card
+(the knowledge base's); each item has ``kind``, ``title``, ``ref`` and ``id``."""
+EXTRA_BUTTONS_KEY = "kartu_tombol_lain"
+"""``Services.extras``: ``(ticket) -> [(label, data)]``, buttons other components add to cards."""
 
 DESCRIPTION_ON_CARD = 3000
 """Characters of the description the card shows; a longer one follows in full under it."""
@@ -191,12 +196,26 @@ class Cards:
             if action in allowed and not (action is Action.TAKE and ticket.assignee_id)
         ]
         verbs.append(TicketVerb.DETAIL)
-        return rows_of([(self.label(v), ticket_action(v, ticket.number)) for v in verbs])
+        buttons = [(self.label(v), ticket_action(v, ticket.number)) for v in verbs]
+        extra = self.services.extras.get(EXTRA_BUTTONS_KEY)
+        return rows_of(buttons + (extra(ticket) if extra else []))
+
+    async def similar(self, ticket: Ticket) -> list[Any]:
+        """Similar entries and solved tickets, when the knowledge base is installed."""
+        find = self.services.extras.get(SIMILAR_KEY)
+        if find is None:
+            return []
+        try:
+            return await find(ticket)
+        except Exception:  # the card matters more than its suggestions
+            log.exception("similar entries of %s unavailable", ticket.number)
+            return []
 
     async def render(self, ticket: Ticket) -> tuple[str, Keyboard]:
         """The card's HTML (always within Telegram's limit, so it can be edited) and buttons."""
         blocked = await self.messages.is_blocked(ticket.user_chat_id)
         deadline = await self.deadline_text(ticket)
+        similar = await self.similar(ticket)
         html = ""
         for room in (DESCRIPTION_ON_CARD, 1500, 500):
             html = self.services.texts.render(
@@ -208,6 +227,7 @@ class Cards:
                 tenggat=deadline,
                 uraian=ticket.description[:room],
                 terpotong=len(ticket.description) > room,
+                mirip=similar,
             )
             if len(html) <= LIMIT:
                 break

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 #: (command, catalog key of its description) for private chats. The user-side component owns
 #: this list: edit it (and point the keys at your own catalog section) as commands change.
 PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = tuple(
-    (name, f"pengguna_perintah.{name}") for name in ("start", "lapor", "tiket", "batal", "bantuan")
+    (name, f"pengguna_perintah.{name}")
+    for name in ("start", "lapor", "faq", "tiket", "batal", "bantuan")
 )
 
 #: The staff group's commands (``bot.handlers.staff``).
@@ -34,6 +35,8 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = tuple(
         "prioritas",
         "catat",
         "libur",
+        "faq",  # the knowledge base (bot.handlers.kb_staff)
+        "cari",
         "laporan",  # the deadlines component's quality report (bot.deadlines.report_command)
         "kesehatan",  # the health report (bot.handlers.health_command)
         "dasbor",  # a one-time link to the web dashboard (bot.web.component)

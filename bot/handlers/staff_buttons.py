@@ -22,7 +22,7 @@ from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
 from bot.handlers.guards import Context, services_of, staff_only
-from bot.notify import Keyboard, keyboard
+from bot.notify import Keyboard, edit_pressed, keyboard
 from bot.workflow import By
 
 if TYPE_CHECKING:
@@ -156,11 +156,7 @@ async def _edit(update: Update, html: str, buttons: Keyboard | None) -> None:
     """Edit the pressed message (a draft, a notice, a picker) in place."""
     query = update.callback_query
     assert query is not None
-    try:
-        await query.edit_message_text(html, reply_markup=keyboard(buttons))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_pressed(query, html, buttons)
 
 
 async def _drop_buttons(update: Update) -> None:

@@ -46,7 +46,7 @@ from bot.conversations.persistence import FLUSH_GROUP, flush_conversations
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.ticket import Attachment, Ticket
-from bot.handlers import user_notify
+from bot.handlers import kb_user, user_notify
 from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
 from bot.services import Services
 from bot.storage.drafts import MESSAGE, REASON, REPORT, attachment_from_json, attachment_to_json
@@ -74,6 +74,7 @@ def _menu(services: Services) -> list[list[tuple[str, str]]]:
             (label(services, "pengguna_tombol.tiket"), pack("u", "menu", "tiket")),
             (label(services, "pengguna_tombol.bantuan"), pack("u", "menu", "bantuan")),
         ],
+        [kb_user.menu_button(services)],
     ]
 
 
@@ -356,6 +357,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     """Add the user-side handlers and the notify hook (component hook)."""
     drafts_of(services)
     application.add_handler(MessageHandler(PRIVATE, on_any_private), group=-2)
+    kb_user.register(application, services)
     with warnings.catch_warnings():
         # per_message=False with button states is what we want (one conversation per chat);
         # registering after initialize() is how components work here (post_init).

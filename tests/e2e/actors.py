@@ -129,6 +129,10 @@ class User(_Chat):
         self.say(f"{title}: muncul pesan error 500 saat unggah dokumen penawaran <b>&amp;</b>.")
         self.expect("Bagian deskripsi diterima")
         self.press("Lanjut ➡️")
+        return self.finish_report(screenshot=screenshot)
+
+    def finish_report(self, *, screenshot: bytes | None = None) -> str:
+        """From the urgency question to Kirim; returns the ticket number."""
         self.expect("Tingkat urgensi")
         self.press("Mendesak")
         self.expect("Dampak")

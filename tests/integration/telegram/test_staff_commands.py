@@ -281,6 +281,8 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
         "prioritas",
         "catat",
         "libur",
+        "faq",
+        "cari",
         "laporan",
         "kesehatan",
         "dasbor",

@@ -67,7 +67,12 @@ async def test_start_shows_welcome_with_lpse_name_and_menu(user_bot: UserChat):
     call = await user_bot.reply("Selamat datang, Budi")
     assert "LPSE Kabupaten Batang" in (call.text or "")
     assert call.message_id is not None
-    assert user_bot.buttons(call.message_id) == ["📝 Lapor masalah", "📋 Tiket saya", "❓ Bantuan"]
+    assert user_bot.buttons(call.message_id) == [
+        "📝 Lapor masalah",
+        "📋 Tiket saya",
+        "❓ Bantuan",
+        "🔎 Cari jawaban (FAQ)",
+    ]
 
 
 async def test_the_whole_intake_creates_a_ticket_and_tells_the_number(user_bot: UserChat):

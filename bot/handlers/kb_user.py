@@ -1,0 +1,146 @@
+"""The knowledge base for users without a report: ``/faq <teks>`` and the menu's "Cari jawaban".
+
+``/faq`` without text, or the menu button, asks for the problem; the next text the user sends
+is the search (kept as a draft, ``faq``, so a restart in between loses nothing). Results are
+buttons; each opens the entry in full with "Ini menyelesaikan masalah saya" (counted as
+answered by the knowledge base) and "Buat laporan" (``/lapor``).
+
+Callback data (prefix ``k``): ``k:tanya`` (ask), ``k:baca:<id>`` (read), ``k:ok:<id>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.callbacks import pack, unpack
+from bot.conversations.common import (
+    Context,
+    answer,
+    drafts_of,
+    drop_keyboard,
+    label,
+    services_of,
+)
+from bot.kb.base import ANSWERED, FAQ, READ, knowledge_of
+from bot.kb.entries import Status
+from bot.notify import Keyboard
+from bot.services import Services
+from bot.storage.drafts import REPORT
+
+log = logging.getLogger(__name__)
+
+PREFIX = "k"
+PENDING = "faq"
+"""Draft kind: the user pressed "Cari jawaban" and the next text is the question."""
+GROUP = -3
+"""Before the /lapor conversation and the user side's free-message handler (group 0)."""
+RESULTS = 5
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def menu_button(services: Services) -> tuple[str, str]:
+    """The "Cari jawaban (FAQ)" button of the /start menu."""
+    return label(services, "kb_tombol.cari_faq"), pack(PREFIX, "tanya")
+
+
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def _ask(update: Update, context: Context) -> None:
+    services = services_of(context)
+    await drafts_of(services).put(_chat_id(update), PENDING, {"tanya": True})
+    await answer(update, context, services.texts.msg("kb_pengguna.tanya_faq"))
+
+
+async def _results(update: Update, context: Context, text: str) -> None:
+    services = services_of(context)
+    hits = await knowledge_of(services).search(text, limit=RESULTS)
+    if not hits:
+        await answer(update, context, services.texts.msg("kb_pengguna.tidak_ditemukan", teks=text))
+        return
+    buttons: Keyboard = [
+        [(label(services, "kb_tombol.baca", judul=h.title[:50]), pack(PREFIX, "baca", h.id))]
+        for h in hits
+    ]
+    buttons.append([(label(services, "kb_tombol.buat_laporan"), pack("u", "menu", "lapor"))])
+    await answer(update, context, services.texts.render("kb_hasil", teks=text), buttons)
+
+
+async def on_faq(update: Update, context: Context) -> None:
+    """/faq [teks] in private chat."""
+    text = " ".join(context.args or [])
+    if text.strip():
+        await drafts_of(services_of(context)).delete(_chat_id(update), PENDING)
+        await _results(update, context, text)
+    else:
+        await _ask(update, context)
+    raise ApplicationHandlerStop
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """The question after "Cari jawaban"; any other text goes on to the other handlers."""
+    services = services_of(context)
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    drafts, chat_id = drafts_of(services), _chat_id(update)
+    asked = await drafts.updated_at(chat_id, PENDING)
+    if asked is None:
+        return
+    await drafts.delete(chat_id, PENDING)
+    reporting = await drafts.updated_at(chat_id, REPORT)
+    if reporting is not None and reporting > asked:  # /lapor since: this text is the report's
+        return
+    await _results(update, context, message.text)
+    raise ApplicationHandlerStop
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    kb = knowledge_of(services)
+    _, parts = unpack(query.data or "")
+    verb, arg = ([*parts, "", ""])[:2]
+    await query.answer()
+    if verb == "tanya":
+        await _ask(update, context)
+        raise ApplicationHandlerStop
+    entry = await kb.get(int(arg)) if arg.isdigit() else None
+    if entry is None or entry.status is not Status.ACTIVE or entry.id is None:
+        await answer(update, context, services.texts.msg("kb_pengguna.entri_tidak_ada"))
+        raise ApplicationHandlerStop
+    if verb == "baca":
+        await kb.record_use([entry.id], _chat_id(update), FAQ, READ)
+        buttons: Keyboard = [
+            [(label(services, "kb_tombol.selesai"), pack(PREFIX, "ok", entry.id))],
+            [(label(services, "kb_tombol.buat_laporan"), pack("u", "menu", "lapor"))],
+        ]
+        await answer(update, context, services.texts.render("kb_jawaban", e=entry), buttons)
+    elif verb == "ok":
+        await drop_keyboard(query)
+        await kb.record_use([entry.id], _chat_id(update), FAQ, ANSWERED)
+        await answer(update, context, services.texts.msg("kb_pengguna.terjawab_faq"))
+    raise ApplicationHandlerStop
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """``/faq``, the search buttons and the pending question, ahead of the user side."""
+    application.add_handler(CommandHandler("faq", on_faq, filters=PRIVATE), GROUP)
+    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"), GROUP)
+    application.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text), GROUP - 1
+    )
