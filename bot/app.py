@@ -17,10 +17,12 @@ from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.request import BaseRequest
 
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
+from bot.handlers import stale_buttons
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
 from bot.update_processor import PerChatUpdateProcessor
@@ -50,9 +52,15 @@ def _components() -> list[ModuleType]:
 
 
 def build_application(
-    settings: Settings, clock: Clock = utc_now
+    settings: Settings, clock: Clock = utc_now, request: BaseRequest | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults."""
+    """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults.
+
+    Args:
+        request: Instead of HTTP, this ``BaseRequest`` answers every Bot API call (tests that
+            feed updates to ``process_update`` and check every request the bot makes). There
+            is no Telegram to pace then, so the rate limiter is left out.
+    """
     db = Database(settings.db_path)
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -63,6 +71,7 @@ def build_application(
             for component in _components():
                 if hasattr(component, "register"):
                     component.register(application, services)
+            stale_buttons.register(application)  # last: takes only presses nobody else took
             for component in _components():
                 if hasattr(component, "start"):
                     await component.start(application, services)
@@ -87,15 +96,19 @@ def build_application(
                     log.exception("stopping %s failed", component.__name__)
         await services.db.close()
 
+    builder = Application.builder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.connection_pool_size(HTTP_CONNECTIONS).rate_limiter(
+            AIORateLimiter(max_retries=3)
+        )
     return (
-        Application.builder()
-        .token(settings.telegram_bot_token.get_secret_value())
+        builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
-        .connection_pool_size(HTTP_CONNECTIONS)
         .persistence(SqliteConversationPersistence(db))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

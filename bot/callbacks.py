@@ -35,6 +35,7 @@ class TicketVerb(StrEnum):
     FORWARD_DATA = "fwd"  # step 9: forward the user's data to LKPP
     PASS_SOLUTION = "solusi"  # step 13: pass LKPP's solution to the user
     DETAIL = "detail"
+    TELL_LKPP = "kabari"  # a withdrawn escalated report: send LKPP the notice
 
 
 def pack(prefix: str, *parts: object) -> str:

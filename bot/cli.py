@@ -1,7 +1,8 @@
 """``python -m bot``: run the bot, migrate or back up the database, check the set-up.
 
-Every failure a person can fix (a missing setting, an unreachable server) ends as one
-Indonesian line on stderr and a non-zero exit status, never a traceback.
+Every failure a person can fix (a missing setting, an unreachable server, an unusable
+``DATA_DIR``, a second bot on the same data) ends as one Indonesian line on stderr and a
+non-zero exit status, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_settings, load_storage_settings
+from bot.config import ConfigError, Settings, load_settings, load_storage_settings
 from bot.domain.priority import PriorityTable, PriorityTableError
 from bot.logging_setup import setup_logging
+from bot.storage.datadir import DataDirLock, StorageUnusable
 from bot.storage.db import Database
 
 EXIT_CONFIG = 2
@@ -129,13 +133,25 @@ async def _check(env_file: str) -> int:
     return 0 if all(r.ok is not False for r in results) else EXIT_FAILED
 
 
+async def _open_database(settings: Settings) -> None:
+    """Open and upgrade the database once before polling, so a bad one fails in one line."""
+    async with Database(settings.db_path) as db:
+        await db.upgrade()
+
+
 def _run(env_file: str) -> int:
     from bot.app import build_application
 
     settings = load_settings(env_file)
     PriorityTable.load(settings.priority_table_file)
-    setup_logging(settings.log_level, settings.log_format)
-    application = build_application(settings)
+    with DataDirLock(settings.data_dir):
+        asyncio.run(_open_database(settings))
+        setup_logging(settings.log_level, settings.log_format)
+        _serve(build_application(settings), settings)
+    return 0
+
+
+def _serve(application: Any, settings: Settings) -> None:
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen,
@@ -147,7 +163,6 @@ def _run(env_file: str) -> int:
         )
     else:
         application.run_polling()
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_kb(args.env_file, args))
     except (ConfigError, PriorityTableError) as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    except StorageUnusable as exc:
+        from bot.text import Texts
+
+        print(exc.line(Texts(ZoneInfo("Asia/Jakarta"))), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

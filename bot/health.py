@@ -26,6 +26,7 @@ from bot.config import MailSecurity, Settings
 from bot.mail.imap_connect import ImapError, logout, open_session
 from bot.mail.tls import tls_context as tls_context  # re-exported: the outbox imports it here
 from bot.storage.backlog import mail_backlog
+from bot.storage.datadir import StorageUnusable
 from bot.storage.db import Database
 from bot.storage.migrations import MIGRATIONS
 from bot.text import Texts
@@ -275,21 +276,33 @@ async def check_setup(settings: Settings, seconds: float = PROBE_TIMEOUT) -> lis
             return await probe_telegram(bot, settings.staff_chat_id)
 
     alert_after = timedelta(minutes=settings.outbox_alert_minutes)
+    servers: dict[str, Probe] = {
+        "telegram": telegram,
+        "smtp": lambda: probe_smtp(settings, seconds),
+        "imap": lambda: probe_imap(settings, seconds),
+    }
     db = Database(settings.db_path)
-    await db.open()
     try:
-        results = await run_probes(
-            {
-                "telegram": telegram,
-                "smtp": lambda: probe_smtp(settings, seconds),
-                "imap": lambda: probe_imap(settings, seconds),
-                "database": lambda: probe_database(db, integrity=True),
-                "outbox": lambda: probe_outbox(db, utc_now(), alert_after),
-                "inbox": lambda: probe_quarantine(db),
-            },
-            seconds,
-        )
-    finally:
-        await db.close()
+        await db.open()
+    except StorageUnusable as exc:  # the servers are still worth checking
+        results = await run_probes(servers, seconds)
+        results += [
+            ProbeResult("database", False, exc.key, exc.values),
+            ProbeResult("outbox", None, "tanpa_database"),
+            ProbeResult("inbox", None, "tanpa_database"),
+        ]
+    else:
+        try:
+            results = await run_probes(
+                {
+                    **servers,
+                    "database": lambda: probe_database(db, integrity=True),
+                    "outbox": lambda: probe_outbox(db, utc_now(), alert_after),
+                    "inbox": lambda: probe_quarantine(db),
+                },
+                seconds,
+            )
+        finally:
+            await db.close()
     results.insert(4, ProbeResult("scheduler", None, "penjadwal_cli"))
     return results

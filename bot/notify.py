@@ -25,6 +25,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden
 
 from bot.config import Settings
+from bot.text import telegram_length
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,18 @@ def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def keyboard_data(markup: InlineKeyboardMarkup | None) -> set[str]:
+    """The callback data of every button on ``markup``."""
+    if markup is None:
+        return set()
+    return {
+        str(button.callback_data)
+        for row in markup.inline_keyboard
+        for button in row
+        if button.callback_data is not None
+    }
 
 
 def _open_tags(html: str) -> list[tuple[str, str]]:
@@ -98,7 +111,24 @@ def _pieces(line: str, limit: int) -> list[str]:
 
 
 def split_html(html: str, limit: int = LIMIT) -> list[str]:
-    """Split ``html`` into valid HTML parts of at most ``limit`` characters."""
+    """Split ``html`` into valid HTML parts of at most ``limit`` characters as Telegram counts.
+
+    Telegram counts UTF-16 code units (an emoji is two): parts are cut by code points, and cut
+    again with a proportionally smaller budget while one is still too long for Telegram.
+    """
+    if 2 * len(html) <= limit:  # fits whatever it holds: no UTF-16 count needed
+        return [html]
+    budget = limit
+    while True:
+        parts = _split(html, budget)
+        longest = max(telegram_length(part) for part in parts)
+        if longest <= limit or budget <= 400:
+            return parts
+        budget = max(400, budget * limit // longest - 1)
+
+
+def _split(html: str, limit: int) -> list[str]:
+    """Split ``html`` into valid HTML parts of at most ``limit`` code points."""
     if len(html) <= limit:
         return [html]
     budget = limit - 200  # room for tags closed and reopened at the edges

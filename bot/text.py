@@ -18,7 +18,9 @@ Dates, times, numbers and durations are formatted with Babel in Indonesian
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,7 +39,39 @@ from bot.domain.errors import (
     TicketNotFound,
 )
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+ECHO_LIMIT = 100
+"""Characters of a person's own input quoted back in a reply ("„…” bukan nomor tiket")."""
+
+
+def echo(value: str, limit: int = ECHO_LIMIT) -> str:
+    """``value`` cut to ``limit`` characters (with "…"), for quoting input back to its sender.
+
+    A usage or validation message that repeats 5,000 characters of what was typed helps nobody
+    and can push the reply past Telegram's 4,096-character limit.
+    """
+    value = " ".join(value.split())  # one line: a quote never breaks the reply's layout
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it for its limits: UTF-16 code units (an emoji counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _locales_dir() -> Path:
+    """Where the catalogs are.
+
+    ``locales/`` stays at the top of the checkout and installs as the package data
+    ``bot/locales`` (``setup.py`` maps one to the other), so an installed wheel finds it through
+    :mod:`importlib.resources`; a checkout or an editable install reads the top-level folder.
+    """
+    shipped = resources.files("bot") / "locales"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parent.parent / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 
 _ZONE_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
               "Asia/Jayapura": "WIT"}  # fmt: skip
@@ -125,6 +159,42 @@ class Texts:
             template = self.html.from_string(node)
             self._compiled[key] = template
         return template.render(**context).strip()
+
+    def message_keys(self) -> Iterator[str]:
+        """Every catalog message key (``section.sub.name``), for checks that all of them load."""
+
+        def walk(node: dict[str, Any], prefix: str) -> Iterator[str]:
+            for name, value in node.items():
+                if isinstance(value, dict):
+                    yield from walk(value, f"{prefix}{name}.")
+                elif isinstance(value, str):
+                    yield f"{prefix}{name}"
+
+        return walk(self.catalog, "")
+
+    def compile_all(self) -> int:
+        """Parse every template and catalog message; returns how many. Raises on the first bad one.
+
+        Run at start-up checks and by the packaging smoke test: a template missing from an
+        install, or one with a syntax error, fails here instead of in front of a user.
+        """
+        count = 0
+        for env in (self.html, self.plain):
+            for name in env.list_templates():
+                env.get_template(name)
+                count += 1
+        for name in self.web.list_templates(extensions=["html"]):
+            self.web.get_template(name)
+            count += 1
+        self.web_asset("gaya.css")  # the dashboard's stylesheet ships with its pages
+        count += 1
+        for key in self.message_keys():
+            node: Any = self.catalog
+            for part in key.split("."):
+                node = node[part]
+            self._compiled.setdefault(key, self.html.from_string(node))
+            count += 1
+        return count
 
     def has(self, key: str) -> bool:
         node: Any = self.catalog

@@ -38,9 +38,11 @@ from bot.conversations.common import (
     services_of,
 )
 from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.text_input import normalise, visible_length
 from bot.domain.ticket import (
     MAX_DESCRIPTION,
     MAX_TITLE,
+    MIN_TITLE_VISIBLE,
     Contact,
     TicketType,
     UserRole,
@@ -49,9 +51,10 @@ from bot.domain.ticket import (
     validate_phone,
 )
 from bot.handlers.user_tickets import show_help, show_tickets
-from bot.notify import Keyboard
+from bot.notify import Keyboard, split_html
 from bot.services import Services
 from bot.storage.drafts import REPORT, attachment_from_json, attachment_to_json
+from bot.text import echo
 from bot.workflow import By, NewTicket
 
 log = logging.getLogger(__name__)
@@ -82,6 +85,8 @@ EDITABLE = (
 STEPS = (*ORDER, "aplikasi_lain", "ubah")
 SESSION = "sesi"
 """Pseudo-step of the "Lanjutkan / Batalkan" buttons, valid whatever the current step."""
+EDIT_NOTED = "edit_diberitahu"
+"""Draft flag: the user was told that editing a sent message does not change the report."""
 
 
 def data(step: str, arg: object) -> str:
@@ -142,7 +147,7 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
                 (label(services, "pengguna_tombol.batal"), data(step, "batal")),
             ]
         ]
-        await answer(update, context, html, buttons)
+        await _send_summary(update, context, html, buttons)
         return step
     if step == "ubah":
         fields = [(step_name(services, f), data(step, f)) for f in EDITABLE]
@@ -150,7 +155,7 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
         buttons.append([(label(services, "pengguna_tombol.kembali"), data(step, "kembali"))])
         await answer(update, context, texts.msg("pengguna_tanya.ubah"), buttons)
         return step
-    html = texts.msg(f"pengguna_tanya.{step}", batas=MAX_TITLE)
+    html = texts.msg(f"pengguna_tanya.{step}", batas=MAX_TITLE, minimal=MIN_TITLE_VISIBLE)
     if step in CHOICES:
         options = _options(services, step)
         buttons = [[(text, data(step, index))] for index, (_, text) in enumerate(options)]
@@ -167,13 +172,25 @@ async def prompt(update: Update, context: Context, draft: dict[str, Any]) -> str
         buttons.append(
             [
                 (
-                    label(services, "pengguna_tombol.pakai_nama", nama=user.full_name),
+                    label(services, "pengguna_tombol.pakai_nama", nama=echo(user.full_name, 40)),
                     data(step, "tg"),
                 )
             ]
         )
     await answer(update, context, html, buttons or None)
     return step
+
+
+async def _send_summary(update: Update, context: Context, html: str, buttons: Keyboard) -> None:
+    """The summary with Kirim/Ubah/Batal under it, or, when it needs several messages, the
+    buttons in a short message of their own after the last part, so they are not lost on a
+    phone under one part of many."""
+    if len(split_html(html)) == 1:
+        await answer(update, context, html, buttons)
+        return
+    await answer(update, context, html)
+    texts = services_of(context).texts
+    await answer(update, context, texts.msg("pengguna_lapor.ringkasan_lengkap"), buttons)
 
 
 async def _advance(update: Update, context: Context, draft: dict[str, Any], step: str) -> str:
@@ -274,7 +291,7 @@ async def on_button(update: Update, context: Context) -> str | int:
         return await _advance(update, context, draft, step)
     if step == "nama" and arg == "tg" and update.effective_user is not None:
         await drop_keyboard(query)
-        draft["nama"] = update.effective_user.full_name[:MAX_CONTACT_NAME]
+        draft["nama"] = normalise(update.effective_user.full_name)[:MAX_CONTACT_NAME]
         return await _advance(update, context, draft, step)
     if step == "ringkasan":
         await drop_keyboard(query)
@@ -317,8 +334,9 @@ LIMITS = {
 
 
 def _validate(step: str, text: str) -> tuple[str | None, str | None]:
-    """(value to store, catalog key of the error) for a text answer."""
-    if not text.strip():
+    """(value to store, catalog key of the error) for a text answer, normalised first."""
+    text = normalise(text)
+    if not text:
         return None, "kosong"
     try:
         if step == "email":
@@ -329,9 +347,11 @@ def _validate(step: str, text: str) -> tuple[str | None, str | None]:
             return validate_phone(text), None
     except InvalidInput:
         return None, f"tidak_valid_{step}"
-    if step in LIMITS and len(text.strip()) > LIMITS[step]:
+    if step in LIMITS and len(text) > LIMITS[step]:
         return None, "terlalu_panjang"
-    return text.strip(), None
+    if step == "judul" and visible_length(text) < MIN_TITLE_VISIBLE:
+        return None, "judul_terlalu_pendek"
+    return text, None
 
 
 async def on_text(update: Update, context: Context) -> str | int:
@@ -343,12 +363,16 @@ async def on_text(update: Update, context: Context) -> str | int:
         return await _gone(update, context)
     step = draft["step"]
     texts = services.texts
+    text = normalise(message.text)
     if step not in TEXTS:
         key = "lampiran_jenis" if step == "lampiran" else "jawab_dengan_tombol"
         await answer(update, context, texts.msg(f"pengguna_lapor.{key}"))
         return await prompt(update, context, draft)
     if step == "deskripsi":
-        combined = "\n".join(p for p in (draft.get("deskripsi") or "", message.text) if p)
+        if not text:
+            await answer(update, context, texts.msg("pengguna_lapor.kosong"))
+            return step
+        combined = "\n".join(p for p in (draft.get("deskripsi") or "", text) if p)
         if len(combined) > MAX_DESCRIPTION:
             msg = texts.msg(
                 "pengguna_lapor.terlalu_panjang", panjang=len(combined), batas=MAX_DESCRIPTION
@@ -361,13 +385,14 @@ async def on_text(update: Update, context: Context) -> str | int:
         msg = texts.msg("pengguna_lapor.deskripsi_diterima", panjang=len(combined))
         await answer(update, context, msg, buttons)
         return step
-    value, error = _validate(step, message.text)
+    value, error = _validate(step, text)
     if error is not None:
         msg = texts.msg(
             f"pengguna_lapor.{error}",
-            nilai=message.text,
-            panjang=len(message.text.strip()),
+            nilai=echo(text),
+            panjang=visible_length(text) if error == "judul_terlalu_pendek" else len(text),
             batas=LIMITS.get(step, 0),
+            minimal=MIN_TITLE_VISIBLE,
         )
         buttons = [[(label(services, "pengguna_tombol.lewati"), data(step, "lewati"))]]
         await answer(update, context, msg, buttons if step in OPTIONAL else None)
@@ -406,8 +431,9 @@ async def on_file(update: Update, context: Context) -> str | int:
         await answer(update, context, texts.msg("pengguna_lapor.lampiran_jenis"), done)
         return step
     draft["lampiran"].append(attachment_to_json(attachment))
-    if message.caption:
-        draft.setdefault("keterangan_lampiran", []).append(message.caption)
+    caption = normalise(message.caption or "")
+    if caption:
+        draft.setdefault("keterangan_lampiran", []).append(caption)
     await drafts_of(services).put(_chat_id(update), REPORT, draft)
     msg = texts.msg(
         "pengguna_lapor.lampiran_diterima",
@@ -429,6 +455,25 @@ async def on_other(update: Update, context: Context) -> str | int:
         key = "jawab_dengan_tombol"
     await answer(update, context, texts.msg(f"pengguna_lapor.{key}"))
     return await prompt(update, context, draft)
+
+
+async def on_edited(update: Update, context: Context) -> str | int:
+    """An edited earlier message is never an answer; say so once per report, and how to change.
+
+    Answers already given are in the draft; the summary's "Ubah" changes any of them.
+    """
+    draft = await _draft(update, context)
+    if draft is None:
+        return await _gone(update, context)
+    if not draft.get(EDIT_NOTED):
+        draft[EDIT_NOTED] = True
+        services = services_of(context)
+        await drafts_of(services).put(_chat_id(update), REPORT, draft)
+        msg = services.texts.msg(
+            "pengguna_lapor.edit_tidak_mengubah", langkah=step_name(services, draft["step"])
+        )
+        await answer(update, context, msg)
+    return draft["step"]
 
 
 def session_buttons(services: Services) -> Keyboard:
@@ -514,8 +559,11 @@ async def submit(update: Update, context: Context, draft: dict[str, Any]) -> str
 
 def build() -> ConversationHandler[Any]:
     """The /lapor ConversationHandler (persistent, private chats only)."""
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edited one is never taken as an answer (on_edited says so).
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
     in_step: list[BaseHandler[Update, Any, Any]] = [
+        MessageHandler(edited, on_edited),
         CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:{VERB}:"),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
         MessageHandler(private & (filters.PHOTO | filters.Document.ALL), on_file),

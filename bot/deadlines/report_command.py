@@ -17,6 +17,7 @@ from telegram import Update
 from bot.deadlines.period import PeriodError, parse_period
 from bot.deadlines.report import build_report, file_stem, render_report
 from bot.services import SERVICES_KEY, Services
+from bot.text import echo
 
 __all__ = ["PeriodError", "laporan", "outside_staff_group", "parse_period"]
 
@@ -38,7 +39,7 @@ async def laporan(update: Update, context: Any) -> None:
     try:
         start, end = parse_period(arg, now.astimezone(services.settings.tz).date())
     except PeriodError as exc:
-        await message.reply_text(texts.msg(f"tenggat_laporan.{exc.key}", teks=exc.text))
+        await message.reply_text(texts.msg(f"tenggat_laporan.{exc.key}", teks=echo(exc.text)))
         return
     try:
         report = await build_report(services, start, end)

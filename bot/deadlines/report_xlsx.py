@@ -222,10 +222,12 @@ def _append(sheet: Worksheet, values: Sequence[Any], formats: dict[int, str]) ->
     The cells are made before they are appended: looking a cell up by ``max_row`` afterwards
     scans the whole sheet each time, which made a month's workbook take seconds.
     """
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
     cells = []
     for column, value in enumerate(values, start=1):
+        if isinstance(value, str):  # a control character typed in a note would refuse the file
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = Cell(sheet, value=value)
         if column in formats:
             cell.number_format = formats[column]

@@ -30,6 +30,7 @@ step  activity                                                    action(s)
  14   LKPP progress every working day until solved                LKPP_PROGRESS
  --   user confirms, reopens with a reason, or cancels; closed    USER_CONFIRMS, USER_REOPENS,
                                                                   USER_CANCELS, AUTO_CLOSE
+ --   staff tell LKPP that an escalated report was withdrawn      TELL_LKPP_WITHDRAWN
 ====  ==========================================================  ===============================
 
 Clocks (the SOP's time standards, "mutu baku") are started and stopped by transitions, never by
@@ -104,6 +105,7 @@ class Action(StrEnum):
     USER_CONFIRMS = "pengguna_konfirmasi"
     USER_REOPENS = "pengguna_buka_kembali"
     USER_CANCELS = "pengguna_batal"
+    TELL_LKPP_WITHDRAWN = "kabari_lkpp_batal"
     AUTO_CLOSE = "tutup_otomatis"
     RATE = "penilaian"
 
@@ -250,6 +252,10 @@ def _not_taken(facts: TicketFacts, _details: Mapping[str, Any]) -> str | None:
 def _rating(_facts: TicketFacts, details: Mapping[str, Any]) -> str | None:
     value = details.get("rating")
     return None if isinstance(value, int) and 1 <= value <= 5 else "nilai_tidak_valid"
+
+
+def _was_escalated(facts: TicketFacts, _details: Mapping[str, Any]) -> str | None:
+    return None if facts.escalated else "belum_dieskalasi"
 
 
 def _priority(_facts: TicketFacts, details: Mapping[str, Any]) -> str | None:
@@ -510,8 +516,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         OPEN,
         State.CANCELLED,
         "selesai",
+        guard=_needs("reason", "alasan_kosong"),
         clocks=ClockEffect(stop=tuple(Clock)),
-        description="Pengguna membatalkan laporan",
+        description="Pengguna membatalkan laporan dengan alasan",
+    ),
+    Transition(
+        Action.TELL_LKPP_WITHDRAWN,
+        _STAFF,
+        _S({State.CANCELLED}),
+        None,
+        "selesai",
+        guard=_was_escalated,
+        description="Staf mengabari Helpdesk LKPP (dalam utas eskalasi) bahwa laporan dibatalkan",
     ),
     Transition(
         Action.AUTO_CLOSE,

@@ -34,6 +34,8 @@ _PACKAGE_CODE = re.compile(r"^\d{5,15}$")
 _PHONE = re.compile(r"^\+?\d{8,15}$")
 
 MAX_TITLE = 120
+MIN_TITLE_VISIBLE = 5
+"""A title says what the problem is: "a", "??" or an emoji alone does not."""
 MAX_DESCRIPTION = 8000
 
 

@@ -27,6 +27,7 @@ from bot.domain.ticket import Attachment, Ticket
 from bot.notify import LIMIT, Keyboard, Notifier, keyboard
 from bot.storage.drafts import DraftStore
 from bot.storage.telegram import CARD, MessageMap
+from bot.text import telegram_length
 from bot.workflow import Applied
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ class Cards:
                 terpotong=len(ticket.description) > room,
                 mirip=similar,
             )
-            if len(html) <= LIMIT:
+            if telegram_length(html) <= LIMIT:  # as Telegram counts: an emoji is 2
                 break
         return html, self.card_buttons(ticket)
 
@@ -402,6 +403,7 @@ class Cards:
             langkah=step.sop_step,
             status=self.status(ticket.state),
             teks=details.get("text"),
+            diedit=bool(details.get("diedit")),
             alasan=details.get("reason"),
             nilai=details.get("rating"),
             prioritas=self.priority_name(str(priority)) if priority else None,

@@ -1,4 +1,5 @@
-"""Who may use the staff side: the staff group for commands and buttons, admins for ``/libur``.
+"""Who may use the staff side: the staff group for commands and buttons, admins for ``/libur``,
+and a person (not an anonymous admin or a channel) for anything the SOP's record names.
 
 A refusal is polite, in Indonesian, and has no effect, so a user who finds a staff command in a
 private chat or another group learns that it is not for them instead of meeting silence.
@@ -46,6 +47,24 @@ async def refuse(update: Update, services: Services, key: str) -> None:
         await update.effective_message.reply_text(text)
 
 
+def anonymous(update: Update) -> bool:
+    """A message sent as the group (an anonymous admin) or on behalf of a channel.
+
+    Telegram then names no person (``from`` is the group's stand-in bot), and the SOP's record
+    needs one: who took, answered or solved a ticket. Button presses always name the person.
+    """
+    message = update.effective_message
+    return (
+        update.callback_query is None and message is not None and message.sender_chat is not None
+    )
+
+
+async def refuse_anonymous(update: Update, services: Services) -> None:
+    """Ask the staff member to turn off "Tetap anonim"; nothing is recorded, nothing else runs."""
+    await refuse(update, services, "staf_tolak.anonim")
+    raise ApplicationHandlerStop
+
+
 def staff_only(handler: Handler) -> Handler:
     """Run ``handler`` only for updates from the staff group; refuse politely elsewhere.
 
@@ -63,6 +82,8 @@ def staff_only(handler: Handler) -> Handler:
             )
             await refuse(update, services, key)
             raise ApplicationHandlerStop  # refused: no other component acts on it either
+        if anonymous(update):
+            await refuse_anonymous(update, services)
         return await handler(update, context)
 
     return guarded

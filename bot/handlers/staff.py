@@ -26,7 +26,9 @@ from telegram.ext import (
 
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
+from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.handlers import withdrawal
 from bot.handlers.cards import (
     CARDS_KEY,
     SOLVE_PROMPT,
@@ -37,7 +39,16 @@ from bot.handlers.cards import (
 )
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
-from bot.handlers.guards import Context, Handler, is_admin, refuse, services_of, staff_only
+from bot.handlers.guards import (
+    Context,
+    Handler,
+    anonymous,
+    is_admin,
+    refuse,
+    refuse_anonymous,
+    services_of,
+    staff_only,
+)
 from bot.handlers.staff_buttons import (
     by_of,
     cannot_handle,
@@ -45,6 +56,7 @@ from bot.handlers.staff_buttons import (
     on_button,
 )
 from bot.services import Services
+from bot.text import echo
 from bot.workflow import By
 
 log = logging.getLogger(__name__)
@@ -56,6 +68,8 @@ REPLY_GROUP = 0
 ticket is this email about?" prompt), which stop the update when the reply is theirs."""
 HOLIDAY_HORIZON_DAYS = 90
 """How far ahead ``/libur`` lists non-working days."""
+MAX_HOLIDAY_NOTE = 200
+"""Characters of a closure's note ("Cuti bersama Idul Fitri"): it is shown in every list."""
 
 
 class Usage(Exception):
@@ -73,7 +87,7 @@ def _levels(services: Services) -> str:
 
 def _args(message: Message, count: int) -> list[str]:
     """The command's arguments, the last one keeping its own spaces and line breaks."""
-    text = message.text or ""
+    text = normalise(message.text or "")  # staff text is stored and mailed: no invisibles
     return text.split(maxsplit=count)[1:]
 
 
@@ -99,7 +113,9 @@ def command(name: str, handler: Handler) -> Handler:
         except Usage as usage:
             message = update.effective_message
             assert message is not None
-            context_ = {"tingkat": _levels(services), **usage.context}
+            # What the person typed is quoted back cut short (a 5,000-digit "number" too).
+            echoed = {k: echo(v) if isinstance(v, str) else v for k, v in usage.context.items()}
+            context_ = {"tingkat": _levels(services), **echoed}
             text = services.texts.msg(usage.key, **context_)
             if usage.key != f"staf_pakai.{name}":
                 text += "\n" + services.texts.msg(f"staf_pakai.{name}", tingkat=_levels(services))
@@ -304,6 +320,8 @@ async def cmd_libur(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.libur")
     day = _day(args[1])
     note = args[2].strip() if len(args) > 2 else ""
+    if len(note) > MAX_HOLIDAY_NOTE:
+        raise Usage("staf_pakai.libur_terlalu_panjang", batas=MAX_HOLIDAY_NOTE)
     texts = services.texts
     by = by_of(update)
     store = services.workflow.store
@@ -361,11 +379,13 @@ async def on_reply(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     replied = message.reply_to_message.message_id
-    text = (message.text or message.caption or "").strip()
+    text = normalise(message.text or message.caption or "")
     cards = cards_of(services)
     found = await cards.messages.lookup(message.chat_id, replied)
     if found is None:
         return  # ordinary conversation in the group
+    if anonymous(update):
+        await refuse_anonymous(update, services)
     ticket = await services.workflow.store.get_by_id(found[0])
     if ticket is None:
         return
@@ -409,6 +429,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     cards = Cards(services, application.bot)
     services.extras[CARDS_KEY] = cards
     services.workflow.add_after_commit(cards.on_commit)
+    services.workflow.add_after_commit(withdrawal.after_commit(cards))
     messages = filters.UpdateType.MESSAGE
     for name, handler in COMMANDS.items():
         where = messages & ~filters.ChatType.PRIVATE if name in SHARED_WITH_PRIVATE else messages

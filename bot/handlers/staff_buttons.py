@@ -22,6 +22,8 @@ from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
 from bot.handlers.guards import Context, services_of, staff_only
+from bot.handlers.stale_buttons import answer_stale
+from bot.handlers.withdrawal import tell_lkpp
 from bot.notify import Keyboard, edit_pressed, keyboard
 from bot.workflow import By
 
@@ -185,9 +187,8 @@ async def on_button(update: Update, context: Context) -> None:
     _, parts = unpack(query.data or "")
     try:
         verb, number, extra = TicketVerb(parts[0]), parts[1], parts[2:]
-    except (IndexError, ValueError):
-        log.warning("unknown staff button %r", query.data)
-        await query.answer(plain(services.texts.msg("staf_galat.tombol")), show_alert=True)
+    except (IndexError, ValueError):  # a keyboard of an older version, or a forged press
+        await answer_stale(update, context)
         raise ApplicationHandlerStop from None
     try:
         answer = await _perform(cards, update, context, verb, number, extra)
@@ -235,6 +236,10 @@ async def _perform(
         return None
     if verb is TicketVerb.PRIORITY:
         return await _priority(cards, update, ticket, by, extra)
+    if verb is TicketVerb.TELL_LKPP:
+        answer = await tell_lkpp(cards, number, by)
+        await _edit(update, answer, None)  # the draft is settled: say how
+        return answer
     if verb is TicketVerb.DETAIL:
         await cards.send_detail(ticket)
         return None

@@ -45,16 +45,30 @@ from bot.conversations.common import (
 from bot.conversations.persistence import FLUSH_GROUP, flush_conversations
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
+from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket
-from bot.handlers import kb_user, user_notify
+from bot.handlers import kb_user, user_notify, withdrawal
+from bot.handlers.stale_buttons import answer_stale
 from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
 from bot.services import Services
-from bot.storage.drafts import MESSAGE, REASON, REPORT, attachment_from_json, attachment_to_json
+from bot.storage.drafts import (
+    MESSAGE,
+    REASON,
+    REPORT,
+    WITHDRAW,
+    attachment_from_json,
+    attachment_to_json,
+)
 from bot.workflow import By
 
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
+NEW = PRIVATE & filters.UpdateType.MESSAGE
+"""New messages in private: an edited one is never taken as a new command or message."""
+EDITED = PRIVATE & filters.UpdateType.EDITED_MESSAGE
+USER_MESSAGE_KIND = "pesan_pengguna"
+"""MessageMap kind of a user's own message recorded on a ticket, so an edit of it finds it."""
 
 
 def _by(update: Update) -> By:
@@ -106,7 +120,11 @@ async def on_cancel(update: Update, context: Context) -> None:
     services = services_of(context)
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
-    dropped = await drafts.delete(chat_id, REASON) | await drafts.delete(chat_id, MESSAGE)
+    dropped = (
+        await drafts.delete(chat_id, REASON)
+        | await drafts.delete(chat_id, MESSAGE)
+        | await drafts.delete(chat_id, WITHDRAW)
+    )
     collecting = await additional_data.pending(services, chat_id)
     if collecting is not None and (collecting["texts"] or collecting["files"]):
         number = collecting["number"]
@@ -159,21 +177,23 @@ async def on_button(update: Update, context: Context) -> None:
         if not note:
             await drop_keyboard(query)
         return
+    if verb not in ("ok", "belum", "nilai", "pilih", *withdrawal.VERBS):
+        await answer_stale(update, context)
+        return
     ticket = await own_ticket(services, chat_id, number)
     if ticket is None:
         await query.answer(texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number))
         return
-    if verb == "ok":
+    if verb in withdrawal.VERBS:
+        await withdrawal.on_button(update, context, verb, ticket)
+    elif verb == "ok":
         await _confirm(update, context, ticket)
     elif verb == "belum":
         await _ask_reason(update, context, ticket)
     elif verb == "nilai":
         await _rate(update, context, ticket, args[1] if len(args) > 1 else "")
-    elif verb == "pilih":
-        await _file_message(update, context, ticket)
     else:
-        log.warning("unknown user button %r", query.data)
-        await query.answer()
+        await _file_message(update, context, ticket)
 
 
 async def _already(update: Update, context: Context, ticket: Ticket, done: bool) -> None:
@@ -252,22 +272,35 @@ async def _file_message(update: Update, context: Context, ticket: Ticket) -> Non
     await query.answer()
     await drop_keyboard(query)
     files = [attachment_from_json(f) for f in pending["files"]]
-    await _record_message(update, context, ticket, pending["text"], files)
+    await _record_message(
+        update, context, ticket, pending["text"], files, pending.get("message_id")
+    )
     await drafts_of(services).delete(_chat_id(update), MESSAGE)
 
 
 async def _record_message(
-    update: Update, context: Context, ticket: Ticket, text: str, files: list[Attachment]
+    update: Update,
+    context: Context,
+    ticket: Ticket,
+    text: str,
+    files: list[Attachment],
+    message_id: int | None = None,
+    *,
+    edited: bool = False,
 ) -> None:
+    """USER_MESSAGE on ``ticket``; the user's message is mapped to it so an edit finds it."""
     services = services_of(context)
     texts = services.texts
+    details: dict[str, Any] = {"text": text}
+    if edited:
+        details["diedit"] = True
     try:
         await services.workflow.apply(
             ticket.number,
             Action.USER_MESSAGE,
             Actor.USER,
             _by(update),
-            details={"text": text},
+            details=details,
             attachments=files,
         )
     except IllegalTransition:
@@ -275,7 +308,36 @@ async def _record_message(
         msg = texts.msg("pengguna_umum.tidak_berlaku", nomor=ticket.number, status=status)
         await answer(update, context, msg)
         return
-    await answer(update, context, texts.msg("pengguna_umum.pesan_tercatat", nomor=ticket.number))
+    if message_id is not None and ticket.id is not None:
+        await message_map(services).remember(
+            _chat_id(update), message_id, ticket.id, USER_MESSAGE_KIND, services.clock()
+        )
+    key = "pengguna_umum.edit_diteruskan" if edited else "pengguna_umum.pesan_tercatat"
+    await answer(update, context, texts.msg(key, nomor=ticket.number))
+
+
+async def on_edited(update: Update, context: Context) -> None:
+    """An edit of a message already passed to staff goes to them marked "diedit".
+
+    Anything else edited (a command, an answer of a report already sent, step-8 data) is not
+    taken again: the user is told to send a new message instead.
+    """
+    message = update.edited_message
+    assert message is not None
+    services = services_of(context)
+    chat_id = _chat_id(update)
+    if await drafts_of(services).get(chat_id, REPORT) is not None:
+        await report.on_edited(update, context)  # a report whose conversation state was lost
+        return
+    found = await message_map(services).lookup(chat_id, message.message_id)
+    ticket = None
+    if found is not None and found[1] == USER_MESSAGE_KIND:
+        ticket = await services.workflow.store.get_by_id(found[0])
+    text = normalise(message.text or message.caption or "")
+    if ticket is None or ticket.state in FINAL or not text:
+        await answer(update, context, services.texts.msg("pengguna_umum.edit_tidak_diteruskan"))
+        return
+    await _record_message(update, context, ticket, text, [], edited=True)
 
 
 async def on_message(update: Update, context: Context) -> None:
@@ -286,9 +348,13 @@ async def on_message(update: Update, context: Context) -> None:
     texts = services.texts
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
+    withdrawing = await drafts.get(chat_id, WITHDRAW)
+    if withdrawing is not None and "reason" not in withdrawing and normalise(message.text or ""):
+        await withdrawal.on_reason(update, context, withdrawing, normalise(message.text or ""))
+        return
     reason = await drafts.get(chat_id, REASON)
-    if reason is not None and message.text:
-        await _reopen(update, context, reason["number"], message.text)
+    if reason is not None and normalise(message.text or ""):
+        await _reopen(update, context, reason["number"], normalise(message.text or ""))
         return
     if await drafts.get(chat_id, REPORT) is not None:
         # A draft without an active conversation: its state was lost (a crash before PTB
@@ -299,7 +365,7 @@ async def on_message(update: Update, context: Context) -> None:
     if collecting is not None:
         await additional_data.collect(update, context, collecting)
         return
-    text = message.text or message.caption or ""
+    text = normalise(message.text or message.caption or "")
     files: list[Attachment] = []
     if not message.text:
         try:
@@ -319,11 +385,10 @@ async def on_message(update: Update, context: Context) -> None:
         await answer(update, context, texts.msg("pengguna_umum.pesan_tanpa_tiket"))
         return
     if len(tickets) == 1:
-        await _record_message(update, context, tickets[0], text, files)
+        await _record_message(update, context, tickets[0], text, files, message.message_id)
         return
-    await drafts.put(
-        chat_id, MESSAGE, {"text": text, "files": [attachment_to_json(f) for f in files]}
-    )
+    pending = {"text": text, "files": [attachment_to_json(f) for f in files]}
+    await drafts.put(chat_id, MESSAGE, {**pending, "message_id": message.message_id})
     buttons = [
         [(f"{t.number} – {t.title}"[:60], pack("u", "pilih", t.number))] for t in tickets[:8]
     ]
@@ -365,13 +430,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         application.add_handler(report.build())
     application.add_handlers(
         [
-            CommandHandler("start", on_start, filters=PRIVATE),
-            CommandHandler("tiket", on_tiket, filters=PRIVATE),
-            CommandHandler("batal", on_cancel, filters=PRIVATE),
-            CommandHandler("bantuan", show_help, filters=PRIVATE),
+            CommandHandler("start", on_start, filters=NEW),
+            CommandHandler("tiket", on_tiket, filters=NEW),
+            CommandHandler("batal", on_cancel, filters=NEW),
+            CommandHandler("bantuan", show_help, filters=NEW),
             CallbackQueryHandler(on_button, pattern=r"^u:"),
-            MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
-            MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command),
+            MessageHandler(EDITED, on_edited),
+            MessageHandler(NEW & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
+            MessageHandler(NEW & filters.COMMAND, on_unknown_command),
         ]
     )
     application.add_handler(TypeHandler(Update, flush_conversations), group=FLUSH_GROUP)

@@ -12,8 +12,10 @@ from bot.callbacks import pack
 from bot.conversations.common import Context, answer, services_of
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket, normalise_number
-from bot.handlers import user_notify
+from bot.handlers import user_notify, withdrawal
+from bot.notify import Keyboard
 from bot.services import Services
+from bot.text import echo
 
 #: Events a user sees on their ticket's timeline (internal notes and mail plumbing are not).
 USER_TIMELINE = frozenset(
@@ -73,7 +75,7 @@ async def show_ticket(update: Update, context: Context, raw: str) -> None:
     number = normalise_number(raw)
     if number is None:
         example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
-        msg = texts.msg("pengguna_umum.nomor_tidak_valid", nilai=raw, contoh=example)
+        msg = texts.msg("pengguna_umum.nomor_tidak_valid", nilai=echo(raw), contoh=example)
         await answer(update, context, msg)
         return
     ticket = await own_ticket(services, _chat_id(update), number)
@@ -103,7 +105,8 @@ async def show_ticket(update: Update, context: Context, raw: str) -> None:
     await answer(update, context, html, _solved_buttons(services, ticket))
 
 
-def _solved_buttons(services: Services, ticket: Ticket) -> list[list[tuple[str, str]]] | None:
+def _solved_buttons(services: Services, ticket: Ticket) -> Keyboard | None:
+    """Selesai / Belum selesai on a solved ticket; "Batalkan laporan" on an open one."""
     if ticket.state is not State.SOLVED:
-        return None
+        return withdrawal.user_buttons(services, ticket)
     return user_notify.solved_buttons(services, ticket.number)

@@ -30,10 +30,15 @@ if TYPE_CHECKING:
     from bot.services import Services
     from bot.storage.mail import OutboxRow
 
-ESCALATION, DATA, STATUS = "eskalasi", "data", "status"
+ESCALATION, DATA, STATUS, WITHDRAWN = "eskalasi", "data", "status", "batal"
 #: Message-ID purpose token of each kind (short: it travels in every reply's References).
-PURPOSES = {ESCALATION: "esk", DATA: "data", STATUS: "status"}
-TEMPLATES = {ESCALATION: "eskalasi", DATA: "data_tambahan", STATUS: "permintaan_status"}
+PURPOSES = {ESCALATION: "esk", DATA: "data", STATUS: "status", WITHDRAWN: "batal"}
+TEMPLATES = {
+    ESCALATION: "eskalasi",
+    DATA: "data_tambahan",
+    STATUS: "permintaan_status",
+    WITHDRAWN: "pembatalan",
+}
 #: Longest References header we send: enough ids to thread, short enough for every server.
 MAX_REFERENCES = 20
 
@@ -163,6 +168,14 @@ def status_draft(services: Services, ticket: Ticket, note: str | None = None) ->
         **_common(services),
     )
     return Draft(STATUS, _subject(services, STATUS, ticket), body)
+
+
+def withdrawal_draft(services: Services, ticket: Ticket, reason: str | None) -> Draft:
+    """The short email telling LKPP, in the escalation's thread, that the user withdrew."""
+    body = services.texts.render_email(
+        TEMPLATES[WITHDRAWN], ticket=ticket, alasan=reason, **_common(services)
+    )
+    return Draft(WITHDRAWN, _subject(services, WITHDRAWN, ticket), body)
 
 
 async def escalation_preview(services: Services, ticket: Ticket) -> str:

@@ -47,7 +47,9 @@ QUEUE_KINDS = {
     Action.ESCALATE: compose.ESCALATION,
     Action.FORWARD_DATA: compose.DATA,
     Action.REQUEST_STATUS: compose.STATUS,
+    Action.TELL_LKPP_WITHDRAWN: compose.WITHDRAWN,
 }
+#: Kinds whose delivery is a step of the SOP (the withdrawal notice is only marked sent).
 DELIVERED = {
     compose.ESCALATION: Action.ESCALATION_DELIVERED,
     compose.DATA: Action.FORWARD_DELIVERED,
@@ -116,6 +118,10 @@ class Outbox:
         elif kind == compose.DATA:
             text, files = await self._user_data(ticket, applied)
             draft = compose.forward_draft(services, ticket, text, files)
+        elif kind == compose.WITHDRAWN:
+            draft = compose.withdrawal_draft(
+                services, ticket, _text(applied.details.get("reason"))
+            )
         else:
             draft = compose.status_draft(services, ticket, note)
         edited = _text(applied.details.get("email_body"))
@@ -290,7 +296,7 @@ class Outbox:
             now = self.services.clock()
             await self.store.mark_sent(conn, row.id, now)
             ticket = await workflow.store.get_by_id(row.ticket_id)
-            if ticket is None:
+            if ticket is None or row.kind not in DELIVERED:
                 return
             try:
                 await workflow.apply_in(

@@ -37,6 +37,8 @@ from bot.callbacks import pack, unpack
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, LkppReplyClass
 from bot.domain.ticket import normalise_number
+from bot.handlers.guards import anonymous, refuse_anonymous
+from bot.handlers.stale_buttons import answer_stale
 from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
 from bot.notify import Keyboard, Notifier, keyboard
@@ -281,17 +283,19 @@ class StaffView:
 
     async def on_mail_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or not self._from_staff(update):
+        if query is None:
+            return
+        if not self._from_staff(update):  # mail buttons exist only in the staff group
+            await answer_stale(update, context)
             return
         _, parts = unpack(query.data or "")
         try:
             verb, reply_id = parts[0], int(parts[1])
             reply = await self.store.reply(reply_id)
         except (IndexError, ValueError):
-            await query.answer()
-            return
+            reply = None
         if reply is None:
-            await query.answer()
+            await answer_stale(update, context)
             return
         try:
             if verb == "k" and len(parts) > 2 and parts[2] in _CODES:
@@ -374,13 +378,16 @@ class StaffView:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         query = update.callback_query
-        if query is None or not self._from_staff(update):
+        if query is None:
+            return
+        if not self._from_staff(update):
+            await answer_stale(update, context)
             return
         _, parts = unpack(query.data or "")
         try:
             verb, inbox_id = parts[0], int(parts[1])
         except (IndexError, ValueError):
-            await query.answer()
+            await answer_stale(update, context)
             return
         row = await self.store.inbox(inbox_id)
         if row is None or row.state != QUARANTINED:
@@ -413,6 +420,8 @@ class StaffView:
         )
         if inbox_id is None:
             return  # not our question: the staff-reply handler takes it
+        if anonymous(update):
+            await refuse_anonymous(update, self.services)
         text = message.text or ""
         number = normalise_number(text)
         if number is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.datadir import StorageUnusable, ensure_data_dir, ensure_database_writable
 from bot.storage.migrations import MIGRATIONS, Migration
 
 log = logging.getLogger(__name__)
@@ -54,15 +55,28 @@ class Database:
         return self._conn
 
     async def open(self) -> None:
+        """Connect in WAL mode.
+
+        Raises:
+            StorageUnusable: The folder or the file cannot be used (one line naming the path
+                and the cure), instead of SQLite's error from deep inside the first query.
+        """
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, Python's sqlite3 must not.
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        await self._conn.execute("PRAGMA journal_mode = WAL")
-        await self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        await self._conn.execute("PRAGMA foreign_keys = ON")
-        await self._conn.execute("PRAGMA synchronous = NORMAL")
+            ensure_data_dir(Path(self.path).parent)
+            ensure_database_writable(Path(self.path))
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, Python's sqlite3 must not.
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
+            await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await self._conn.execute("PRAGMA foreign_keys = ON")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+            await self._conn.execute("PRAGMA user_version")  # reads the header: not a database?
+        except sqlite3.Error as exc:
+            await self.close()
+            key = "database_terkunci" if "locked" in str(exc) else "database_tidak_dapat_dibuka"
+            raise StorageUnusable(key, berkas=self.path, pesan=str(exc)) from None
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -117,8 +131,12 @@ class Database:
         A migration's statements and its ``PRAGMA user_version`` bump commit together, so a
         crash leaves the database at the previous version, never half-way.
         """
+        migrations = tuple(migrations)
         applied = []
         current = await self.version()
+        latest = max((m.version for m in migrations), default=0)
+        if current > latest:
+            raise StorageUnusable("database_baru", berkas=self.path, versi=current, terbaru=latest)
         for migration in migrations:
             if migration.version <= current:
                 continue

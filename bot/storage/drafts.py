@@ -25,6 +25,8 @@ REASON = "alasan"
 """A "Belum selesai" press waiting for the reason."""
 MESSAGE = "pesan"
 """A free message waiting for the user to say which open ticket it is about."""
+WITHDRAW = "tarik"
+"""A "Batalkan laporan" press waiting for the reason, then for the confirmation."""
 
 
 def attachment_to_json(attachment: Attachment) -> dict[str, Any]:

@@ -226,6 +226,15 @@ def make_user(
     return user
 
 
+ANONYMOUS_ADMIN: JSONDict = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+"""The ``from`` of a message an anonymous group admin sends (``sender_chat`` is the group)."""
+
+
 def inline_buttons(message: Mapping[str, Any] | None) -> list[JSONDict]:
     """Return the inline keyboard buttons of a message (or ``reply_markup``) row by row, flat.
 
@@ -1902,6 +1911,35 @@ class BotApiServer:
         content = self._text_content(text, entities, "text")
         return self._user_message(user, chat_id, content, reply_to, message_thread_id)
 
+    def edit_message(
+        self, user: UserLike, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> JSONDict:
+        """Enqueue an ``edited_message`` update: ``user`` edited their earlier text message.
+
+        Args:
+            user: The author of the message.
+            message_id: The message edited (sent before with :meth:`user_message`).
+            text: Its new text.
+            chat_id: The chat; defaults to the private chat with ``user``.
+
+        Returns:
+            The update dict.
+        """
+        sender = self._user(user)
+        with self._lock:
+            chat = sender["id"] if chat_id is None else chat_id
+            stored = self._stored(chat, message_id)
+            if stored is None or stored.message.get("from", {}).get("id") != sender["id"]:
+                raise KeyError(f"no message {message_id} by {sender['id']} in chat {chat}")
+            message = copy.deepcopy(stored.message)
+            for key in ("text", "entities", "caption", "caption_entities"):
+                message.pop(key, None)
+            message.update(self._text_content(text, None, "text"))
+            message["edit_date"] = int(time.time())
+            stored.message = message
+            stored.raw_text = text
+        return self._enqueue("edited_message", message)
+
     def group_message(
         self,
         chat_id: int,
@@ -1911,6 +1949,7 @@ class BotApiServer:
         reply_to: int | tuple[int, int] | None = None,
         entities: list[JSONDict] | None = None,
         message_thread_id: int | None = None,
+        sender_chat: int | None = None,
     ) -> JSONDict:
         """Enqueue a text message in a (super)group, e.g. staff replying in the staff group.
 
@@ -1921,11 +1960,16 @@ class BotApiServer:
             reply_to: Replied message id in the group, or ``(chat_id, message_id)``.
             entities: Explicit entities.
             message_thread_id: Forum topic.
+            sender_chat: Sent on behalf of this chat: the group itself for an anonymous admin
+                (then ``user`` is :data:`ANONYMOUS_ADMIN`), or a channel.
 
         Returns:
             The update dict.
         """
         content = self._text_content(text, entities, "text")
+        if sender_chat is not None:
+            with self._lock:
+                content["sender_chat"] = self._chat(sender_chat)
         return self._user_message(user, chat_id, content, reply_to, message_thread_id)
 
     def user_photo(

@@ -94,6 +94,8 @@ async def walk(services: Services, number: str, *actions: Action) -> None:
         details: dict[str, Any] = {}
         if action is Action.USER_SENDS_DATA:
             by = By(USER_CHAT, "Budi")
+        if action is Action.USER_CANCELS:
+            details["reason"] = "Sudah dapat diatasi sendiri"
         await services.workflow.apply(number, action, actor, by, details)
 
 

@@ -174,7 +174,12 @@ async def running_bot(
     await app.post_init(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    # As Application.run_polling does: getUpdates failures go to the error handlers.
+    await app.updater.start_polling(
+        poll_interval=0.0,
+        timeout=1,
+        error_callback=lambda exc: app.create_task(app.process_error(update=None, error=exc)),
+    )
     try:
         yield app
     finally:

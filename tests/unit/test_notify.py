@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.notify import split_html
+from bot.text import telegram_length
 
 
 def balanced(html: str) -> bool:
@@ -46,3 +47,13 @@ def test_one_enormous_word_is_cut_outside_entities():
     assert all(len(p) <= 4096 for p in parts)
     assert all(re.fullmatch(r"(&amp;)+", p) for p in parts)
     assert "".join(parts) == html
+
+
+def test_parts_fit_as_telegram_counts_utf16_and_emoji_count_twice():
+    html = "<blockquote>" + "😀 & <detail>. ".replace("<detail>", "&lt;detail&gt;") * 900
+    parts = split_html(html + "</blockquote>")
+    assert len(parts) > 1
+    assert all(telegram_length(part) <= 4096 for part in parts)
+    assert all(
+        part.startswith("<blockquote>") and part.endswith("</blockquote>") for part in parts
+    )

@@ -40,7 +40,7 @@ CASES = [
     ids=[f"{s.value}-{t.action.value}-{a.value}" for s, t, a in CASES],
 )
 def test_every_cell_of_the_table(state, transition, actor):
-    facts = TicketFacts(state=state)
+    facts = TicketFacts(state=state, escalated=True)
     allowed = state in transition.sources and actor in transition.actor
     if allowed:
         step = plan(facts, transition.action, actor, GOOD)
@@ -80,7 +80,21 @@ def test_final_states_accept_only_notes_ratings_and_records():
             Action.FORWARD_DELIVERED,
             Action.STATUS_REQUEST_DELIVERED,
             Action.LKPP_REPLY_RECEIVED,
+            Action.TELL_LKPP_WITHDRAWN,  # a withdrawn report's last email, staff's step
         }
+
+
+def test_a_withdrawal_needs_a_reason_and_lkpp_is_told_only_of_an_escalated_one():
+    open_ticket = TicketFacts(state=State.IN_PROGRESS)
+    with pytest.raises(GuardFailed):
+        plan(open_ticket, Action.USER_CANCELS, Actor.USER, {"reason": "  "})
+    assert plan(open_ticket, Action.USER_CANCELS, Actor.USER, GOOD).target is State.CANCELLED
+    with pytest.raises(GuardFailed):
+        plan(TicketFacts(state=State.CANCELLED), Action.TELL_LKPP_WITHDRAWN, Actor.STAFF)
+    told = plan(
+        TicketFacts(state=State.CANCELLED, escalated=True), Action.TELL_LKPP_WITHDRAWN, Actor.STAFF
+    )
+    assert told.target is State.CANCELLED
 
 
 def test_every_state_is_reachable_from_new():

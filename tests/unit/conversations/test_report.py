@@ -41,6 +41,12 @@ def test_an_edit_returns_to_the_summary_but_urgency_still_asks_impact():
         ("judul", "x" * 120, ("x" * 120, None)),
         ("judul", "x" * 121, (None, "terlalu_panjang")),
         ("judul", "   ", (None, "kosong")),
+        ("judul", "\u200b\u200d", (None, "kosong")),  # zero-width only: nothing visible
+        ("judul", " \u202eab\u200b ", (None, "judul_terlalu_pendek")),
+        ("judul", "a", (None, "judul_terlalu_pendek")),
+        ("judul", "Cafe\u0301 error\u200b", ("Café error", None)),  # NFC, no zero-width
+        ("judul", "\u202egagal\u202c unggah", ("gagal unggah", None)),  # no bidi override
+        ("kode_error", "ERR\x00-500\x1b", ("ERR-500", None)),  # control characters
         ("nama", "<b>Budi</b> & *Ani*", ("<b>Budi</b> & *Ani*", None)),
     ],
 )

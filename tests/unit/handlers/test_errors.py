@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from telegram import Bot, Update
+from telegram.error import NetworkError, TimedOut
 
 from bot.domain.errors import TicketNotFound
-from bot.handlers.errors import on_error
+from bot.handlers.errors import RepeatedErrors, log_telegram_failure, on_error
 from bot.services import SERVICES_KEY
 from tests.support.telegram_app_fixtures import pure_services, recording_bot
 
@@ -69,3 +70,29 @@ async def test_an_update_that_is_not_a_telegram_update_is_only_logged(tmp_path: 
     async with bot:
         await on_error(None, context(tmp_path, bot, RuntimeError("job failed")))
     assert [c for c in request.calls if c[0] != "getMe"] == []
+
+
+def test_a_run_of_the_same_failure_is_one_line_then_a_summary(caplog):
+    now = [0.0]
+    repeats = RepeatedErrors(window=300, clock=lambda: now[0])
+    caplog.set_level(logging.WARNING, logger="bot.handlers.errors")
+    for second in range(0, 300, 10):  # every 10 s for 5 minutes
+        now[0] = second
+        log_telegram_failure(repeats, NetworkError("Bad Gateway"), polling=True)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Telegram unreachable while polling for updates (NetworkError: Bad Gateway); retrying"
+    ]
+    now[0] = 300
+    log_telegram_failure(repeats, NetworkError("Bad Gateway"), polling=True)
+    assert caplog.records[-1].getMessage().endswith("(29 more since the last line, 300 s ago)")
+    assert all(r.levelno == logging.WARNING and r.exc_info is None for r in caplog.records)
+
+
+async def test_a_network_failure_while_answering_is_one_warning_line(tmp_path: Path, caplog):
+    bot, _ = recording_bot()
+    caplog.set_level(logging.INFO, logger="bot.handlers.errors")
+    async with bot:
+        await on_error(update(bot), context(tmp_path, bot, TimedOut()))
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "answering an update" in record.getMessage()

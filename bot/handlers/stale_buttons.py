@@ -1,0 +1,52 @@
+"""The last word on every button press: one nobody else took is answered, never left spinning.
+
+A press whose data no handler knows (a keyboard from an older version of the bot, a message
+whose flow has moved on, a forged press) would otherwise get no ``answerCallbackQuery``, and
+the person's button spins until Telegram gives up. :func:`register` adds one catch-all
+``CallbackQueryHandler`` after every component's handlers; it answers "Tombol ini sudah tidak
+berlaku" and takes the dead keyboard off the message when the pressed button is really on it
+(a forged press on a live card leaves the card alone).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot.notify import keyboard_data
+from bot.services import SERVICES_KEY
+
+log = logging.getLogger(__name__)
+
+GROUP = 0
+"""The group of the components' own button handlers: the catch-all is its last handler, so it
+runs only when none of them matched."""
+
+
+def _on_keyboard(query: CallbackQuery) -> bool:
+    message = query.message
+    return isinstance(message, Message) and query.data in keyboard_data(message.reply_markup)
+
+
+async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a press that no handler takes, and remove its keyboard where it is dead."""
+    query = update.callback_query
+    assert query is not None
+    log.info("stale or unknown button %r in chat %s", query.data, update.effective_chat)
+    services = context.bot_data[SERVICES_KEY]
+    await query.answer(services.texts.plain_msg("tombol.tidak_berlaku"), show_alert=False)
+    if not _on_keyboard(query):
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError as exc:  # too old to edit, or already changed: the answer is enough
+        log.debug("dead keyboard not removed: %s", exc)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the catch-all; call after every component registered its handlers."""
+    application.add_handler(CallbackQueryHandler(answer_stale), GROUP)
