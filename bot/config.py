@@ -102,6 +102,7 @@ class Settings(StorageSettings):
     mail_secret: SecretStr = Field(min_length=16)
     lkpp_helpdesk_email: str
     lkpp_allowed_senders: Annotated[list[str], NoDecode] = Field(min_length=1)
+    mail_trusted_authserv_id: str | None = None
     mail_attachments_max_bytes: int = Field(10 * 1024 * 1024, ge=0)
     mail_max_message_bytes: int = Field(30 * 1024 * 1024, ge=1024)
     outbox_alert_minutes: int = Field(10, ge=1)
@@ -151,6 +152,19 @@ class Settings(StorageSettings):
                 raise ValueError(f"{item!r} bukan alamat email atau domain")
             out.append(item)
         return out
+
+    @field_validator("mail_trusted_authserv_id")
+    @classmethod
+    def _authserv_id(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower()
+        if not value:
+            return None
+        if re.search(r"[\s;()]", value):
+            raise ValueError(
+                f"{value!r} bukan authserv-id (contoh: mx.batangkab.go.id, kata pertama header "
+                "Authentication-Results yang ditulis server surat LPSE)"
+            )
+        return value
 
     @field_validator("mail_from", "lkpp_helpdesk_email")
     @classmethod
@@ -248,6 +262,11 @@ class Settings(StorageSettings):
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_user_ids
+
+    @property
+    def lkpp_domains(self) -> list[str]:
+        """The domains of ``LKPP_ALLOWED_SENDERS`` (an address entry gives its domain)."""
+        return sorted({entry.rpartition("@")[2] for entry in self.lkpp_allowed_senders})
 
     def sender_allowed(self, address: str) -> bool:
         """Whether ``address`` is LKPP: listed exactly, or under a listed domain."""

@@ -196,6 +196,18 @@ async def probe_quarantine(db: Database) -> ProbeResult:
                        {"jumlah": count})  # fmt: skip
 
 
+def sender_auth_result(settings: Settings) -> ProbeResult:
+    """Whether LKPP's emails must pass the LPSE server's sender authentication.
+
+    Off (``MAIL_TRUSTED_AUTHSERV_ID`` unset) is not a failure, since the bot still works, but
+    the line says plainly that a forged "LKPP" email is then judged by its From address alone.
+    """
+    trusted = settings.mail_trusted_authserv_id
+    if not trusted:
+        return ProbeResult("pengirim", None, "autentikasi_mati")
+    return ProbeResult("pengirim", True, "autentikasi_ok", {"server": trusted})
+
+
 def scheduler_result(
     *,
     running: bool,
@@ -305,4 +317,5 @@ async def check_setup(settings: Settings, seconds: float = PROBE_TIMEOUT) -> lis
         finally:
             await db.close()
     results.insert(4, ProbeResult("scheduler", None, "penjadwal_cli"))
+    results.append(sender_auth_result(settings))
     return results

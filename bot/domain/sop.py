@@ -186,10 +186,44 @@ WITH_LKPP: frozenset[State] = frozenset(
 )
 #: States after which nothing more can happen.
 FINAL: frozenset[State] = frozenset({State.CLOSED, State.CANCELLED})
+#: States in which an LKPP email may move the ticket (strict threading): the escalation or the
+#: forwarded data is with LKPP and LKPP's clocks run. Anywhere else a forged or stale "LKPP
+#: reply" could close or redirect a ticket, so :func:`lkpp_reply_fit` sends it to staff.
+ACCEPTS_LKPP_REPLY: frozenset[State] = WITH_LKPP
 #: Every state where the ticket is still open.
 OPEN: frozenset[State] = frozenset(State) - FINAL
 #: States in which LPSE staff hold the ticket before or instead of escalation.
 WITH_LPSE: frozenset[State] = frozenset({State.NEW, State.IN_PROGRESS, State.LPSE_AUTHORITY})
+
+
+class LkppReplyFit(StrEnum):
+    """Whether a ticket accepts an LKPP email now, and if not, why (a quarantine reason)."""
+
+    ACCEPTED = "diterima"
+    NOT_ESCALATED = "tiket_belum_dieskalasi"
+    ALREADY_ANSWERED = "tiket_tidak_menunggu_lkpp"
+    FINISHED = "tiket_sudah_berakhir"
+
+
+def lkpp_reply_fit(state: State, *, escalated: bool) -> LkppReplyFit:
+    """Which states accept an LKPP reply (strict threading).
+
+    Only a ticket waiting for LKPP (:data:`ACCEPTS_LKPP_REPLY`) accepts one. A reply about a
+    ticket that was never escalated, or that is closed or cancelled, or that LKPP already
+    answered (guide given, solved) is not an LKPP action: staff read it and decide.
+
+    Args:
+        state: The ticket's state.
+        escalated: Whether the ticket was ever escalated to LKPP.
+    """
+    if state in ACCEPTS_LKPP_REPLY:
+        return LkppReplyFit.ACCEPTED
+    if state in FINAL:
+        return LkppReplyFit.FINISHED
+    if not escalated:
+        return LkppReplyFit.NOT_ESCALATED
+    return LkppReplyFit.ALREADY_ANSWERED
+
 
 Guard = Callable[["TicketFacts", Mapping[str, Any]], str | None]
 """A guard returns ``None`` when the transition may happen, else a reason code."""
@@ -372,7 +406,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Action.LKPP_REPLY_RECEIVED,
         _LKPP,
-        frozenset(State),
+        ACCEPTS_LKPP_REPLY,
         None,
         "12/14",
         clocks=ClockEffect(stop=(Clock.LKPP_STATUS,), start=(Clock.LKPP_PROGRESS,)),

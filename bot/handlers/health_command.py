@@ -29,6 +29,7 @@ from bot.health import (
     probe_telegram,
     run_probes,
     scheduler_result,
+    sender_auth_result,
 )
 from bot.services import Services
 from bot.text import Texts
@@ -104,6 +105,7 @@ async def cmd_kesehatan(update: Update, context: Context) -> None:
         },
         HEALTH_TIMEOUT,
     )
+    results.append(sender_auth_result(settings))
     await progress.edit_text(report(services.texts, results, services.clock()))
 
 

@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 from bot.domain.sop import LkppReplyClass
 
-__all__ = ["RULES", "Classification", "classify", "find_tag"]
+__all__ = ["RULES", "Classification", "classify", "find_tag", "strip_tag"]
 
 _C = LkppReplyClass
 
@@ -120,6 +120,10 @@ _TAGS: Mapping[str, LkppReplyClass] = MappingProxyType(
 )
 _TAG = re.compile(r"#\s?(kewenangan[_ ]lpse|data|progres|progress|selesai)(?![\w])", re.I)
 _LEADING_NOISE = re.compile(r"^[\s*_>`\"'\[(]+")
+_TAG_AT_START = re.compile(
+    _LEADING_NOISE.pattern.replace("+", "*") + _TAG.pattern + r"[*_`\"'\])]*\s*[:\-\u2013\u2014]?",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +152,25 @@ def find_tag(reply_text: str, subject: str = "") -> LkppReplyClass | None:
             break
     match = _TAG.search(subject or "")
     return _tag_class(match.group(1)) if match else None
+
+
+def strip_tag(reply_text: str) -> str:
+    """The reply without its leading tag: what the user reads and staff see under the label.
+
+    Removes the tag :func:`find_tag` honours at the start of the first non-empty line, in any
+    case, with the bold or quote marks around it and a following ``:``/``-``; the line goes
+    when nothing else is on it. A tag elsewhere (the subject, mid-text) is left alone.
+    """
+    lines = reply_text.split("\n")
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _TAG_AT_START.match(line)
+        if match:
+            rest = line[match.end() :].strip()
+            lines[index : index + 1] = [rest] if rest else []
+        break
+    return "\n".join(lines).strip()
 
 
 def _tag_class(word: str) -> LkppReplyClass:

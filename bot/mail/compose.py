@@ -13,7 +13,7 @@ import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -211,6 +211,13 @@ def thread_headers(thread: Sequence[tuple[str, str]]) -> tuple[str | None, list[
     return in_reply_to, references
 
 
+def sender(settings: Settings) -> str:
+    """``MAIL_FROM`` with the LPSE's name: a bare address gets ``LPSE_NAME`` as display name,
+    so LKPP's inbox shows who wrote, not just ``lpse@…``."""
+    display, address = parseaddr(settings.mail_from)
+    return formataddr((display or settings.lpse_name, address or settings.mail_address))
+
+
 def build_email(
     settings: Settings,
     row: OutboxRow,
@@ -229,18 +236,22 @@ def build_email(
             because some clients reflow plain text and lose the ticket table's line breaks.
     """
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = sender(settings)
     message["To"] = row.recipient
     message["Subject"] = row.subject
-    message["Date"] = format_datetime(row.created_at)
+    # In the LPSE's own zone: LKPP's staff read "09.12 +0700", not a UTC time to convert.
+    message["Date"] = format_datetime(row.created_at.astimezone(settings.tz))
     message["Message-ID"] = row.message_id
     if row.in_reply_to:
         message["In-Reply-To"] = row.in_reply_to
     if row.references:
         message["References"] = " ".join(row.references)
-    message["X-Auto-Response-Suppress"] = "All"
     if row.automatic:
+        # Only the bot's own status requests say they are automatic (RFC 3834, and Exchange's
+        # header against out-of-office answers). An email staff approved is a person's email:
+        # marked automatic, LKPP's helpdesk rules could file or ignore it.
         message["Auto-Submitted"] = "auto-generated"
+        message["X-Auto-Response-Suppress"] = "All"
     body = row.body
     if missing and missing_note:
         body = f"{body.rstrip()}\n\n{missing_note}\n"

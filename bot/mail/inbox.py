@@ -12,6 +12,13 @@ nothing:
 A crash before 2 fetches again; between 2 and 4 the message is fetched again, the store is a
 no-op and pending rows are processed. The reader uses IMAP IDLE when the server offers it and
 polls every ``IMAP_POLL_SECONDS`` otherwise, and reconnects with exponential backoff.
+
+Mail must be read within seconds (the SOP forwards LKPP's answer in 5 minutes), so the reader
+never waits while the server has told it of new mail. aioimaplib drops an ``EXISTS`` that
+arrives while a FETCH or STORE runs ("ignored untagged response"), so after each pass that met
+new messages the reader searches again before it idles, and the next SEARCH sees what the
+dropped push announced; an ``EXISTS`` that does come back in a command's answer is noted too.
+Pushes queued from the last IDLE are acted on, not discarded.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ HEADER_SCAN_BYTES = 256 * 1024
 _ANGLE = re.compile(rb"<[^<>\s]+>")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 _IDLE_MAX_SECONDS = 25 * 60
+_ANNOUNCE = re.compile(rb"^(?:\* )?(?:\d+ EXISTS|[1-9]\d* RECENT)\b")
 
 Checkpoint = Callable[[str], Awaitable[None]]
 """Called at ``"fetched"``, ``"stored"`` and ``"ingested"``; crash tests raise there."""
@@ -87,9 +95,10 @@ def _drop(client: aioimaplib.IMAP4) -> None:
 
 
 def _announces_mail(push: object) -> bool:
+    """Whether an untagged answer says the mailbox has mail (``N EXISTS``, ``N>0 RECENT``)."""
     lines = push if isinstance(push, list) else [push]
     return any(
-        isinstance(line, bytes | bytearray) and (b"EXISTS" in line or b"RECENT" in line)
+        isinstance(line, bytes | bytearray) and _ANNOUNCE.search(bytes(line)) is not None
         for line in lines
     )
 
@@ -115,6 +124,10 @@ class InboxReader:
         self.on_stored = on_stored
         self.checkpoint = checkpoint
         self.connected = asyncio.Event()
+        #: The server announced mail (``EXISTS``/``RECENT``) since the last search.
+        self._announced = False
+        #: UIDs the last pass saw: a pass is worth repeating only when it met new ones.
+        self._last_uids: frozenset[str] = frozenset()
 
     async def run(self) -> None:
         """Read forever, reconnecting with backoff; cancelled by the bridge's ``stop``."""
@@ -161,17 +174,50 @@ class InboxReader:
         settings = self.services.settings
         while True:
             raise_if_cancelled()
-            await self.poll_once(client)
+            await self.drain(client)
             if client.has_capability("IDLE"):
                 await self._idle(client, min(settings.imap_poll_seconds, _IDLE_MAX_SECONDS))
             else:
                 await asyncio.sleep(settings.imap_poll_seconds)
 
+    async def drain(self, client: aioimaplib.IMAP4, max_passes: int = 20) -> int:
+        """Pass over the mailbox until a pass meets no new message and no announcement.
+
+        Mail that arrived while the last pass fetched is read now, not after an IDLE or poll
+        interval. A message that keeps failing does not loop: only new UIDs ask for another
+        pass, and ``max_passes`` bounds a mailbox that fills faster than it is read.
+
+        Returns:
+            How many messages the passes handled.
+        """
+        handled = 0
+        for _ in range(max_passes):
+            raise_if_cancelled()
+            before = self._last_uids
+            self._announced = False
+            handled += await self.poll_once(client)
+            if not (self._last_uids - before or self._announced):
+                break
+        return handled
+
+    def _note(self, response: aioimaplib.Response) -> aioimaplib.Response:
+        """Remember an ``EXISTS``/``RECENT`` the server slipped into a command's answer."""
+        if _announces_mail(response.lines):
+            self._announced = True
+        return response
+
     async def _idle(self, client: aioimaplib.IMAP4, seconds: float) -> None:
-        """Wait in IDLE until the server announces new mail, or ``seconds`` pass."""
+        """Wait in IDLE until the server announces new mail, or ``seconds`` pass.
+
+        Pushes still queued from the previous IDLE (the server may announce a message after
+        we said DONE) are looked at first: one announcing mail means there is no idling to do.
+        """
         queue = client.protocol.idle_queue if client.protocol is not None else None
-        while queue is not None and not queue.empty():  # stale pushes from earlier commands
-            queue.get_nowait()
+        announced = self._announced
+        while queue is not None and not queue.empty():
+            announced = _announces_mail(queue.get_nowait()) or announced
+        if announced:
+            return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         idle = await client.idle_start(timeout=seconds)
@@ -196,7 +242,9 @@ class InboxReader:
         # With a processed folder, whatever is still in the mailbox is unprocessed, even mail a
         # person already opened in a mail client; otherwise \\Seen is the only record we have.
         criteria = "ALL" if self.services.settings.imap_processed_mailbox else "UNSEEN"
-        response = _check(await client.uid_search(criteria, charset=None), "UID SEARCH")
+        response = self._note(
+            _check(await client.uid_search(criteria, charset=None), "UID SEARCH")
+        )
         uids = [
             token.decode()
             for line in response.lines
@@ -209,6 +257,7 @@ class InboxReader:
                 await self._one(client, uid)
             except ImapError as exc:  # the server refuses this one message: go on with the rest
                 log.error("IMAP UID %s could not be fetched: %s", uid, exc)
+        self._last_uids = frozenset(uids)
         return len(uids)
 
     async def _one(self, client: aioimaplib.IMAP4, uid: str) -> None:
@@ -251,14 +300,15 @@ class InboxReader:
     async def _mark_done(self, client: aioimaplib.IMAP4, uid: str) -> None:
         target = self.services.settings.imap_processed_mailbox
         if not target:
-            _check(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "UID STORE")
+            self._note(_check(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "UID STORE"))
             return
         if client.has_capability("MOVE"):
-            _check(await client.uid("move", uid, target), "UID MOVE")
+            self._note(_check(await client.uid("move", uid, target), "UID MOVE"))
             return
-        _check(await client.uid("copy", uid, target), "UID COPY")
-        _check(await client.uid("store", uid, "+FLAGS", "(\\Seen \\Deleted)"), "UID STORE")
-        _check(await client.expunge(), "EXPUNGE")
+        self._note(_check(await client.uid("copy", uid, target), "UID COPY"))
+        flags = "(\\Seen \\Deleted)"
+        self._note(_check(await client.uid("store", uid, "+FLAGS", flags), "UID STORE"))
+        self._note(_check(await client.expunge(), "EXPUNGE"))
 
     async def _checkpoint(self, stage: str) -> None:
         if self.checkpoint is not None:

@@ -6,8 +6,11 @@ SOP step (LKPP_REPLY_RECEIVED, and the tagged class's action) and marks the row 
 before that commit leaves the row ``baru`` to be processed again; after it, nothing is redone.
 
 Matching, safest first: our signed Message-ID in In-Reply-To/References (an HMAC nobody can
-forge), then the subject tag. Either way the sender must be in ``LKPP_ALLOWED_SENDERS``.
-Anything else waits in quarantine for staff, with the reason, never silently dropped.
+forge), then the subject tag. Either way the sender must be in ``LKPP_ALLOWED_SENDERS``, pass
+the header rules and, when ``MAIL_TRUSTED_AUTHSERV_ID`` is set, the LPSE server's sender
+authentication (:mod:`bot.mail.sender_auth`); and the ticket must be waiting for LKPP
+(:func:`bot.domain.sop.lkpp_reply_fit`). Anything else waits in quarantine for staff, with the
+reason, never silently dropped.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from bot.domain.errors import IllegalTransition
-from bot.domain.sop import Action, Actor, LkppReplyClass
+from bot.domain.sop import Action, Actor, LkppReplyClass, LkppReplyFit, State, lkpp_reply_fit
 from bot.domain.ticket import Attachment, Ticket
 from bot.mail.autoreply import NoiseKind, detect_noise
-from bot.mail.classify import classify
+from bot.mail.classify import classify, strip_tag
 from bot.mail.parsing import ParsedAttachment, ParsedMail, parse_message
+from bot.mail.sender_auth import authentication_problem, header_problem
 from bot.mail.threading import find_subject_tag, ticket_from_references, verify_message_id
 from bot.storage.mail import MATCHED, NEW, NOISE, QUARANTINED, InboxRow, MailStore
 from bot.workflow import SYSTEM, By
@@ -117,6 +121,13 @@ def decide(parsed: ParsedMail, settings: Settings, secret: bytes) -> Verdict:
                        bounce=noise.kind is NoiseKind.BOUNCE)  # fmt: skip
     if "oversize" in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
         return Verdict(QUARANTINED, number, reason=OVERSIZE)
+    forged = header_problem(parsed, settings.lkpp_domains)
+    if forged is None and allowed and settings.mail_trusted_authserv_id:
+        forged = authentication_problem(
+            parsed, settings.mail_trusted_authserv_id, settings.lkpp_domains
+        )
+    if forged is not None:
+        return Verdict(QUARANTINED, number, reason=forged)
     if number is None:
         return Verdict(QUARANTINED, reason=UNMATCHED if allowed else NOT_ALLOWED)
     if number.split("-", 1)[0] != settings.lpse_code.upper():
@@ -215,13 +226,30 @@ class Ingestor:
         if verdict.state == QUARANTINED:
             return await self._quarantine(row, parsed, verdict.reason or "", verdict.number)
         assert verdict.number is not None and verdict.matched_by is not None
-        ticket_id = await self.store.ticket_id(verdict.number)
-        if ticket_id is None:
+        standing = await self._fit(verdict.number)
+        if standing is None:
             return await self._quarantine(row, parsed, NO_TICKET)
         if verdict.reason == MAYBE_AUTOMATIC:
             return await self._quarantine(row, parsed, MAYBE_AUTOMATIC, verdict.number)
-        ticket = TicketRef(ticket_id, verdict.number)
-        return await self._accept(row, parsed, ticket, verdict.matched_by, SYSTEM)
+        ticket_id, fit = standing
+        if fit is LkppReplyFit.ACCEPTED:
+            ticket = TicketRef(ticket_id, verdict.number)
+            try:
+                return await self._accept(row, parsed, ticket, verdict.matched_by, SYSTEM)
+            except IllegalTransition:  # the ticket moved on since it was read: judge again
+                fit = (await self._fit(verdict.number) or (ticket_id, fit))[1]
+                if fit is LkppReplyFit.ACCEPTED:
+                    raise  # refused for another reason: quarantined as an internal error
+        # Strict threading: not waiting for LKPP, so staff read it and decide.
+        return await self._quarantine(row, parsed, fit.value, verdict.number)
+
+    async def _fit(self, number: str) -> tuple[int, LkppReplyFit] | None:
+        """The ticket's id and whether it accepts an LKPP reply now; ``None``: no such ticket."""
+        standing = await self.store.ticket_standing(number)
+        if standing is None:
+            return None
+        ticket_id, state, escalated = standing
+        return ticket_id, lkpp_reply_fit(State(state), escalated=escalated)
 
     async def attach(self, inbox_id: int, number: str, by: By) -> IngestResult:
         """Staff attach a quarantined email to ticket ``number`` (the ``q:`` button).
@@ -248,6 +276,9 @@ class Ingestor:
         """Record LKPP's reply and apply its steps, all in one transaction."""
         workflow = self.services.workflow
         verdict = classify(parsed.reply_text, parsed.subject)
+        # Users read LKPP's words, not our protocol: the tag goes (staff see the class as a
+        # label); the full original stays in the stored email and in full_text.
+        clean = strip_tag(parsed.reply_text)
         now = self.services.clock()
         assert ticket.id is not None
         files = [
@@ -274,7 +305,7 @@ class Ingestor:
                     await workflow.apply_in(
                         conn, ticket.number, action, Actor.LKPP, SYSTEM,
                         details={"message_id": parsed.message_id, "tanda": verdict.cls.tag,
-                                 "text": parsed.reply_text},
+                                 "text": clean},
                         attachments=attachments,
                     )  # fmt: skip
                     confirmed = verdict.cls
@@ -284,7 +315,7 @@ class Ingestor:
             reply_id = await self.store.add_reply(
                 conn, inbox_id=row.id, ticket_id=ticket.id, event_id=applied.event_id,
                 message_id=parsed.message_id, matched_by=matched_by, from_addr=parsed.from_addr,
-                subject=parsed.subject[:500], reply_text=parsed.reply_text,
+                subject=parsed.subject[:500], reply_text=clean,
                 full_text=parsed.text, proposed_class=verdict.cls.value, by_tag=verdict.by_tag,
                 matched=verdict.matched[:20],
                 confirmed_class=confirmed.value if confirmed else None,

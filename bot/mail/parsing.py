@@ -192,6 +192,11 @@ class ParsedMail:
     text_from_html: bool = False
     message_id_synthesised: bool = False
     size: int = 0
+    #: Every address of every ``From`` header (``from_addr`` is the first): more than one
+    #: means the author is ambiguous, and a client shows whichever it likes.
+    from_all: list[str] = field(default_factory=list)
+    #: The ``Sender`` address (who really sent it on the author's behalf), or ``None``.
+    sender: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), decoded, or ``None``."""
@@ -297,6 +302,10 @@ def _parse(raw: bytes, max_bytes: int, problems: _Problems, *, modern: bool) -> 
     if not from_addr:
         problems.add("no_from")
     reply_to = _address(msg, "Reply-To", problems)[1] or None
+    sender = _address(msg, "Sender", problems)[1] or None
+    first = [from_addr] if from_addr else []
+    from_all = _safe(lambda: _all_addresses(msg, "From"), first)
+    from_all = first if from_all is None else from_all
     subject = _collapse(_get(msg, "Subject", problems) or "")
     to = _addresses(msg, "To", problems)
     cc = _addresses(msg, "Cc", problems)
@@ -351,6 +360,8 @@ def _parse(raw: bytes, max_bytes: int, problems: _Problems, *, modern: bool) -> 
         text_from_html=from_html,
         message_id_synthesised=synthesised,
         size=len(raw),
+        from_all=from_all,
+        sender=sender,
     )
 
 
@@ -487,6 +498,15 @@ def _addresses(msg: Message, name: str, problems: _Problems) -> list[str]:
     if not value:
         return []
     return [addr.lower() for _, addr in getaddresses([value]) if "@" in addr]
+
+
+def _all_addresses(msg: Message, name: str) -> list[str] | None:
+    """Every address in every ``name`` header, from the raw values (no decoding needed);
+    ``None`` when there is one header with one address, as nearly always."""
+    values = [str(value) for key, value in msg.raw_items() if key.lower() == name.lower()]
+    if len(values) == 1 and "," not in values[0] and ";" not in values[0]:
+        return None  # one header, one address (the common case): the caller has it already
+    return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
 
 
 def _date(value: str | None) -> datetime | None:

@@ -10,6 +10,12 @@ No library does this well for Indonesian clients (``email-reply-parser`` knows o
 line-oriented scanner with the markers below as data. It is linear in the number of lines and
 looks ahead at most a few lines, so a 10,000-line body is cheap.
 
+Signatures and disclaimers go too, with or without the ``-- `` line that clients rarely write:
+a confidentiality notice ("Email ini … bersifat rahasia", "This e-mail … confidential") and
+everything below it, and a name/title/address/phone block after a closing ("Salam,", "Hormat
+kami,", "Regards,"). The closing itself stays, and so does any line after it that reads as
+text rather than as a signature, so the reply's own last lines are never lost.
+
 Two reply styles are handled:
 
 * **Top-posting** (Outlook, most phones): the answer is above a marker such as an
@@ -62,6 +68,40 @@ _OTHER_LABELS = re.compile(
 )
 
 
+#: A closing line on its own: what follows it is a signature block when it looks like one.
+_CLOSING = re.compile(
+    r"^\s*(?:salam(?: hormat| hangat| sehat)?|hormat (?:kami|saya)|wassalam\w*|tabik"
+    r"|terima ?kasih(?: banyak)?|terimakasih|best regards|kind regards|warm regards|regards"
+    r"|best|thanks(?: and regards)?|thank you|sincerely|yours sincerely|cheers)\s*[,.!]*\s*$",
+    re.IGNORECASE,
+)
+#: Longest signature block after a closing (lines), and longest line in it.
+_SIGNATURE_MAX_LINES = 12
+_SIGNATURE_MAX_CHARS = 90
+_SIGNATURE_MAX_WORDS = 12
+#: A line that reads as a sentence (ends a clause and is long), not as a signature line.
+_SENTENCE = re.compile(r"[.?!:]\s*$")
+#: A list item or a line introducing one: the reply's own steps, never a signature.
+_LIST_LINE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022]|[a-z][.)])\s|:\s*$", re.IGNORECASE)
+#: Where a confidentiality notice begins; it counts when a confidentiality word follows soon.
+_DISCLAIMER_START = re.compile(
+    r"^[\s*_\[(]*"
+    r"(?:(?:disclaimer|penafian|pernyataan|perhatian|catatan|notice|important"
+    r"|confidentiality(?: notice)?|kerahasiaan)[\s*_\])]*[:\-]?[\s*_]*)?"
+    r"(?:(?:e-?mail|surel|surat elektronik|pesan|informasi)(?: ini)?"
+    r"|(?:this|the) (?:e-?mail|message|communication|information)|disclaimer|penafian)\b",
+    re.IGNORECASE,
+)
+_CONFIDENTIAL = re.compile(
+    r"rahasia|kerahasiaan|konfidensial|confidential|privileged|ditujukan hanya|hanya ditujukan"
+    r"|intended (?:solely|only)|intended recipient|penerima yang dituju",
+    re.IGNORECASE,
+)
+#: How many lines (and characters) a disclaimer's opening may take to name confidentiality.
+_DISCLAIMER_LOOKAHEAD = 3
+_DISCLAIMER_WINDOW = 300
+
+
 def strip_quotes(text: str) -> str:
     """Return only the new text of a reply: no quoted history, no signature.
 
@@ -111,10 +151,54 @@ def strip_quotes(text: str) -> str:
                 _is_header_block(lines, after) or _attribution_span(lines, after)
             ):
                 break
+        if has_text and _is_disclaimer(lines, index):
+            break
         kept.append(line)
         has_text = has_text or bool(line.strip())
         index += 1
-    return _tidy(kept)
+    return _tidy(_without_signature_block(kept))
+
+
+def _is_disclaimer(lines: list[str], index: int) -> bool:
+    """True when ``index`` opens a confidentiality notice ("Email ini … bersifat rahasia")."""
+    if not _DISCLAIMER_START.match(lines[index]):
+        return False
+    window = " ".join(lines[index : index + _DISCLAIMER_LOOKAHEAD])[:_DISCLAIMER_WINDOW]
+    return bool(_CONFIDENTIAL.search(window))
+
+
+def _signature_line(line: str) -> bool:
+    stripped = line.strip()
+    if len(stripped) > _SIGNATURE_MAX_CHARS or len(stripped.split()) > _SIGNATURE_MAX_WORDS:
+        return False
+    if _LIST_LINE.search(stripped):
+        return False
+    # "Rina Kusuma", "Helpdesk LKPP", "Telp. (021) 299-12450", "Jl. Epicentrum …, Jakarta":
+    # short, and not a sentence of more than a few words.
+    return not (_SENTENCE.search(stripped) and len(stripped.split()) > 4)
+
+
+def _without_signature_block(lines: list[str]) -> list[str]:
+    """Drop the name/title/address/phone block after the last closing line, if it is one.
+
+    Only when every non-empty line after the closing looks like a signature line and there are
+    few of them; otherwise the lines are the reply's own text and stay.
+    """
+    seen = 0  # non-empty lines below ``index``: a closing further up has too long a block
+    for index in range(len(lines) - 1, -1, -1):
+        if seen > _SIGNATURE_MAX_LINES:
+            return lines
+        if not lines[index].strip():
+            continue
+        if _CLOSING.match(lines[index]):
+            if not any(line.strip() for line in lines[:index]):
+                return lines  # "Terima kasih." as the first words: a greeting, not a closing
+            after = [line for line in lines[index + 1 :] if line.strip()]
+            if all(map(_signature_line, after)):
+                return lines[: index + 1]
+            return lines
+        seen += 1
+    return lines
 
 
 def _attribution_span(lines: list[str], index: int) -> int:

@@ -304,6 +304,13 @@ class MailStore:
         row = await self._one("SELECT id FROM tickets WHERE number = ?", (number,))
         return None if row is None else row[0]
 
+    async def ticket_standing(self, number: str) -> tuple[int, str, bool] | None:
+        """``(id, state, ever escalated)`` of ticket ``number``: what threading rules need."""
+        row = await self._one(
+            "SELECT id, state, escalated_at IS NOT NULL FROM tickets WHERE number = ?", (number,)
+        )
+        return None if row is None else (row[0], row[1], bool(row[2]))
+
     # --- inbox -----------------------------------------------------------------------------
     async def store_raw(self, message_id: str, raw: bytes, at: datetime) -> bool:
         """Keep ``raw`` under ``message_id``; ``False`` when it was already stored."""

@@ -5,11 +5,36 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.support.botapi import BotApiServer
+from tests.support.mailservers import CapturedMessage
 
 from .actors import Lkpp, Staff, User
 from .harness import BotProcess
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"layar riwayat penawaran" * 30
+
+
+def _user_sends_data(
+    bot: BotProcess,
+    user: User,
+    staff: Staff,
+    lkpp: Lkpp,
+    number: str,
+    text: str,
+    photo: bytes | None = None,
+) -> CapturedMessage:
+    """Steps 8-9: the user answers LKPP's request, staff forward it; the email LKPP gets."""
+    bot.wait_state(number, "menunggu_data_pengguna")
+    user.say(text)
+    user.expect("1 pesan, 0 lampiran")
+    if photo is not None:
+        user.photo(photo)
+        user.expect("1 pesan, 1 lampiran")
+    user.press("📤 Kirim data")
+    user.expect("sudah diterima")
+    bot.wait_state(number, "data_pengguna_diterima")
+    staff.press("📤 Teruskan ke LKPP", number)
+    staff.told(f"Data tambahan tiket {number} diteruskan ke LKPP")
+    return lkpp.receive(kind=number)
 
 
 def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
@@ -39,19 +64,9 @@ def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
     staff.press("Teruskan ke pengguna", f"tiket {number}")
     request = user.expect("Permintaan data tambahan")
     assert "NPWP penyedia" in (request.text or "")
-    bot.wait_state(number, "menunggu_data_pengguna")
-    user.say("NPWP kami 01.234.567.8-901.000")
-    user.expect("1 pesan, 0 lampiran")
-    user.photo(PHOTO)
-    user.expect("1 pesan, 1 lampiran")
-    user.press("📤 Kirim data")
-    user.expect("sudah diterima")
-    bot.wait_state(number, "data_pengguna_diterima")
-
     # Step 9: staff forward it; the 5-minute clock runs from the data's arrival to delivery.
-    staff.press("📤 Teruskan ke LKPP", number)
-    staff.told(f"Data tambahan tiket {number} diteruskan ke LKPP")
-    data = lkpp.receive(kind=number)
+    data = _user_sends_data(bot, user, staff, lkpp, number, "NPWP kami 01.234.567.8-901.000",
+                            PHOTO)  # fmt: skip
     assert str(data.message["In-Reply-To"]).strip() == asked  # in LKPP's thread, under its request
     assert escalation.message_id in str(data.message["References"])
     assert "01.234.567.8-901.000" in data.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -66,16 +81,30 @@ def test_data_request_forwarded_then_progress_solved_reopened_and_closed(
     )
     assert forward["state"] == "met"
 
+    # Step 6 again, tagged: applied at once, and the user reads LKPP's words without "#data:".
+    lkpp.reply(data, "#data: Mohon kirimkan juga NIB penyedia.")
+    tagged = staff.expect("Mohon kirimkan juga NIB penyedia")
+    assert "#data" not in (tagged.text or "").lower()
+    bot.wait_state(number, "lkpp_minta_data")
+    staff.press("Teruskan ke pengguna", "NIB penyedia")
+    again = user.expect("NIB penyedia")
+    assert "Mohon kirimkan juga NIB penyedia." in (again.text or "")
+    assert "#data" not in (again.text or "").lower()
+    more = _user_sends_data(bot, user, staff, lkpp, number, "NIB kami 9120001234567")
+    assert "9120001234567" in more.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
     # Steps 12 and 13: progress, then the solution, tagged; staff pass the solution on.
     lkpp.reply(data, "#PROGRES\nData sudah kami terima dan sedang ditelusuri tim teknis.")
-    staff.expect("sedang ditelusuri tim teknis")
+    progress = staff.expect("sedang ditelusuri tim teknis")
+    assert "#PROGRES" not in (progress.text or "")  # the class is shown as a label instead
     bot.wait_event(number, "lkpp_progres")
     lkpp.reply(data, "#SELESAI\nRiwayat penawaran sudah dipulihkan, silakan cek kembali.")
     staff.expect("sudah dipulihkan")
     bot.wait_state(number, "lkpp_selesai")
     staff.press("Teruskan ke pengguna", "sudah dipulihkan")
     solved = user.expect("oleh Helpdesk LKPP")
-    assert "sudah dipulihkan" in (solved.text or "")
+    assert "Riwayat penawaran sudah dipulihkan" in (solved.text or "")
+    assert "#SELESAI" not in (solved.text or "")  # LKPP's words, without our protocol
 
     # The user is not satisfied: reopened with a reason, then solved by the LPSE and closed.
     user.press("❌ Belum selesai")

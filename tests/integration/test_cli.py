@@ -80,7 +80,10 @@ def test_check_reports_one_line_per_dependency(tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("OK   pengaturan")
     by_name = {line.split()[1].rstrip(":"): line for line in lines[1:]}
-    assert set(by_name) == {"database", "telegram", "smtp", "imap", "scheduler", "outbox", "inbox"}
+    assert set(by_name) == {
+        "database", "telegram", "smtp", "imap", "scheduler", "outbox", "inbox", "pengirim",
+    }  # fmt: skip
+    assert by_name["pengirim"].startswith("n/a") and "MATI" in by_name["pengirim"]
     for name in ("database", "outbox", "inbox"):
         assert by_name[name].startswith("OK"), by_name[name]
     assert "integritas baik" in by_name["database"]

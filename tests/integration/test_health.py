@@ -171,10 +171,12 @@ async def test_check_setup_with_everything_up_is_all_ok_but_the_scheduler(
         await db.upgrade()
     results = {r.name: r for r in await check_setup(settings, 5)}
     assert list(results) == [
-        "telegram", "smtp", "imap", "database", "scheduler", "outbox", "inbox",
+        "telegram", "smtp", "imap", "database", "scheduler", "outbox", "inbox", "pengirim",
     ]  # fmt: skip
-    assert all(r.ok for name, r in results.items() if name != "scheduler"), results
+    assert all(r.ok for name, r in results.items() if name not in {"scheduler", "pengirim"})
     assert results["scheduler"].ok is None
+    # MAIL_TRUSTED_AUTHSERV_ID is not set: the report says sender authentication is off.
+    assert (results["pengirim"].ok, results["pengirim"].key) == (None, "autentikasi_mati")
     assert results["telegram"].values["grup"] == "Staf LPSE Batang"
 
 

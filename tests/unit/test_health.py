@@ -11,10 +11,11 @@ import aiosmtplib
 import pytest
 from telegram.error import BadRequest, InvalidToken, NetworkError, TimedOut
 
-from bot.health import ProbeResult, failure, run_probes, scheduler_result
+from bot.health import ProbeResult, failure, run_probes, scheduler_result, sender_auth_result
 from bot.mail.imap_connect import ImapError
 from bot.text import Texts
 from tests.support.clock import WIB
+from tests.support.settings import make_settings
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
 EVERY_20S = timedelta(seconds=20)
@@ -138,3 +139,11 @@ async def test_a_late_probe_is_cancelled_without_holding_up_the_report() -> None
     (result,) = await run_probes({"imap": stubborn}, 0.1)
     assert result.key == "timeout" and time.monotonic() - begun < 0.3
     await asyncio.wait_for(cleaned.wait(), 2)  # the clean-up still ran, in the background
+
+
+def test_sender_authentication_line_says_when_it_is_off(tmp_path) -> None:
+    off = sender_auth_result(make_settings(tmp_path))
+    assert off.ok is None
+    assert "MATI" in off.line(TEXTS) and "MAIL_TRUSTED_AUTHSERV_ID" in off.line(TEXTS)
+    on = sender_auth_result(make_settings(tmp_path, mail_trusted_authserv_id="mx.batangkab.go.id"))
+    assert on.ok is True and "mx.batangkab.go.id" in on.line(TEXTS)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain.errors import GuardFailed, IllegalTransition
 from bot.domain.sop import (
+    ACCEPTS_LKPP_REPLY,
     CLOCK_OWNER,
     FINAL,
     TRANSITIONS,
@@ -17,9 +18,11 @@ from bot.domain.sop import (
     Actor,
     Clock,
     LkppReplyClass,
+    LkppReplyFit,
     State,
     TicketFacts,
     allowed_actions,
+    lkpp_reply_fit,
     plan,
     transitions_for_step,
 )
@@ -79,7 +82,6 @@ def test_final_states_accept_only_notes_ratings_and_records():
             Action.ESCALATION_DELIVERED,
             Action.FORWARD_DELIVERED,
             Action.STATUS_REQUEST_DELIVERED,
-            Action.LKPP_REPLY_RECEIVED,
             Action.TELL_LKPP_WITHDRAWN,  # a withdrawn report's last email, staff's step
         }
 
@@ -188,3 +190,41 @@ def test_the_bot_itself_may_add_a_note_for_staff():
     step = plan(TicketFacts(State.ESCALATED), Action.NOTE, Actor.SYSTEM, {"text": "diblokir"})
     assert step.target is State.ESCALATED
     assert step.actor is Actor.SYSTEM
+
+
+# --- strict threading: which states accept an LKPP reply -------------------------------------
+
+
+@pytest.mark.parametrize("state", sorted(WITH_LKPP))
+def test_a_ticket_waiting_for_lkpp_accepts_its_reply(state: State) -> None:
+    assert lkpp_reply_fit(state, escalated=True) is LkppReplyFit.ACCEPTED
+    assert plan(TicketFacts(state), Action.LKPP_REPLY_RECEIVED, Actor.LKPP).target is state
+
+
+@pytest.mark.parametrize(
+    ("state", "escalated", "fit"),
+    [
+        (State.NEW, False, LkppReplyFit.NOT_ESCALATED),
+        (State.IN_PROGRESS, False, LkppReplyFit.NOT_ESCALATED),
+        (State.CANNOT_HANDLE, False, LkppReplyFit.NOT_ESCALATED),
+        (State.SOLVED, False, LkppReplyFit.NOT_ESCALATED),  # solved locally
+        (State.LPSE_AUTHORITY, True, LkppReplyFit.ALREADY_ANSWERED),
+        (State.LKPP_SOLVED, True, LkppReplyFit.ALREADY_ANSWERED),
+        (State.SOLVED, True, LkppReplyFit.ALREADY_ANSWERED),
+        (State.IN_PROGRESS, True, LkppReplyFit.ALREADY_ANSWERED),  # reopened after LKPP
+        (State.CLOSED, True, LkppReplyFit.FINISHED),
+        (State.CANCELLED, False, LkppReplyFit.FINISHED),
+        (State.CANCELLED, True, LkppReplyFit.FINISHED),
+    ],
+)
+def test_a_ticket_not_waiting_for_lkpp_refuses_its_reply(
+    state: State, escalated: bool, fit: LkppReplyFit
+) -> None:
+    assert lkpp_reply_fit(state, escalated=escalated) is fit
+    with pytest.raises(IllegalTransition):
+        plan(TicketFacts(state), Action.LKPP_REPLY_RECEIVED, Actor.LKPP)
+
+
+def test_every_state_has_a_verdict_for_an_lkpp_reply() -> None:
+    accepting = {s for s in State if lkpp_reply_fit(s, escalated=True) is LkppReplyFit.ACCEPTED}
+    assert accepting == set(ACCEPTS_LKPP_REPLY) == set(WITH_LKPP)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from bot.deadlines.clocks import next_deadline
+from bot.domain.errors import IllegalTransition
 from bot.domain.sop import Action, Actor, Clock
 from bot.services import Services
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore
@@ -238,7 +241,8 @@ async def test_lkpp_email_after_the_solution_starts_no_clock(
     clock.advance(hours=2)
     await walk(services, number, Action.LKPP_SOLVED)
     clock.advance(hours=2)
-    await walk(services, number, Action.LKPP_REPLY_RECEIVED)  # a thank-you after "solved"
+    with pytest.raises(IllegalTransition):  # strict threading: a thank-you after "solved"
+        await walk(services, number, Action.LKPP_REPLY_RECEIVED)
     assert await rows(services, number, Clock.LKPP_PROGRESS) == []
     ticket = await services.workflow.get(number)
     assert ticket.id is not None

@@ -10,7 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.domain.sop import Action, Actor, LkppReplyClass, State
+from bot.domain.errors import IllegalTransition
+from bot.domain.sop import Action, Actor, LkppReplyClass, LkppReplyFit, State
 from bot.mail.inbox import message_key
 from bot.mail.ingest import MAYBE_AUTOMATIC, NOT_ALLOWED, OVERSIZE, Ingestor
 from bot.services import Services, open_services
@@ -49,6 +50,32 @@ async def corpus_services(settings: Settings, clock: FakeClock) -> AsyncIterator
         await services.db.close()
 
 
+#: How a ticket LKPP already answered goes back to waiting for LKPP: solved or handed back,
+#: the user reopens it and staff escalate again (details satisfy every guard).
+_BACK_TO_LKPP = {
+    State.LKPP_SOLVED: [(Action.PASS_SOLUTION_TO_USER, Actor.STAFF)],
+    State.LPSE_AUTHORITY: [(Action.SOLVE_LOCALLY, Actor.STAFF)],
+    State.SOLVED: [(Action.USER_REOPENS, Actor.USER)],
+    State.IN_PROGRESS: [
+        (Action.CANNOT_HANDLE, Actor.STAFF),
+        (Action.ESCALATE, Actor.STAFF),
+        (Action.ESCALATION_DELIVERED, Actor.SYSTEM),
+    ],
+}
+
+
+async def _waiting_for_lkpp(services: Services, number: str | None) -> None:
+    """Put ``number`` back in a state that accepts LKPP's email (strict threading)."""
+    if number is None:
+        return
+    wf = services.workflow
+    ticket = await wf.get(number)
+    while ticket.state in _BACK_TO_LKPP:
+        for action, actor in _BACK_TO_LKPP[ticket.state]:
+            await wf.apply(number, action, actor, STAFF, details={"text": "x", "reason": "x"})
+        ticket = await wf.get(number)
+
+
 async def _store(services: Services, raw: bytes) -> int:
     """Store ``raw`` under the key the IMAP reader uses; the id of its row."""
     store = MailStore(services.db)
@@ -62,6 +89,8 @@ async def _store(services: Services, raw: bytes) -> int:
 def _expected_state(facts: dict) -> tuple[str, str | None]:
     if facts["noise"] and facts.get("noise_strong", True):
         return NOISE, None
+    if facts.get("header_reason") or facts.get("ingest_reason"):
+        return QUARANTINED, facts.get("header_reason") or facts["ingest_reason"]
     if facts.get("sender_allowed") is False:
         return QUARANTINED, NOT_ALLOWED
     number = facts["ticket_ref"] or facts["subject_tag"]
@@ -93,6 +122,7 @@ async def test_every_corpus_email_lands_where_it_belongs(corpus_services: Servic
         row = await store.inbox_by_message_id(key)
         assert row is not None
         inbox_id = row.id
+        await _waiting_for_lkpp(services, facts["ticket_ref"] or facts["subject_tag"])
         result = await ingestor.ingest(inbox_id)
         state, detail = _expected_state(facts)
         assert result.state == state, (name, result)
@@ -129,6 +159,11 @@ async def test_tagged_reply_applies_its_step_in_the_same_transaction(
     assert actions[-2:] == [Action.LKPP_REPLY_RECEIVED, Action.LKPP_REQUEST_DATA]
     reply = await MailStore(services.db).reply(result.reply_id or 0)
     assert reply is not None and reply.confirmed_class == LkppReplyClass.DATA_REQUEST.value
+    # Users and staff read LKPP's words without the tag; the original keeps it.
+    assert "#DATA" not in reply.reply_text and "tangkapan layar" in reply.reply_text
+    assert "#DATA" in reply.full_text
+    events = await services.workflow.store.events(ticket.id)
+    assert "#DATA" not in events[-1].details["text"]
 
 
 async def test_second_fetch_is_a_no_op(corpus_services: Services) -> None:
@@ -222,6 +257,106 @@ async def test_an_internal_error_quarantines_that_email_and_the_next_one_goes_on
     results = await ingestor.ingest_pending()
     assert [(r.inbox_id, r.state) for r in results] == [(first, QUARANTINED), (second, MATCHED)]
     assert (results[0].reason or "").startswith("galat_internal")
+
+
+# --- strict threading: only a ticket waiting for LKPP accepts LKPP's email --------------------
+_TAKEN = [(Action.TAKE, Actor.STAFF)]
+_DELIVERED = [*_TAKEN, (Action.CANNOT_HANDLE, Actor.STAFF), (Action.ESCALATE, Actor.STAFF),
+              (Action.ESCALATION_DELIVERED, Actor.SYSTEM)]  # fmt: skip
+_LKPP_SOLVED = [*_DELIVERED, (Action.LKPP_SOLVED, Actor.LKPP)]
+_REFUSING = {
+    State.NEW: ([], "tiket_belum_dieskalasi"),
+    State.IN_PROGRESS: (_TAKEN, "tiket_belum_dieskalasi"),
+    State.CANNOT_HANDLE: ([*_TAKEN, (Action.CANNOT_HANDLE, Actor.STAFF)],
+                          "tiket_belum_dieskalasi"),
+    State.SOLVED: ([*_TAKEN, (Action.SOLVE_LOCALLY, Actor.STAFF)], "tiket_belum_dieskalasi"),
+    State.LPSE_AUTHORITY: ([*_DELIVERED, (Action.LKPP_GUIDE, Actor.LKPP)],
+                           "tiket_tidak_menunggu_lkpp"),
+    State.LKPP_SOLVED: (_LKPP_SOLVED, "tiket_tidak_menunggu_lkpp"),
+    State.CLOSED: ([*_LKPP_SOLVED, (Action.PASS_SOLUTION_TO_USER, Actor.STAFF),
+                    (Action.USER_CONFIRMS, Actor.USER)], "tiket_sudah_berakhir"),
+    State.CANCELLED: ([(Action.USER_CANCELS, Actor.USER)], "tiket_sudah_berakhir"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("state", list(_REFUSING), ids=str)
+async def test_a_tagged_reply_for_a_ticket_not_waiting_for_lkpp_goes_to_staff(
+    settings: Settings, clock: FakeClock, state: State
+) -> None:
+    """``#SELESAI`` for BTG-2026-00001 in each state that must refuse it: quarantined with
+    the reason, the ticket and its clocks untouched, no LKPP reply recorded."""
+    walk, reason = _REFUSING[state]
+    services = await open_services(settings, clock)
+    try:
+        number = (await reported(services)).ticket.number
+        assert number == "BTG-2026-00001"
+        for action, actor in walk:
+            await services.workflow.apply(
+                number, action, actor, STAFF, details={"text": "x", "reason": "x"}
+            )
+        before = await services.workflow.get(number)
+        assert before.state is state and before.id is not None
+        events = len(await services.workflow.store.events(before.id))
+        raw = (CORPUS / "67_tagged_reply_for_ticket_never_escalated.eml").read_bytes()
+        result = await Ingestor(services).ingest(await _store(services, raw))
+        assert (result.state, result.reason, result.ticket_number) == (QUARANTINED, reason, number)
+        after = await services.workflow.get(number)
+        assert after.state is state
+        assert len(await services.workflow.store.events(before.id)) == events
+        store = MailStore(services.db)
+        assert await store.replies_for_ticket(before.id) == []
+        row = await store.inbox(result.inbox_id)
+        assert row is not None and row.ticket_id == before.id  # staff see it under the ticket
+    finally:
+        await services.db.close()
+
+
+async def test_staff_cannot_attach_a_reply_to_a_ticket_lkpp_already_answered(
+    settings: Settings, clock: FakeClock
+) -> None:
+    services = await open_services(settings, clock)
+    try:
+        number = (await reported(services)).ticket.number
+        for action, actor in _LKPP_SOLVED:
+            await services.workflow.apply(number, action, actor, STAFF)
+        raw = (CORPUS / "67_tagged_reply_for_ticket_never_escalated.eml").read_bytes()
+        ingestor = Ingestor(services)
+        result = await ingestor.ingest(await _store(services, raw))
+        with pytest.raises(IllegalTransition):
+            await ingestor.attach(result.inbox_id, number, STAFF)
+        assert (await services.workflow.get(number)).state is State.LKPP_SOLVED
+    finally:
+        await services.db.close()
+
+
+async def test_a_ticket_that_moves_on_while_the_reply_is_read_is_judged_again(
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read as waiting for LKPP, solved before the reply's transaction: the domain refuses the
+    step, and the reply goes to staff with the reason that holds now."""
+    services = await open_services(settings, clock)
+    try:
+        number = (await reported(services)).ticket.number
+        for action, actor in _LKPP_SOLVED:
+            await services.workflow.apply(number, action, actor, STAFF)
+        ingestor = Ingestor(services)
+        real = ingestor._fit
+        calls: list[str] = []
+
+        async def stale_then_real(ticket_number: str):  # type: ignore[no-untyped-def]
+            calls.append(ticket_number)
+            found = await real(ticket_number)
+            assert found is not None
+            return (found[0], LkppReplyFit.ACCEPTED) if len(calls) == 1 else found
+
+        monkeypatch.setattr(ingestor, "_fit", stale_then_real)
+        raw = (CORPUS / "67_tagged_reply_for_ticket_never_escalated.eml").read_bytes()
+        result = await ingestor.ingest(await _store(services, raw))
+        assert (result.state, result.reason) == (QUARANTINED, "tiket_tidak_menunggu_lkpp")
+        assert len(calls) == 2
+        assert (await services.workflow.get(number)).state is State.LKPP_SOLVED
+    finally:
+        await services.db.close()
 
 
 async def test_a_tagged_lkpp_email_is_one_progress_measurement(settings: Settings) -> None:

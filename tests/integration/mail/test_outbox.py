@@ -72,8 +72,10 @@ async def test_escalation_is_queued_with_the_step_and_delivered(
     secret = services.settings.mail_secret.get_secret_value().encode()
     assert verify_message_id(captured.message_id, secret) == number
     assert f"[LPSE-BTG #{number}]" in captured.subject
-    assert captured.message["X-Auto-Response-Suppress"] == "All"
+    # Staff approved it: a person's email, not marked automatic in any way.
+    assert captured.message["X-Auto-Response-Suppress"] is None
     assert captured.message["Auto-Submitted"] is None
+    assert str(captured.message["Date"]).endswith("+0700")  # the LPSE's zone (WIB)
     body = captured.message.get_body(("plain",)).get_content()
     assert "#KEWENANGAN_LPSE" in body and "Budi Santoso" in body
     files = {p.get_filename(): p.get_content() for p in captured.message.iter_attachments()}
@@ -176,6 +178,8 @@ async def test_forward_and_status_request_thread_into_the_escalation(
     assert (await outbox.run_once()).sent == 2
     escalation, status, forward = smtp_server.wait_for(3)
     assert status.message["Auto-Submitted"] == "auto-generated"
+    assert status.message["X-Auto-Response-Suppress"] == "All"
+    assert forward.message["X-Auto-Response-Suppress"] is None
     assert status.message["In-Reply-To"].strip() == escalation.message_id
     assert forward.message["Auto-Submitted"] is None
     assert escalation.message_id in forward.message["References"]

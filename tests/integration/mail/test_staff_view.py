@@ -211,3 +211,29 @@ async def test_telegram_outage_delays_a_notice_and_a_refusal_ends_it(
     bot_api.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
     assert await view.flush() == 0  # refused: given up, logged, not retried forever
     assert await view.flush() == 0
+
+
+async def test_staff_see_the_class_as_a_label_and_a_forgery_with_its_reason(
+    running: tuple[Services, StaffView, App],
+    bot_api: BotApiServer,  # noqa: F811
+) -> None:
+    services, view, _ = running
+    number = await escalated(services)
+    tagged = _lkpp_reply(services, number, "#data: Mohon kirimkan NPWP penyedia.", with_file=False)
+    await _ingest(services, tagged)
+    await view.flush()
+    notice = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
+    text = notice.text or ""
+    assert "Mohon kirimkan NPWP penyedia." in text and "#data" not in text.lower()
+    assert "Kelas (tanda dari LKPP): Minta data tambahan" in text
+
+    forged = _lkpp_reply(services, number, "#SELESAI Sudah selesai.", with_file=False).replace(
+        b"From: Helpdesk LKPP <helpdesk@lkpp.go.id>",
+        b"From: Helpdesk LKPP <helpdesk@lkpp.go.id>, penipu@verify-account.top",
+    )
+    await _ingest(services, forged)
+    await view.flush()
+    warned = await bot_api.wait_for(lambda c: "dikarantina" in (c.text or ""),
+                                    chat_id=STAFF_CHAT_ID)  # fmt: skip
+    assert "From berisi lebih dari satu alamat" in (warned.text or "")
+    assert (await services.workflow.get(number)).state is State.LKPP_REQUESTED_DATA

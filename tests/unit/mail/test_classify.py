@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.domain.sop import LkppReplyClass as C
-from bot.mail.classify import RULES, classify, find_tag
+from bot.mail.classify import RULES, classify, find_tag, strip_tag
 
 SUBJECT = "Re: [LPSE-BTG #BTG-2026-00042] Akun penyedia terkunci"
 
@@ -162,3 +162,26 @@ def test_rules_are_data_and_compile() -> None:
         assert isinstance(cls, C) and weight > 0
         re.compile(pattern)
         assert pattern == pattern.lower(), "patterns match lowercased text"
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("#SELESAI Permasalahan sudah kami perbaiki.", "Permasalahan sudah kami perbaiki."),
+        ("#selesai: Sudah normal.\nSilakan coba.", "Sudah normal.\nSilakan coba."),
+        ("#DATA\n\nMohon kirimkan tangkapan layar.", "Mohon kirimkan tangkapan layar."),
+        ("**#DATA**: Mohon kirimkan NPWP.", "Mohon kirimkan NPWP."),
+        ("#Kewenangan_LPSE - silakan lewat admin agency.", "silakan lewat admin agency."),
+        ("#KEWENANGAN LPSE\nPanduan terlampir.", "Panduan terlampir."),
+        ("\n  #Progres:\nSedang ditangani.", "Sedang ditangani."),
+        ("#PROGRESS — sedang ditangani.", "sedang ditangani."),
+        ("#SELESAI", ""),
+        ("Halo, #SELESAI ya.", "Halo, #SELESAI ya."),  # not at the start: LKPP's own words
+        ("#DATABASE sedang dipulihkan.", "#DATABASE sedang dipulihkan."),
+        ("Sudah normal.", "Sudah normal."),
+    ],
+)
+def test_strip_tag_removes_only_the_leading_tag(text: str, clean: str) -> None:
+    assert strip_tag(text) == clean
+    if clean != text.strip():
+        assert find_tag(text) is not None  # what is stripped is exactly what is honoured

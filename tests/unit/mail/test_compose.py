@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+
+import pytest
 
 from bot.mail import compose
 from bot.mail.threading import find_subject_tag, verify_message_id
@@ -89,7 +93,8 @@ def test_build_email_headers(tmp_path: Path) -> None:
     assert message["Message-ID"] == "<x@batangkab.go.id>"
     assert message["In-Reply-To"] == "<b@lkpp.go.id>"
     assert message["References"] == "<a@x> <b@lkpp.go.id>"
-    assert message["X-Auto-Response-Suppress"] == "All"
+    # A staff-approved email is a person's: nothing marks it automatic.
+    assert message["X-Auto-Response-Suppress"] is None
     assert message["Auto-Submitted"] is None
     assert message["To"] == "helpdesk@lkpp.go.id"
     assert "batangkab.go.id" in message["From"]
@@ -98,6 +103,7 @@ def test_build_email_headers(tmp_path: Path) -> None:
     assert parts[0].get_content() == b"%PDF-1.4"
     automatic = compose.build_email(settings, replace(_row(), automatic=True))
     assert automatic["Auto-Submitted"] == "auto-generated"
+    assert automatic["X-Auto-Response-Suppress"] == "All"
 
 
 def test_missing_file_is_noted_in_the_body(tmp_path: Path) -> None:
@@ -124,3 +130,31 @@ def test_line_break_in_title_does_not_break_the_subject(tmp_path: Path) -> None:
     assert "\n" not in draft.subject and "\r" not in draft.subject
     message = compose.build_email(services.settings, _row(subject=draft.subject))
     assert message["Bcc"] is None
+
+
+def test_date_is_in_the_lpse_time_zone(tmp_path: Path) -> None:
+    settings = pure_services(tmp_path, timezone="Asia/Makassar").settings
+    row = replace(_row(), created_at=datetime(2026, 12, 1, 1, 12, 5, tzinfo=UTC))
+    message = compose.build_email(settings, row)
+    assert message["Date"] == "Tue, 01 Dec 2026 09:12:05 +0800"
+    assert parsedate_to_datetime(message["Date"]) == row.created_at
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "shown"),
+    [
+        ("lpse@batangkab.go.id", "LPSE Kabupaten Batang <lpse@batangkab.go.id>"),
+        ("<lpse@batangkab.go.id>", "LPSE Kabupaten Batang <lpse@batangkab.go.id>"),
+        (
+            "Helpdesk LPSE Batang <lpse@batangkab.go.id>",
+            "Helpdesk LPSE Batang <lpse@batangkab.go.id>",
+        ),
+    ],
+)
+def test_from_carries_the_lpse_name_even_for_a_bare_address(
+    tmp_path: Path, mail_from: str, shown: str
+) -> None:
+    settings = pure_services(tmp_path, mail_from=mail_from).settings
+    message = compose.build_email(settings, _row())
+    assert message["From"] == shown
+    assert message["From"].addresses[0].addr_spec == "lpse@batangkab.go.id"

@@ -107,6 +107,8 @@ def test_reply_text(name: str) -> None:
         assert facts["reply_not_contains"] not in reply
     if "also_contains" in facts:
         assert facts["also_contains"] in reply
+    for cut in facts.get("signature_cut", []):
+        assert cut not in reply, cut
     assert len(reply) <= facts.get("max_reply_chars", MAX_REPLY_CHARS)
 
 

@@ -65,8 +65,8 @@ def test_inline_reply_keeps_every_answer() -> None:
         "\n"
         "Salam,\nHelpdesk LKPP\n"
     )
-    assert strip_quotes(text) == (
-        "Nomor tiket sudah kami catat.\n\nMohon dilengkapi ukuran file.\n\nSalam,\nHelpdesk LKPP"
+    assert strip_quotes(text) == (  # the signature after "Salam," goes too
+        "Nomor tiket sudah kami catat.\n\nMohon dilengkapi ukuran file.\n\nSalam,"
     )
 
 
@@ -105,7 +105,7 @@ def test_separators_cut(separator: str) -> None:
 )
 def test_outlook_header_blocks_cut(block: str) -> None:
     text = f"Merupakan kewenangan LPSE.\n\nSalam,\nHelpdesk LKPP\n\n{block}\n\n{ESCALATION}"
-    assert strip_quotes(text) == "Merupakan kewenangan LPSE.\n\nSalam,\nHelpdesk LKPP"
+    assert strip_quotes(text) == "Merupakan kewenangan LPSE.\n\nSalam,"
 
 
 def test_single_dari_line_in_body_is_not_a_header_block() -> None:
@@ -219,3 +219,83 @@ def test_many_quote_markers_are_fast() -> None:
     start = time.perf_counter()
     assert strip_quotes(text) == "Jawaban."
     assert time.perf_counter() - start < 0.5
+
+
+# --- signatures and disclaimers without a "-- " line -----------------------------------------
+OUTLOOK_SIGNATURE = (
+    "Salam,\n"
+    "\n"
+    "Rina Kusuma\n"
+    "Helpdesk LKPP - Direktorat Layanan Pengadaan Secara Elektronik\n"
+    "Lembaga Kebijakan Pengadaan Barang/Jasa Pemerintah\n"
+    "Gedung LKPP, Jl. Epicentrum Tengah Lot 11B, Kuningan, Jakarta Selatan 12940\n"
+    "Telp. (021) 2991 2450 ext. 1234 | WA 0811-1234-5678\n"
+    "helpdesk@lkpp.go.id | https://lkpp.go.id\n"
+)
+DISCLAIMERS = [
+    "DISCLAIMER\nEmail ini dan lampirannya hanya untuk penerima dan bersifat rahasia.",
+    "**Perhatian:** Pesan ini bersifat rahasia.",
+    "Email ini dan lampirannya bersifat rahasia dan hanya ditujukan kepada penerima yang\n"
+    "disebutkan di atas. Jika Anda bukan penerima yang dituju, mohon hapus email ini.",
+    "DISCLAIMER: Email ini beserta lampirannya ditujukan hanya untuk penerima dan bersifat\n"
+    "rahasia.",
+    "This e-mail and any attachments are confidential and may be privileged. If you are not\n"
+    "the intended recipient, please notify the sender and delete it.",
+    "The information in this message is intended only for the addressee and may contain\n"
+    "confidential information.",
+]
+
+
+@pytest.mark.parametrize("disclaimer", DISCLAIMERS)
+def test_outlook_signature_and_disclaimer_above_the_quote_are_cut(disclaimer: str) -> None:
+    text = (
+        "Permasalahan sedang kami tangani bersama tim pengembang.\n"
+        "Mohon ditunggu informasi selanjutnya.\n\n"
+        f"{OUTLOOK_SIGNATURE}\n{disclaimer}\n\n"
+        "From: LPSE <lpse@batangkab.go.id>\nSent: Monday\nTo: Helpdesk LKPP\nSubject: Akun\n\n"
+        f"{ESCALATION}"
+    )
+    assert strip_quotes(text) == (
+        "Permasalahan sedang kami tangani bersama tim pengembang.\n"
+        "Mohon ditunggu informasi selanjutnya.\n\nSalam,"
+    )
+
+
+@pytest.mark.parametrize("disclaimer", DISCLAIMERS)
+def test_a_disclaimer_alone_at_the_end_is_cut(disclaimer: str) -> None:
+    assert strip_quotes(f"Sudah kami perbaiki.\n\n{disclaimer}") == "Sudah kami perbaiki."
+
+
+@pytest.mark.parametrize(
+    "closing", ["Hormat kami,", "Terima kasih.", "Best regards,", "Regards", "Salam hormat,"]
+)
+def test_signature_block_after_any_closing_is_cut(closing: str) -> None:
+    text = f"Akun sudah aktif.\n\n{closing}\nBudi Hartono\nHelpdesk LKPP\nTelp. 021-29912450"
+    assert strip_quotes(text) == f"Akun sudah aktif.\n\n{closing}"
+
+
+def test_the_replys_own_last_lines_stay() -> None:
+    # Closing last: nothing to cut.
+    assert strip_quotes("Sudah normal.\n\nTerima kasih.") == "Sudah normal.\n\nTerima kasih."
+    # Text after the closing that reads as sentences is the reply's, not a signature.
+    text = (
+        "Akun sudah aktif.\n\nTerima kasih,\nRina\n\n"
+        "NB: apabila masih gagal, mohon kirimkan tangkapan layar pesan galat yang muncul."
+    )
+    assert strip_quotes(text) == text
+    # A line that only mentions confidentiality words is not a disclaimer.
+    text = "Data pengguna bersifat rahasia, mohon dikirim lewat email ini saja."
+    assert strip_quotes(text) == text
+    # Steps after a closing are the reply's own, and so is all that follows opening thanks.
+    text = "Sudah kami cek.\n\nTerima kasih.\nLangkahnya:\n1. Login admin\n2. Buka menu Pegawai"
+    assert strip_quotes(text) == text
+    text = "Terima kasih.\nAkun sudah aktif\nSilakan login"
+    assert strip_quotes(text) == text
+    # "Terima kasih atas ..." is a sentence, not a closing.
+    text = "Terima kasih atas laporannya.\nBuka menu Paket\nKlik Ubah Jadwal"
+    assert strip_quotes(text) == text
+
+
+def test_a_disclaimer_as_the_whole_body_is_kept() -> None:
+    """Nothing above it: it is all the sender wrote (a forward, an automatic notice)."""
+    assert strip_quotes(DISCLAIMERS[-1]) == DISCLAIMERS[-1]
