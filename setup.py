@@ -21,6 +21,6 @@ setup(
     package_dir={"bot.locales": "locales"},
     package_data={
         "bot.data": ["*.toml"],
-        **{name: ["*.toml", "*.html", "*.txt"] for name in LOCALES},
+        **{name: ["*.toml", "*.html", "*.txt", "*.css"] for name in LOCALES},
     },
 )

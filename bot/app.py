@@ -48,6 +48,7 @@ COMPONENTS: tuple[str, ...] = (
     "bot.deadlines.component",
     "bot.mail.bridge",
     "bot.handlers.health_command",
+    "bot.web.component",
 )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.standards import TimeStandards
@@ -129,6 +129,14 @@ class Settings(StorageSettings):
     auto_close_working_days: int = Field(3, ge=1)
     sweep_interval_seconds: int = Field(20, ge=1)
 
+    # The read-only web dashboard (off unless WEB_LISTEN is set)
+    web_listen: str | None = None
+    web_public_url: str | None = None
+    web_secret: SecretStr | None = None
+    web_session_hours: float = Field(8, gt=0, le=24 * 7)
+    web_membership_cache_minutes: float = Field(5, ge=0, le=24 * 60)
+    web_trust_proxy: bool = False
+
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -188,6 +196,49 @@ class Settings(StorageSettings):
             raise ValueError("format token tidak dikenal (contoh: 123456789:AAE...)")
         return value
 
+    @field_validator("web_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_listen(value)
+        return value.strip()
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"{value!r} bukan alamat http:// atau https://")
+        return value
+
+    @model_validator(mode="after")
+    def _web_secret_needed(self) -> Settings:
+        if self.web_listen is None:
+            return self
+        secret = self.web_secret.get_secret_value() if self.web_secret else ""
+        if len(secret) < 16:
+            raise ValueError(
+                "WEB_SECRET wajib diisi (minimal 16 karakter, mis. openssl rand -hex 32) "
+                "bila WEB_LISTEN diisi"
+            )
+        return self
+
+    @property
+    def web_address(self) -> tuple[str, int]:
+        """Host and port the dashboard binds (``WEB_LISTEN``; 127.0.0.1:8080 by default)."""
+        return parse_listen(self.web_listen or "")
+
+    @property
+    def web_base_url(self) -> str:
+        """The address people open: ``WEB_PUBLIC_URL``, else the bind address itself."""
+        if self.web_public_url:
+            return self.web_public_url
+        host, port = self.web_address
+        return f"http://{host}:{port}"
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -233,6 +284,35 @@ class Settings(StorageSettings):
         return False
 
 
+DEFAULT_WEB_HOST = "127.0.0.1"
+DEFAULT_WEB_PORT = 8080
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``host:port``, ``host`` or ``port`` as a bind address; missing parts are the defaults.
+
+    Raises:
+        ValueError: The port is not a number between 1 and 65535.
+    """
+    value = value.strip()
+    host, port = DEFAULT_WEB_HOST, DEFAULT_WEB_PORT
+    if value.isdigit():
+        port = int(value)
+    elif value:
+        head, sep, tail = value.rpartition(":")
+        if sep and tail.isdigit():
+            host, port = head.strip("[]") or DEFAULT_WEB_HOST, int(tail)
+        elif sep and not tail:
+            host = head.strip("[]") or DEFAULT_WEB_HOST
+        elif ":" in value and not value.startswith("["):
+            raise ValueError(f"{value!r} bukan alamat host:port (contoh: 127.0.0.1:8080)")
+        else:
+            host = value.strip("[]")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port {port} di luar 1-65535")
+    return host, port
+
+
 def _describe(exc: ValidationError) -> str:
     error = exc.errors()[0]
     name = str(error["loc"][0]).upper() if error["loc"] else "?"
@@ -241,6 +321,8 @@ def _describe(exc: ValidationError) -> str:
             return BOTFATHER_HELP
         return f"Pengaturan {name} wajib diisi (lihat .env.example)."
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a rule across settings says which ones itself
+        return f"Pengaturan tidak lengkap: {message}"
     return f"Pengaturan {name} tidak valid: {message}"
 
 

@@ -8,6 +8,8 @@ tests instead of reaching a user as an empty string:
   autoescape on, because messages go out with ``parse_mode=HTML`` and every piece of user text
   must arrive as text, not markup.
 * Email (``locales/id/email/*.txt``): autoescape off, plain text.
+* Web dashboard (``locales/id/web/*.html``): autoescape on, full HTML pages; the dashboard's
+  stylesheet lives next to them and is read through the same loader, so it ships with them.
 
 Dates, times, numbers and durations are formatted with Babel in Indonesian
 ("Senin, 17 Agustus 2026").
@@ -91,6 +93,7 @@ class Texts:
         base = root / locale
         self.html = self._env(base / "telegram", autoescape=True)
         self.plain = self._env(base / "email", autoescape=False)
+        self.web = self._env(base / "web", autoescape=True)
         self.catalog: dict[str, Any] = {}
         for path in sorted(base.glob("*.toml")):
             with path.open("rb") as handle:
@@ -133,6 +136,15 @@ class Texts:
         """Render ``locales/<lang>/email/<name>.txt`` (plain text, nothing escaped)."""
         return self.plain.get_template(f"{name}.txt").render(**context).strip() + "\n"
 
+    def render_web(self, name: str, **context: Any) -> str:
+        """Render the dashboard page ``locales/<lang>/web/<name>.html`` (everything escaped)."""
+        return self.web.get_template(f"{name}.html").render(**context)
+
+    def web_asset(self, name: str) -> str:
+        """A static file of the dashboard (its stylesheet), read through the template loader."""
+        assert self.web.loader is not None
+        return self.web.loader.get_source(self.web, name)[0]
+
     def msg(self, key: str, **context: Any) -> str:
         """A short catalog message, e.g. ``msg("errors.tiket_tidak_ditemukan")``."""
         template = self._compiled.get(key)
@@ -171,6 +183,11 @@ class Texts:
             for name in env.list_templates():
                 env.get_template(name)
                 count += 1
+        for name in self.web.list_templates(extensions=["html"]):
+            self.web.get_template(name)
+            count += 1
+        self.web_asset("gaya.css")  # the dashboard's stylesheet ships with its pages
+        count += 1
         for key in self.message_keys():
             node: Any = self.catalog
             for part in key.split("."):

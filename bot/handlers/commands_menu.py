@@ -39,6 +39,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = tuple(
         "cari",
         "laporan",  # the deadlines component's quality report (bot.deadlines.report_command)
         "kesehatan",  # the health report (bot.handlers.health_command)
+        "dasbor",  # a one-time link to the web dashboard (bot.web.component)
         "bantuan",
     )
 )

@@ -43,9 +43,9 @@ STARTED_KEY = "health.started"
 """When the bot started (services clock): before the first sweep, the scheduler is not late."""
 
 
-def report(texts: Texts, results: list[ProbeResult], now: datetime) -> str:
-    """The staff group's message: one line per part, then how many parts failed."""
-    rows = [
+def probe_rows(texts: Texts, results: list[ProbeResult]) -> list[dict[str, Any]]:
+    """One row per part (working or not, its name, why), for this report and the dashboard."""
+    return [
         {
             "ok": result.ok,
             "label": texts.msg(f"staf_kesehatan.label.{result.name}"),
@@ -53,8 +53,14 @@ def report(texts: Texts, results: list[ProbeResult], now: datetime) -> str:
         }
         for result in results
     ]
+
+
+def report(texts: Texts, results: list[ProbeResult], now: datetime) -> str:
+    """The staff group's message: one line per part, then how many parts failed."""
     failed = sum(result.ok is False for result in results)
-    return texts.render("staf_kesehatan", baris=rows, gagal=failed, waktu=now)
+    return texts.render(
+        "staf_kesehatan", baris=probe_rows(texts, results), gagal=failed, waktu=now
+    )
 
 
 def probe_scheduler(

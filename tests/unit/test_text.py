@@ -75,6 +75,9 @@ def test_domain_errors_become_indonesian(texts):
 
 def test_every_template_and_catalog_message_compiles(texts):
     templates = len(texts.html.list_templates()) + len(texts.plain.list_templates())
+    pages = len(texts.web.list_templates(extensions=["html"]))
+    assert pages >= 10 and "gaya.css" in texts.web.list_templates()
+    templates += pages + 1  # the dashboard's pages and its stylesheet
     messages = len(list(texts.message_keys()))
     assert templates > 20 and messages > 200
     assert texts.compile_all() == templates + messages

@@ -285,6 +285,7 @@ async def test_command_menus_are_set_per_scope(staff_bot: StaffBot):
         "cari",
         "laporan",
         "kesehatan",
+        "dasbor",
         "bantuan",
     ]
 

@@ -1,0 +1,127 @@
+"""The dashboard as a bot component: ``/dasbor`` and the web server's life cycle.
+
+``/dasbor`` in the staff group (or an admin's private chat) sends the person a one-time link in
+a private chat. The server starts in ``start`` (inside ``post_init``, in the bot's loop) only
+when ``WEB_LISTEN`` is set, and stops in ``stop`` (``post_shutdown``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden
+from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
+
+from bot.handlers.guards import Context, in_staff_chat, is_admin, services_of
+from bot.handlers.staff import GROUP
+from bot.services import Services
+from bot.storage.db import Database
+from bot.storage.web_sessions import WebSessionStore
+from bot.web.auth import LINK_MINUTES, Gate, Membership
+from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log, build_app
+
+log = logging.getLogger(__name__)
+
+GATE_KEY = "web.gate"
+RUNNER_KEY = "web.runner"
+READ_DB_KEY = "web.read_db"
+PURGE_AFTER = timedelta(days=30)
+"""Spent links and ended sessions are kept this long (who logged in when), then forgotten."""
+
+
+async def cmd_dasbor(update: Update, context: Context) -> None:
+    """Send the person a private one-time link, or say why not."""
+    services = services_of(context)
+    texts = services.texts
+    message = update.effective_message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    gate: Gate | None = services.extras.get(GATE_KEY)
+    private = chat.type == ChatType.PRIVATE
+    if not (in_staff_chat(update, services) or (private and is_admin(update, services))):
+        await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
+        raise ApplicationHandlerStop
+    if gate is None:
+        await message.reply_text(texts.msg("web.dasbor.mati"))
+        raise ApplicationHandlerStop
+    if not await gate.membership.is_staff(user.id, services.clock()):
+        await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
+        raise ApplicationHandlerStop
+    url = await gate.issue(user.id, user.full_name, services.clock())
+    try:
+        await context.bot.send_message(
+            user.id,
+            texts.msg("web.dasbor.tautan", url=url, menit=LINK_MINUTES),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            protect_content=True,
+        )
+    except Forbidden:
+        await message.reply_text(
+            texts.msg("web.dasbor.mulai_dulu", bot=context.bot.username or "")
+        )
+        raise ApplicationHandlerStop from None
+    if not private:
+        await message.reply_text(texts.msg("web.dasbor.terkirim", nama=user.first_name))
+    raise ApplicationHandlerStop
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    application.add_handler(
+        CommandHandler("dasbor", cmd_dasbor, filters.UpdateType.MESSAGE), GROUP
+    )
+
+
+async def start(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    """Open the read-only connection and serve the dashboard, when ``WEB_LISTEN`` is set."""
+    from aiohttp import web
+
+    settings = services.settings
+    if settings.web_listen is None:
+        return
+    bot = application.bot
+    staff_chat = settings.staff_chat_id
+
+    async def lookup(user_id: int) -> tuple[str, bool]:
+        member = await bot.get_chat_member(staff_chat, user_id)
+        return member.status, bool(getattr(member, "is_member", False))
+
+    store = WebSessionStore(services.db)
+    await store.purge(services.clock() - PURGE_AFTER)
+    gate = Gate(settings, store, Membership(settings, lookup))
+    read_db = Database(settings.db_path)
+    await read_db.open()
+    await read_db.conn.execute("PRAGMA query_only = ON")
+    runner = web.AppRunner(
+        build_app(Dashboard(services, read_db, gate, bot)),
+        access_log_class=PathOnlyAccessLogger,
+        access_log=access_log,
+        handle_signals=False,
+    )
+    await runner.setup()
+    host, port = settings.web_address
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError:
+        await runner.cleanup()
+        await read_db.close()
+        raise
+    services.extras.update({GATE_KEY: gate, RUNNER_KEY: runner, READ_DB_KEY: read_db})
+    log.info("dashboard at %s (listening on %s:%d)", settings.web_base_url, host, port)
+
+
+async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    services.extras.pop(GATE_KEY, None)
+    runner = services.extras.pop(RUNNER_KEY, None)
+    if runner is not None:
+        await runner.cleanup()
+    read_db = services.extras.pop(READ_DB_KEY, None)
+    if read_db is not None:
+        await read_db.close()
