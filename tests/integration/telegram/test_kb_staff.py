@@ -6,6 +6,7 @@ from bot.domain.sop import Action, Actor
 from bot.handlers import kb_staff
 from bot.kb.base import knowledge_of
 from bot.kb.entries import Source, Status, starter_entries
+from bot.outbox.component import sender_of
 from tests.integration.telegram.test_staff_buttons import answer, new_card, press
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
     StaffBot,
@@ -176,6 +177,7 @@ async def test_a_guide_drafted_without_its_proposal_is_proposed_at_start(
         number, Action.LKPP_GUIDE, Actor.LKPP, details={"text": guide}
     )
     await bot.staff_message("Usulan entri FAQ")
+    await sender_of(bot.services).drain(10)  # its message is recorded once the send is marked
     # As if the draft had been stored by a version that did not queue its proposal with it.
     async with bot.services.db.transaction() as conn:
         await conn.execute("DELETE FROM kb_staff_messages")

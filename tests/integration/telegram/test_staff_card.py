@@ -152,6 +152,7 @@ async def test_a_users_message_is_a_notice_under_the_card(staff_bot: StaffBot):
     stored = staff_bot.api.stored_message(STAFF_CHAT, notice.message_id or 0)
     assert stored is not None
     assert stored.message["reply_to_message"]["message_id"] == card_id
+    await sender_of(staff_bot.services).drain(10)  # the map is written once the send is marked
     assert await MessageMap(staff_bot.services.db).ticket_for(STAFF_CHAT, notice.message_id) == 1
 
 
