@@ -19,7 +19,7 @@ from bot.deadlines.clocks import ClockKeeper
 from bot.domain.sop import CLOCK_OWNER, OPEN, State
 from bot.domain.ticket import TicketType, UserRole
 from bot.handlers.health_command import probe_rows
-from bot.health import probe_outbox, probe_quarantine
+from bot.health import TELEGRAM_STUCK, probe_outbox, probe_quarantine, probe_telegram_outbox
 from bot.services import Services
 from bot.storage.dashboard import COUNT_CAP, SEARCH_DEPTH, DashboardStore, TicketFilter
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore
@@ -107,6 +107,7 @@ async def backlog_lines(services: Services) -> list[dict[str, Any]]:
     """The health checks' lines about messages the bot still owes someone (``/kesehatan``)."""
     alert_after = timedelta(minutes=services.settings.outbox_alert_minutes)
     results = [
+        await probe_telegram_outbox(services.db, services.clock(), TELEGRAM_STUCK),
         await probe_outbox(services.db, services.clock(), alert_after),
         await probe_quarantine(services.db),
     ]

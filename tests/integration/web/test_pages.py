@@ -44,6 +44,7 @@ async def test_today_shows_open_tickets_late_clocks_breaches_and_backlog(seeded:
     backlog = html.split("Antrean pesan", 1)[1]
     assert "Antrean email keluar" in backlog and "1 email menunggu" in backlog
     assert "Karantina email masuk" in backlog
+    assert "Antrean pesan Telegram" in backlog
 
 
 async def test_ticket_list_filters_searches_and_escapes(seeded: Any) -> None:
