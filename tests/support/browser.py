@@ -59,16 +59,27 @@ class Browser:
 
     async def click(self, css: str, then_shows: str) -> None:
         """Click and wait until the page that follows shows ``then_shows``."""
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import (
+            StaleElementReferenceException,
+            WebDriverException,
+        )
         from selenium.webdriver.support.ui import WebDriverWait
+
+        def shows(driver: Any) -> bool:
+            try:
+                return then_shows in driver.find_element("tag name", "body").text
+            except WebDriverException as error:
+                # While the next page loads, the old page's body goes away under the check:
+                # Chromium says so as a stale element or as a node that left the document.
+                if isinstance(error, StaleElementReferenceException) or (
+                    "does not belong to the document" in str(error)
+                ):
+                    return False
+                raise
 
         element = await self.call(self.driver.find_element, "css selector", css)
         await self.call(element.click)
-        # While the next page loads, the old page's body goes stale under the check.
-        wait = WebDriverWait(self.driver, 10, ignored_exceptions=[StaleElementReferenceException])
-        await self.call(
-            wait.until, lambda d: then_shows in d.find_element("tag name", "body").text
-        )
+        await self.call(WebDriverWait(self.driver, 10).until, shows)
 
     async def console_errors(self, document_status: bool = False) -> list[str]:
         """Errors in the console since the last call.
