@@ -191,6 +191,7 @@ def slow_poll(settings: Settings) -> Settings:
     return settings.model_copy(update={"imap_poll_seconds": 120})
 
 
+@pytest.mark.flaky(reruns=1)
 async def test_with_idle_an_appended_email_is_stored_within_two_seconds(
     slow_poll: Settings,
     clock: FakeClock,

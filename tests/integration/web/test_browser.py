@@ -42,6 +42,7 @@ async def _check(browser: Browser, name: str, expected: list[str]) -> None:
         await browser.screenshot(f"{name}-{label}", size)
 
 
+@pytest.mark.flaky(reruns=1)
 async def test_every_page_in_a_real_browser(dashboard: DashboardBot, browser: Browser) -> None:
     numbers = await seed(dashboard.services, dashboard.clock)
     await browser.open(await dashboard.link(), PHONE)
