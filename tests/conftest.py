@@ -12,7 +12,11 @@ from bot.services import Services, open_services
 from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
 
-pytest_plugins = ["tests.support.botapi_fixtures", "tests.support.mail_fixtures"]
+pytest_plugins = [
+    "tests.support.botapi_fixtures",
+    "tests.support.mail_fixtures",
+    "tests.support.hang_watchdog",
+]
 
 
 @pytest.fixture
