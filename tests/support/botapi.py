@@ -96,49 +96,9 @@ _STRING_PARAMS = frozenset(
         "emoji",
     }
 )
-_CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
 # Update types Telegram leaves out unless they are requested explicitly.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-# Message keys that are content (copied by copyMessage/forwardMessage), not metadata.
-_CONTENT_KEYS = (
-    "text",
-    "entities",
-    "photo",
-    "document",
-    "video",
-    "audio",
-    "voice",
-    "animation",
-    "sticker",
-    "caption",
-    "caption_entities",
-    "contact",
-    "location",
-)
-_SEND_METHODS = frozenset(
-    {
-        "sendMessage",
-        "sendPhoto",
-        "sendDocument",
-        "sendMediaGroup",
-        "copyMessage",
-        "forwardMessage",
-    }
-)
+_SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _ADMIN_RIGHTS = (
     "can_manage_chat",
     "can_delete_messages",
@@ -541,10 +501,7 @@ class BotApiServer:
         self._callback_counter = 0
         self._answered: list[JSONDict] = []
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
-        self._menu_buttons: dict[int | None, JSONDict] = {}
-        self._bot_texts: dict[tuple[str, str], str] = {}
         self._webhook: JSONDict | None = None
-        self._media_group_counter = 0
         self._inflight = 0
         self._last_activity = 0.0
         self._poll: _Poll | None = None
@@ -1107,13 +1064,10 @@ class BotApiServer:
         *,
         raw_text: str | None,
         markup: JSONDict | None,
-        media_group_id: str | None = None,
     ) -> JSONDict:
         """Store a message the bot sends and return it as Telegram's ``Message``."""
         reply = self._reply_target(p, chat_id)
         message = self._new_message(chat_id, self._bot, p.get("message_thread_id"))
-        if media_group_id:
-            message["media_group_id"] = media_group_id
         if reply is not None:
             message["reply_to_message"] = reply
         message.update(content)
@@ -1207,15 +1161,13 @@ class BotApiServer:
         files: Mapping[str, UploadedFile],
         field_name: str,
         kind: str,
-        *,
-        direct: bool = True,
     ) -> StoredFile:
         """Resolve a file parameter: multipart upload, ``attach://``, file_id or URL.
 
-        ``direct`` allows a multipart part named like the parameter itself (``photo``), which
-        is how PTB uploads the file of ``sendPhoto``; media group items only use ``attach://``.
+        PTB uploads the file of ``sendPhoto`` as a multipart part named like the parameter
+        itself (``photo``); ``attach://<part>`` names another part, as Telegram allows.
         """
-        upload = files.get(field_name) if direct else None
+        upload = files.get(field_name)
         if isinstance(value, str) and value.startswith("attach://"):
             upload = files.get(value[len("attach://") :])
             if upload is None:
@@ -1256,14 +1208,6 @@ class BotApiServer:
     def _get_me(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
         return dict(self._bot)
 
-    @_api("logOut")
-    def _log_out(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return True
-
-    @_api("close")
-    def _close(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return True
-
     @_api("setWebhook")
     def _set_webhook(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
         url = str(p.get("url") or "")
@@ -1288,23 +1232,6 @@ class BotApiServer:
             self._updates.clear()
         existed, self._webhook = self._webhook is not None, None
         return _Described(True, "Webhook was deleted" if existed else "Webhook is already deleted")
-
-    @_api("getWebhookInfo")
-    def _get_webhook_info(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        info: JSONDict = {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-        if self._webhook is not None:
-            info.update(
-                url=self._webhook["url"],
-                max_connections=self._webhook["max_connections"],
-                ip_address="127.0.0.1",
-            )
-            if self._webhook.get("allowed_updates"):
-                info["allowed_updates"] = self._webhook["allowed_updates"]
-        return info
 
     @staticmethod
     def _scope_key(scope: Any, language_code: Any) -> tuple[str, str]:
@@ -1336,66 +1263,6 @@ class BotApiServer:
             cleaned.append({"command": name, "description": description})
         self._commands[self._scope_key(p.get("scope"), p.get("language_code"))] = cleaned
         return True
-
-    @_api("getMyCommands")
-    def _get_my_commands(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        key = self._scope_key(p.get("scope"), p.get("language_code"))
-        return copy.deepcopy(self._commands.get(key, []))
-
-    @_api("deleteMyCommands")
-    def _delete_my_commands(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        self._commands.pop(self._scope_key(p.get("scope"), p.get("language_code")), None)
-        return True
-
-    @_api("setChatMenuButton")
-    def _set_chat_menu_button(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat = self._resolve_chat(p["chat_id"]) if p.get("chat_id") is not None else None
-        button = p.get("menu_button") or {"type": "default"}
-        if not isinstance(button, dict) or "type" not in button:
-            raise _bad("can't parse menu button JSON object")
-        self._menu_buttons[chat] = button
-        return True
-
-    @_api("getChatMenuButton")
-    def _get_chat_menu_button(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat = self._resolve_chat(p["chat_id"]) if p.get("chat_id") is not None else None
-        button = self._menu_buttons.get(chat) or self._menu_buttons.get(None)
-        return copy.deepcopy(button or {"type": "default"})
-
-    def _bot_text_setter(self, kind: str, p: JSONDict) -> Any:
-        self._bot_texts[(kind, str(p.get("language_code") or ""))] = str(p.get(kind) or "")
-        return True
-
-    def _bot_text_getter(self, kind: str, p: JSONDict) -> Any:
-        language = str(p.get("language_code") or "")
-        value = self._bot_texts.get((kind, language), self._bot_texts.get((kind, ""), ""))
-        if kind == "name" and not value:
-            value = str(self._bot["first_name"])
-        return {kind: value}
-
-    @_api("setMyDescription")
-    def _set_my_description(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return self._bot_text_setter("description", p)
-
-    @_api("getMyDescription")
-    def _get_my_description(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return self._bot_text_getter("description", p)
-
-    @_api("setMyShortDescription")
-    def _set_my_short(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return self._bot_text_setter("short_description", p)
-
-    @_api("getMyShortDescription")
-    def _get_my_short(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return self._bot_text_getter("short_description", p)
-
-    @_api("setMyName")
-    def _set_my_name(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return self._bot_text_setter("name", p)
-
-    @_api("getMyName")
-    def _get_my_name(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        return self._bot_text_getter("name", p)
 
     @_api("getChat")
     def _get_chat(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
@@ -1444,33 +1311,6 @@ class BotApiServer:
             raise _bad("user not found")
         return self._member_object(chat_id, user)
 
-    @_api("getChatAdministrators")
-    def _get_chat_administrators(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        if chat_id > 0:
-            raise _bad("there are no administrators in the private chat")
-        admins = [self._member_object(chat_id, dict(self._bot))]
-        for (chat, user_id), status in self._members.items():
-            if chat == chat_id and status in ("creator", "administrator"):
-                admins.append(self._member_object(chat_id, self._users[user_id]))
-        return admins
-
-    @_api("getChatMemberCount")
-    def _get_chat_member_count(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        if chat_id > 0:
-            return 2
-        statuses = [s for (c, _), s in self._members.items() if c == chat_id]
-        return 1 + sum(s in ("creator", "administrator", "member", "restricted") for s in statuses)
-
-    @_api("sendChatAction")
-    def _send_chat_action(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        if p.get("action") not in _CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
-        self._check_blocked(chat_id)
-        return True
-
     @_api("answerCallbackQuery")
     def _answer_callback_query(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
         query = self._callbacks.pop(str(p.get("callback_query_id") or ""), None)
@@ -1516,87 +1356,6 @@ class BotApiServer:
     @_api("sendDocument")
     def _send_document(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
         return self._send_media(p, files, "document")
-
-    @_api("sendMediaGroup")
-    def _send_media_group(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        media = p.get("media")
-        if not isinstance(media, list):
-            raise _bad("can't parse media JSON object")
-        if not 2 <= len(media) <= 10:
-            raise _bad("media group must contain 2-10 items")
-        prepared: list[tuple[JSONDict, FormattedText, str]] = []
-        for item in media:
-            if not isinstance(item, dict) or item.get("type") not in (
-                "photo",
-                "document",
-                "video",
-                "audio",
-            ):
-                raise _bad("can't parse InputMedia JSON object")
-            prepared.append((item, self._format(item, "caption", caption=True), item["type"]))
-        self._check_blocked(chat_id)
-        stored_files = [
-            self._input_file(item.get("media"), files, "media", kind, direct=False)
-            for item, _, kind in prepared
-        ]
-        self._media_group_counter += 1
-        group_id = f"{13000000000000000 + self._media_group_counter}"
-        messages = []
-        for (item, formatted, kind), stored in zip(prepared, stored_files, strict=True):
-            content = self._media_content(stored, kind)
-            self._set_text(content, formatted, caption=True)
-            messages.append(
-                self._deliver(
-                    p,
-                    chat_id,
-                    content,
-                    raw_text=item.get("caption"),
-                    markup=None,
-                    media_group_id=group_id,
-                )
-            )
-        return messages
-
-    def _source_message(self, p: JSONDict, what: str) -> StoredMessage:
-        from_chat = self._resolve_chat(p.get("from_chat_id"), name="from_chat_id")
-        stored = self._stored(from_chat, p.get("message_id"))
-        if stored is None:
-            raise _bad(f"message to {what} not found")
-        return stored
-
-    @_api("copyMessage")
-    def _copy_message(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        source = self._source_message(p, "copy")
-        markup = self._check_markup(p.get("reply_markup"))
-        content = {k: copy.deepcopy(v) for k, v in source.message.items() if k in _CONTENT_KEYS}
-        raw = source.raw_text
-        if "caption" in p and "text" not in content:
-            self._set_text(content, self._format(p, "caption", caption=True), caption=True)
-            raw = p.get("caption")
-        self._check_blocked(chat_id)
-        message = self._deliver(p, chat_id, content, raw_text=raw, markup=markup)
-        return {"message_id": message["message_id"]}
-
-    @_api("forwardMessage")
-    def _forward_message(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        source = self._source_message(p, "forward")
-        self._check_blocked(chat_id)
-        content = {k: copy.deepcopy(v) for k, v in source.message.items() if k in _CONTENT_KEYS}
-        content["forward_origin"] = {
-            "type": "user",
-            "sender_user": copy.deepcopy(source.message["from"]),
-            "date": source.message["date"],
-        }
-        return self._deliver(
-            {k: v for k, v in p.items() if k not in ("reply_parameters", "reply_to_message_id")},
-            chat_id,
-            content,
-            raw_text=source.raw_text,
-            markup=None,
-        )
 
     def _editable(self, p: JSONDict) -> tuple[int, StoredMessage]:
         if p.get("inline_message_id"):
@@ -1645,20 +1404,6 @@ class BotApiServer:
         }
         return self._apply_edit(stored, changed, p, p.get("text"))
 
-    @_api("editMessageCaption")
-    def _edit_message_caption(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        formatted = self._format(p, "caption", caption=True)
-        markup = self._check_markup(p.get("reply_markup"))
-        _, stored = self._editable(p)
-        if "text" in stored.message:
-            raise _bad("there is no caption in the message to edit")
-        changed = {
-            "caption": formatted.text or None,
-            "caption_entities": formatted.entities or None,
-            "reply_markup": markup,
-        }
-        return self._apply_edit(stored, changed, p, p.get("caption") or "")
-
     @_api("editMessageReplyMarkup")
     def _edit_message_reply_markup(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
         markup = self._check_markup(p.get("reply_markup"))
@@ -1672,18 +1417,6 @@ class BotApiServer:
         if stored is None:
             raise _bad("message to delete not found")
         stored.deleted = True
-        return True
-
-    @_api("deleteMessages")
-    def _delete_messages(self, p: JSONDict, files: Mapping[str, UploadedFile]) -> Any:
-        chat_id = self._resolve_chat(p.get("chat_id"))
-        ids = p.get("message_ids")
-        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
-            raise _bad("message_ids must be a non-empty list of at most 100 identifiers")
-        for message_id in ids:
-            stored = self._stored(chat_id, message_id)
-            if stored is not None:
-                stored.deleted = True
         return True
 
     @_api("getFile")
