@@ -116,6 +116,16 @@ class Inspection(ApiState):
                 return call
         return None
 
+    def _next(
+        self, what: str | Predicate | None, chat_id: int | None, ok: bool | None, since: int,
+        deadline: float, timeout: float,
+    ) -> ApiCall | None:  # fmt: skip
+        """One look for the call :meth:`wait_for` waits for; past ``deadline``, give up."""
+        call = self._find(what, chat_id, ok, since)
+        if call is None and time.monotonic() >= deadline:
+            raise TimeoutError(self._timeout_message(what, chat_id, timeout))
+        return call
+
     def _timeout_message(self, what: object, chat_id: int | None, timeout: float) -> str:
         lines = [f"no call matching {what!r} (chat_id={chat_id}) within {timeout}s; latest:"]
         for call in self.calls[-15:]:
@@ -155,11 +165,9 @@ class Inspection(ApiState):
         """
         deadline = time.monotonic() + timeout
         while True:
-            call = self._find(predicate_or_method, chat_id, ok, since)
+            call = self._next(predicate_or_method, chat_id, ok, since, deadline, timeout)
             if call is not None:
                 return call
-            if time.monotonic() >= deadline:
-                raise TimeoutError(self._timeout_message(predicate_or_method, chat_id, timeout))
             await asyncio.sleep(0.01)
 
     def wait_for_sync(
@@ -174,20 +182,24 @@ class Inspection(ApiState):
         """Blocking :meth:`wait_for`, for tests driving a bot subprocess."""
         deadline = time.monotonic() + timeout
         while True:
-            call = self._find(predicate_or_method, chat_id, ok, since)
+            call = self._next(predicate_or_method, chat_id, ok, since, deadline, timeout)
             if call is not None:
                 return call
-            if time.monotonic() >= deadline:
-                raise TimeoutError(self._timeout_message(predicate_or_method, chat_id, timeout))
             time.sleep(0.01)
 
-    def _idle(self, settle: float) -> bool:
+    def _idle(self, settle: float, deadline: float, timeout: float) -> bool:
+        """Whether the bot is idle (see :meth:`wait_idle`); past ``deadline``, give up."""
         with self._lock:
-            return (
-                not self._updates
-                and self._inflight == 0
-                and time.monotonic() - self._last_activity >= settle
+            quiet = time.monotonic() - self._last_activity >= settle
+            if not self._updates and self._inflight == 0 and quiet:
+                return True
+            pending, inflight = len(self._updates), self._inflight
+        if time.monotonic() >= deadline:
+            raise TimeoutError(
+                f"bot not idle after {timeout}s: {pending} update(s) pending, "
+                f"{inflight} request(s) in flight"
             )
+        return False
 
     async def wait_idle(
         self,
@@ -210,20 +222,15 @@ class Inspection(ApiState):
             TimeoutError: Updates still pending (is the bot polling?) or never quiet.
         """
         deadline = time.monotonic() + timeout
-        while not self._idle(settle):
-            if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"bot not idle after {timeout}s: {self.pending_updates} update(s) pending, "
-                    f"{self._inflight} request(s) in flight"
-                )
+        while True:
+            if self._idle(settle, deadline, timeout):
+                return
             await asyncio.sleep(0.01)
 
     def wait_idle_sync(self, timeout: float = 5.0, *, settle: float = 0.05) -> None:
         """Blocking :meth:`wait_idle`, for tests driving a bot subprocess."""
         deadline = time.monotonic() + timeout
-        while not self._idle(settle):
-            if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"bot not idle after {timeout}s: {self.pending_updates} update(s) pending"
-                )
+        while True:
+            if self._idle(settle, deadline, timeout):
+                return
             time.sleep(0.01)

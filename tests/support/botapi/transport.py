@@ -80,9 +80,14 @@ def _coerce(key: str, value: str) -> Any:
         return value
 
 
+_LOWERED: dict[str, str] = {}
+
+
 def _canonical(method: str) -> str:
     """The registered spelling of ``method`` (Telegram ignores case), or ``method`` itself."""
-    return next((name for name in HANDLERS if name.lower() == method.lower()), method)
+    if len(_LOWERED) != len(HANDLERS):  # built once every area module registered its methods
+        _LOWERED.update((name.lower(), name) for name in HANDLERS)
+    return _LOWERED.get(method.lower(), method)
 
 
 def _error_body(error: ApiError) -> JSONDict:

@@ -14,7 +14,13 @@ import time
 
 from tests.support.botapi.chats import ChatMethods
 from tests.support.botapi.files import FileMethods
-from tests.support.botapi.model import JSONDict, StoredMessage, UserLike, inline_buttons
+from tests.support.botapi.model import (
+    JSONDict,
+    StoredFile,
+    StoredMessage,
+    UserLike,
+    inline_buttons,
+)
 from tests.support.botapi_html import detect_entities
 
 
@@ -171,10 +177,7 @@ class UserActions(FileMethods, ChatMethods):
         """
         with self._lock:
             stored = self._user_file(content, file_id, "photo", None, None)
-            body = self._media_content(stored, "photo")
-        if caption:
-            body.update(self._text_content(caption, None, "caption"))
-        return self._user_message(user, chat_id, body, reply_to, None)
+        return self._media_message(user, stored, "photo", caption, chat_id, reply_to)
 
     def user_document(
         self,
@@ -188,24 +191,29 @@ class UserActions(FileMethods, ChatMethods):
         chat_id: int | None = None,
         reply_to: int | tuple[int, int] | None = None,
     ) -> JSONDict:
-        """Enqueue a document from a user.
+        """Enqueue a document from a user (``user``, ``caption``, ``chat_id`` and ``reply_to``
+        as in :meth:`user_photo`).
 
         Args:
-            user: The sender.
             content: File bytes (registered as a new document), or
             file_id: a document registered before with :meth:`add_file`.
             file_name: Name of a new document.
             mime_type: MIME type of a new document (guessed from the name if omitted).
-            caption: Optional caption.
-            chat_id: Target chat; defaults to the private chat.
-            reply_to: As in :meth:`user_message`.
 
         Returns:
             The update dict.
         """
         with self._lock:
             stored = self._user_file(content, file_id, "document", file_name, mime_type)
-            body = self._media_content(stored, "document")
+        return self._media_message(user, stored, "document", caption, chat_id, reply_to)
+
+    def _media_message(
+        self, user: UserLike, stored: StoredFile, kind: str, caption: str | None,
+        chat_id: int | None, reply_to: int | tuple[int, int] | None,
+    ) -> JSONDict:  # fmt: skip
+        """Queue a message from ``user`` carrying ``stored`` as its ``photo``/``document``."""
+        with self._lock:
+            body = self._media_content(stored, kind)
         if caption:
             body.update(self._text_content(caption, None, "caption"))
         return self._user_message(user, chat_id, body, reply_to, None)
