@@ -17,7 +17,7 @@ One module per area, each imitating one side of Telegram:
 - :mod:`~tests.support.botapi.transport`: the HTTP server, routing and request parsing.
 - :mod:`~tests.support.botapi.polling`: ``getUpdates`` long polling and the webhook.
 - :mod:`~tests.support.botapi.faults`: 429 flood control, errors and slow answers on demand.
-- :mod:`~tests.support.botapi.messages`: send, edit, delete, forward, answer a button press.
+- :mod:`~tests.support.botapi.messages`: send, edit, delete a message, answer a button press.
 - :mod:`~tests.support.botapi.files`: uploads, ``getFile`` and downloads.
 - :mod:`~tests.support.botapi.chats`: members, blocked chats, groups upgraded to supergroups.
 - :mod:`~tests.support.botapi.users`: what users do, as updates for the bot.

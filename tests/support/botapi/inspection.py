@@ -35,7 +35,7 @@ class Inspection(ApiState):
         return [(call.method, call.params, call.files) for call in self.calls]
 
     def sent(self, chat_id: int | None = None, method: str | None = None) -> list[ApiCall]:
-        """Successful calls that put a message into a chat (``send*``, copy, forward).
+        """Successful calls that put a message into a chat (``sendMessage``, ``sendPhoto``...).
 
         Args:
             chat_id: Only this chat.
