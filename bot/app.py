@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
-from bot.clock import utc_now
+from bot.clock import Now, utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
 from bot.handlers import stale_buttons
@@ -30,7 +30,6 @@ from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from bot.update_processor import PerChatUpdateProcessor
-from bot.workflow import Clock
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def _components() -> list[ModuleType]:
 
 
 def build_application(
-    settings: Settings, clock: Clock = utc_now, request: BaseRequest | None = None
+    settings: Settings, clock: Now = utc_now, request: BaseRequest | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults.
 
