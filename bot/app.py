@@ -22,11 +22,12 @@ from telegram.request import BaseRequest
 from bot.clock import Now, utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
+from bot.deadlines.recompute import open_recomputed
 from bot.handlers import stale_buttons
 from bot.outbox.component import SENDER_KEY
 from bot.outbox.direct import DirectSendMeter
 from bot.outbox.update_journal import JournalingRequest
-from bot.services import SERVICES_KEY, Services, open_services
+from bot.services import SERVICES_KEY, Services
 from bot.storage.db import Database
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from bot.update_processor import PerChatUpdateProcessor
@@ -69,7 +70,7 @@ def build_application(
     journal = JournalingRequest()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        services = await open_services(settings, clock, db)
+        services = await open_recomputed(settings, clock, db)
         journal.store = TelegramOutboxStore(db)
         application.bot_data[SERVICES_KEY] = services
         started = []

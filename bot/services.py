@@ -39,6 +39,10 @@ class Services:
 async def open_services(settings: Settings, clock: Now, db: Database | None = None) -> Services:
     """Open the database (upgrading it), load the priority table and the calendar.
 
+    A recompute of the clocks that a migration queued needs the deadline rules above this
+    module: the bot's commands open the services with
+    :func:`bot.deadlines.recompute.open_recomputed`, which runs it.
+
     Args:
         db: The bot's one :class:`Database`, if already created (shared with the conversation
             persistence); a new one on ``settings.db_path`` otherwise.
@@ -67,9 +71,6 @@ async def open_services(settings: Settings, clock: Now, db: Database | None = No
             clock=clock,
         )
         await services.reload_calendar()
-        from bot.deadlines.recompute import recompute_pending  # needs Services: imported late
-
-        await recompute_pending(services)
     except BaseException:
         await db.close()
         raise
