@@ -29,8 +29,8 @@ from bot.conversations.common import (
     label,
     services_of,
 )
+from bot.domain.kb_entries import Entry, Status
 from bot.kb.base import ANSWERED, INTAKE, READ, SHOWN, knowledge_of
-from bot.kb.entries import Entry, Status
 from bot.notify import Keyboard, edit_pressed
 from bot.storage.drafts import REPORT
 

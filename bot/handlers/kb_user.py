@@ -32,8 +32,8 @@ from bot.conversations.common import (
     label,
     services_of,
 )
+from bot.domain.kb_entries import Status
 from bot.kb.base import ANSWERED, FAQ, READ, knowledge_of
-from bot.kb.entries import Status
 from bot.notify import Keyboard
 from bot.services import Services
 from bot.storage.drafts import REPORT

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.clock import Now
+from bot.domain.kb_entries import Entry, Source, Status
 from bot.kb.analysis import analyse
-from bot.kb.entries import Entry, Source, Status
 from bot.kb.search import Hit, Searcher, entry_searcher, ticket_searcher
 from bot.storage.db import Database
 from bot.storage.kb import IndexedText, KnowledgeStore, UseCount
