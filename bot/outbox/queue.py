@@ -20,7 +20,7 @@ from bot.outbox.pacing import Priority
 from bot.storage.telegram_outbox import TelegramOutboxStore
 
 if TYPE_CHECKING:
-    from bot.notify import Keyboard
+    from bot.callbacks import Keyboard
     from bot.services import Services
 
 QUEUE_KEY = "telegram_outbox"
