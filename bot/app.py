@@ -19,11 +19,11 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
+from bot import stale_buttons
 from bot.clock import Now, utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
 from bot.deadlines.recompute import open_recomputed
-from bot.handlers import stale_buttons
 from bot.outbox.component import SENDER_KEY
 from bot.outbox.direct import DirectSendMeter
 from bot.outbox.update_journal import JournalingRequest

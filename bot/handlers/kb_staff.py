@@ -46,8 +46,8 @@ from bot.domain.kb_entries import (
 )
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket
+from bot.guards import Context, services_of, staff_only
 from bot.handlers.cards import EXTRA_BUTTONS_KEY, SIMILAR_KEY, cards_of
-from bot.handlers.guards import Context, services_of, staff_only
 from bot.handlers.staff_buttons import by_of
 from bot.kb.base import KnowledgeBase, knowledge_of
 from bot.kb.editing import apply_edit, checked, parse_edit

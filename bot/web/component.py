@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
-from bot.handlers.guards import Context, in_staff_chat, is_admin, services_of
+from bot.guards import Context, in_staff_chat, is_admin, services_of
 from bot.handlers.staff import GROUP
 from bot.services import Services
 from bot.storage.db import Database
