@@ -22,7 +22,8 @@ from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
 from bot.web.auth import LINK_MINUTES, Gate, Membership
-from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log, build_app
+from bot.web.routes import build_app
+from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log
 
 log = logging.getLogger(__name__)
 
