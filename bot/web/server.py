@@ -111,7 +111,8 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def client_address(request: web.BaseRequest) -> str:
     """The browser's address; behind a trusted proxy, the last hop it added."""
-    dashboard = request.app.get(DASHBOARD)
+    # The access logger is handed a BaseRequest; only a web.Request knows its application.
+    dashboard = request.app.get(DASHBOARD) if isinstance(request, web.Request) else None
     if dashboard is not None and dashboard.services.settings.web_trust_proxy:
         forwarded = request.headers.get("X-Forwarded-For", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
