@@ -22,6 +22,7 @@ end, which keeps the same guarantee (no uncommitted row is ever read) at the cos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -43,6 +44,17 @@ Params = Sequence[Any] | dict[str, Any]
 
 READERS = 3
 """Read connections at most (aiosqlite runs a thread for each); more readers queue."""
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """End whatever is open, before the lock passes on.
+
+    Always sent, even when no transaction seems open: a ``BEGIN`` or ``COMMIT`` whose await was
+    cancelled still runs on the connection's thread, and this ``ROLLBACK`` runs after it (the
+    thread takes calls in order), so the next writer never finds a transaction left open.
+    """
+    with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
+        await conn.execute("ROLLBACK")
 
 
 @dataclass(slots=True)
@@ -186,21 +198,16 @@ class Database:
             if self._writer is None:
                 raise RuntimeError("database is not open")
             conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
             token = self._held.set(_Held(conn, asyncio.current_task()))
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield conn
+                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _rollback(conn)
                 raise
             finally:
                 self._held.reset(token)
-            try:
-                await conn.execute("COMMIT")
-            except BaseException:  # SQLITE_BUSY from another process: the transaction is open
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                raise
 
     @asynccontextmanager
     async def _savepoint(self, held: _Held) -> AsyncIterator[None]:

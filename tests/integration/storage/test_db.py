@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from zoneinfo import ZoneInfo
 
@@ -270,3 +271,25 @@ async def test_a_database_newer_than_the_bot_is_refused_untouched(db):
     assert await db.version() == LATEST + 1
     line = caught.value.line(Texts(ZoneInfo("Asia/Jakarta")))
     assert "\n" not in line and f"versi {LATEST + 1}" in line and "lebih baru" in line
+
+
+async def test_a_transaction_cancelled_at_any_point_leaves_none_open(db):
+    """A cancelled ``BEGIN`` or ``COMMIT`` still runs on the connection's thread: the next
+    writer must not find that transaction open (nor write into it unknowingly)."""
+    await db.upgrade()
+    for n in range(12):
+
+        async def step(day: str) -> None:
+            async with db.transaction() as conn:
+                await conn.execute(_INSERT, (day,))
+
+        task = asyncio.create_task(step(f"2026-12-{n + 1:02d}"))
+        for _ in range(n):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:  # no "transaction within a transaction"
+            await conn.execute(_INSERT, ("2027-01-01",))
+            await conn.execute("DELETE FROM calendar_overrides WHERE day = '2027-01-01'")
+    assert await db.fetchval("SELECT COUNT(*) FROM calendar_overrides WHERE day > '2027'") == 0
