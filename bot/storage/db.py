@@ -11,8 +11,11 @@ connection in a ContextVar. Here that connection is the one *writer*:
   :meth:`transaction` becomes a ``SAVEPOINT`` instead of waiting on a lock it holds itself. A
   task started inside the block inherits the ContextVar but is not its owner: it reads committed
   data and its own transaction waits for the writer like any other task's.
-- Reads outside a transaction use a small pool of separate query-only connections. The file is
-  in WAL mode, so they never wait for the writer and see only what has been committed.
+- Reads outside a transaction never run where a transaction is open. While one is (another
+  task writes), they use a small pool of separate query-only connections: the file is in WAL
+  mode, so they do not wait for the writer and see only what has been committed. While none
+  is, the idle writer serves the read, held so that no transaction starts under it: after each
+  commit SQLite drops a reader's page cache, and the writer's is the warm one.
 
 ``":memory:"`` cannot share data between connections, so a memory database (throwaway tests)
 has the writer alone: a read from a task that does not own the open transaction waits for it to
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -42,6 +46,8 @@ log = logging.getLogger(__name__)
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
 
+_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+"""A statement that only reads (``WITH`` may lead to a write, a ``PRAGMA`` may set)."""
 READERS = 3
 """Read connections at most (aiosqlite runs a thread for each); more readers queue."""
 
@@ -227,15 +233,23 @@ class Database:
 
     # --- reads -----------------------------------------------------------------------------
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection to read with: the task's transaction, else a committed-only reader."""
+    async def reading(self, sql: str = "") -> AsyncIterator[aiosqlite.Connection]:
+        """A connection to read with: the task's transaction, else one with none open.
+
+        Args:
+            sql: The statement, when it is one: a plain ``SELECT`` may run on the idle writer
+                (it cannot write); anything else goes to a query-only reader.
+        """
         held = self._own()
         if held is not None:
             yield held.conn
             return
         if self._writer is None:
             raise RuntimeError("database is not open")
-        if self._memory:
+        if self._memory or (not self._write_lock.locked() and _SELECT.match(sql)):
+            # No transaction is open (or, in memory, none is waited for): the writer holds
+            # only committed data, and its page cache is warm where a reader's was dropped
+            # by the last commit. Holding the lock for the read keeps a transaction out.
             async with self._write_lock:
                 yield self._writer
             return
@@ -253,11 +267,11 @@ class Database:
         return reader
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self.reading() as conn, conn.execute(sql, params) as cursor:
+        async with self.reading(sql) as conn, conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.reading() as conn, conn.execute(sql, params) as cursor:
+        async with self.reading(sql) as conn, conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
@@ -266,7 +280,7 @@ class Database:
 
     async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Like :meth:`fetchall` in one trip to the connection's thread instead of three."""
-        async with self.reading() as conn:
+        async with self.reading(sql) as conn:
             return list(await conn.execute_fetchall(sql, params))
 
     async def maintain(self, sql: str) -> None:
