@@ -92,9 +92,10 @@ async def main(tickets: int, repeat: int) -> None:
         xlsx = await _median(repeat, lambda: asyncio.to_thread(render_xlsx, services, result))
 
         async def recompute() -> None:
-            await services.db.conn.execute(
-                "UPDATE maintenance_tasks SET done_at = NULL WHERE name = 'recompute_clocks'"
-            )
+            async with services.db.transaction() as conn:
+                await conn.execute(
+                    "UPDATE maintenance_tasks SET done_at = NULL WHERE name = 'recompute_clocks'"
+                )
             await recompute_pending(services)
 
         replay = await _median(repeat, recompute)

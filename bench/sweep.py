@@ -64,7 +64,7 @@ async def _fill(services: Services, open_tickets: int, due: int) -> None:
             " VALUES (?, ?, 1, 'running', ?, ?, ?, ?, ?, ?)",
             deadlines,
         )
-    await services.db.conn.execute("ANALYZE")
+    await services.db.maintain("ANALYZE")
 
 
 async def _unclaim(services: Services, ids: list[int]) -> None:

@@ -133,7 +133,7 @@ async def seed(services: Services, tickets: int, events: int) -> float:
             "SELECT id, ticket_id, clock, 1, 'lpse', started_at, due_at, due_at, 400, 300 "
             "FROM deadlines WHERE state = 'breached'"
         )
-    await services.db.conn.execute("ANALYZE")
+    await services.db.maintain("ANALYZE")
     return time.perf_counter() - started
 
 
@@ -149,9 +149,8 @@ async def start_dashboard(services: Services) -> tuple[web.AppRunner, str, Dashb
 
     store = WebSessionStore(services.db)
     gate = Gate(services.settings, store, Membership(services.settings, lookup))
-    read_db = Database(services.settings.db_path)
+    read_db = Database(services.settings.db_path, read_only=True)
     await read_db.open()
-    await read_db.conn.execute("PRAGMA query_only = ON")
     dashboard = Dashboard(services, read_db, gate, None, LoopBudget(share=1.0))  # type: ignore[arg-type]
     runner = web.AppRunner(build_app(dashboard), access_log=None)
     await runner.setup()

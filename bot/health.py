@@ -28,13 +28,12 @@ from bot.mail.tls import tls_context
 from bot.storage.backlog import mail_backlog
 from bot.storage.datadir import StorageUnusable
 from bot.storage.db import Database
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import LATEST
 from bot.storage.telegram_outbox import TelegramBacklog, TelegramOutboxStore
 from bot.text import Texts
 
 PROBE_TIMEOUT = 15.0
 """Seconds ``python -m bot check`` waits for the slowest probe."""
-LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else 0
 STALE_SWEEPS = 3
 """The deadline sweep is late once this many intervals passed without one finishing."""
 MIN_STALE = timedelta(minutes=1)
@@ -110,10 +109,10 @@ async def probe_database(db: Database, *, integrity: bool = False) -> ProbeResul
             line asks for it; in the running bot it would hold the one shared connection.
     """
     version = await db.version()
-    values: dict[str, Any] = {"berkas": db.path, "versi": version, "terbaru": LATEST_VERSION}
-    if version < LATEST_VERSION:
+    values: dict[str, Any] = {"berkas": db.path, "versi": version, "terbaru": LATEST}
+    if version < LATEST:
         return ProbeResult("database", False, "database_usang", values)
-    if version > LATEST_VERSION:
+    if version > LATEST:
         return ProbeResult("database", False, "database_baru", values)
     values["tiket"] = await db.fetchval("SELECT COUNT(*) FROM tickets")
     values["integritas"] = integrity
@@ -151,7 +150,7 @@ async def probe_telegram_outbox(
     db: Database, now: datetime, alert_after: timedelta
 ) -> ProbeResult:
     """Messages waiting for Telegram: broken once the oldest waits longer than ``alert_after``."""
-    if await db.version() < LATEST_VERSION:
+    if await db.version() < LATEST:
         return ProbeResult("telegram_keluar", False, "belum_migrate")
     backlog = await telegram_backlog(db)
     return backlog_result(
@@ -226,7 +225,7 @@ async def probe_outbox(db: Database, now: datetime, alert_after: timedelta) -> P
     Permanently refused emails are counted but do not fail the check: staff were told when
     it happened, and the row stays refused forever.
     """
-    if await db.version() < LATEST_VERSION:
+    if await db.version() < LATEST:
         return ProbeResult("outbox", False, "belum_migrate")
     backlog = await mail_backlog(db)
     return backlog_result(
@@ -237,7 +236,7 @@ async def probe_outbox(db: Database, now: datetime, alert_after: timedelta) -> P
 
 async def probe_quarantine(db: Database) -> ProbeResult:
     """Inbound mail held for staff; informative, never a failure of the bot."""
-    if await db.version() < LATEST_VERSION:
+    if await db.version() < LATEST:
         return ProbeResult("inbox", False, "belum_migrate")
     count = (await mail_backlog(db)).quarantined
     return ProbeResult("inbox", True, "karantina" if count else "karantina_kosong",

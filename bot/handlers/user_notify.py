@@ -15,7 +15,6 @@ e.g. the deadline sweep's :meth:`UserNotifier.remind_data`.
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 EXTRAS_KEY = "user_notify"
 #: Where the outbox component keeps its incident handling (who hears of a blocked user).
 INCIDENTS_KEY = "telegram_incidents"
-_conn: ContextVar[aiosqlite.Connection | None] = ContextVar("user_notify_conn", default=None)
 
 
 def solved_buttons(services: Services, number: str) -> Keyboard:
@@ -74,11 +72,7 @@ class UserNotifier:
         handler = getattr(self, f"_on_{applied.step.action.name.lower()}", None)
         if handler is None:
             return
-        token = _conn.set(conn)
-        try:
-            await handler(applied)
-        finally:
-            _conn.reset(token)
+        await handler(applied)  # ``conn`` is the task's transaction: see _step_conn
 
     # --- per action ------------------------------------------------------------------------
     async def _on_report(self, applied: Applied) -> None:
@@ -118,7 +112,7 @@ class UserNotifier:
         if not files:
             files = await self._files_of_last(ticket, Action.LKPP_REQUEST_DATA)
         await additional_data.start_collection(
-            self.services, ticket.user_chat_id, ticket.number, _conn.get()
+            self.services, ticket.user_chat_id, ticket.number, self._step_conn()
         )
         html = self.services.texts.render(
             "pengguna_permintaan_data", nomor=ticket.number, teks=applied.details.get("text", "")
@@ -172,6 +166,9 @@ class UserNotifier:
     async def remind_data(self, number: str, conn: aiosqlite.Connection) -> bool:
         """Queue a reminder that staff still wait for the data LKPP asked for (steps 7-8).
 
+        Args:
+            conn: The caller's transaction, which this task holds: the reminder is queued in it.
+
         Returns:
             ``False`` if the user is known to have blocked the bot (nothing queued).
         """
@@ -185,14 +182,18 @@ class UserNotifier:
         html = self.services.texts.render(
             "pengguna_pengingat_data", nomor=number, sejak=asked.at if asked else None
         )
-        token = _conn.set(conn)
-        try:
-            await self._send(ticket, html, additional_data.send_button(self.services, number))
-        finally:
-            _conn.reset(token)
+        await self._send(ticket, html, additional_data.send_button(self.services, number))
         return True
 
     # --- queueing ----------------------------------------------------------------------------
+    def _step_conn(self) -> aiosqlite.Connection:
+        """The transaction this task holds (the step's, or the sweep's for a reminder).
+
+        Messages are queued only inside one, so they commit with the change that causes them;
+        :attr:`Database.conn` raises outside a transaction.
+        """
+        return self.services.db.conn
+
     async def _solved(self, ticket: Ticket, text: str | None, lkpp: bool) -> None:
         html = self.services.texts.render(
             "pengguna_solusi", nomor=ticket.number, teks=text or "", lkpp=lkpp
@@ -203,8 +204,7 @@ class UserNotifier:
         await self._send(ticket, self.services.texts.msg(key, nomor=ticket.number))
 
     async def _send(self, ticket: Ticket, html: str, buttons: Keyboard | None = None) -> None:
-        conn = _conn.get()
-        assert conn is not None, "queued only inside a workflow step"
+        conn = self._step_conn()
         await self.queue.text(
             conn, ticket.user_chat_id, html, buttons, Priority.ACTION,
             ticket_id=ticket.id, remember=USER_KIND,
@@ -220,8 +220,7 @@ class UserNotifier:
 
     async def _send_files(self, ticket: Ticket, files: list[Attachment]) -> None:
         """Each file by its Telegram file id, or uploaded from storage (LKPP's email files)."""
-        conn = _conn.get()
-        assert conn is not None
+        conn = self._step_conn()
         for attachment in files:
             if not attachment.telegram_file_id and not attachment.storage_path:
                 log.warning(

@@ -341,7 +341,8 @@ class Sender:
             card = await self.messages.card(row.ticket_id)
             target = card[1] if card is not None and card[0] == row.chat_id else None
         if target is None and payload.get("reply_row"):
-            other = await self.store.get(self.queue.services.db.conn, payload["reply_row"])
+            async with self.queue.services.db.reading() as conn:
+                other = await self.store.get(conn, payload["reply_row"])
             target = other.message_id if other is not None else None
         return ReplyParameters(target, allow_sending_without_reply=True) if target else None
 

@@ -172,8 +172,7 @@ class MailStore:
         :meth:`Database.fetchone` takes three (execute, fetch, close the cursor); ingestion
         reads two such rows per email, so the trips add up (see ``bench/ingest.py``).
         """
-        rows = await self.db.conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        return next(iter(await self.db.execute_fetchall(sql, params)), None)
 
     # --- outbox ----------------------------------------------------------------------------
     async def queue(

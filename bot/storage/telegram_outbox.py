@@ -119,16 +119,17 @@ class TelegramOutboxStore:
     async def record_direct(self, chat_id: int, at: datetime, message_id: int | None) -> None:
         """Record a message sent directly (not queued) so it counts in the lane's budget.
 
-        One autocommitting statement without the write lock: the send may happen while the
-        same task holds a transaction (the lock is not re-entrant). Inside another task's
-        transaction it commits with it; lost with its rollback, it costs one budget mark only.
+        A send made inside the task's own transaction records it there (a savepoint of it):
+        the message is out whatever that transaction does next, and lost with its rollback the
+        mark costs one budget slot only. Otherwise it is a transaction of its own.
         """
-        await self.db.conn.execute(
-            "INSERT INTO telegram_outbox (chat_id, priority, kind, payload, state, "
-            "created_at, next_attempt_at, started_at, sent_at, message_id) "
-            "VALUES (?, 0, ?, '{}', ?, ?, ?, ?, ?, ?)",
-            (chat_id, DIRECT, SENT, *([to_db(at)] * 4), message_id),
-        )
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO telegram_outbox (chat_id, priority, kind, payload, state, "
+                "created_at, next_attempt_at, started_at, sent_at, message_id) "
+                "VALUES (?, 0, ?, '{}', ?, ?, ?, ?, ?, ?)",
+                (chat_id, DIRECT, SENT, *([to_db(at)] * 4), message_id),
+            )
 
     # --- the sender's side (each in the sender's own short transaction) ----------------------
     async def lane_heads(self, conn: aiosqlite.Connection) -> list[OutRow]:

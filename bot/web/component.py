@@ -97,9 +97,8 @@ async def start(
     store = WebSessionStore(services.db)
     await store.purge(services.clock() - PURGE_AFTER)
     gate = Gate(settings, store, Membership(settings, lookup))
-    read_db = Database(settings.db_path)
+    read_db = Database(settings.db_path, read_only=True)
     await read_db.open()
-    await read_db.conn.execute("PRAGMA query_only = ON")
     runner = web.AppRunner(
         build_app(Dashboard(services, read_db, gate, bot)),
         access_log_class=PathOnlyAccessLogger,

@@ -102,9 +102,10 @@ async def test_an_old_database_is_recomputed_under_the_measured_time_rules(
         )
         before = await snapshot(services)
         # Idempotent: queued again, the recompute gives the same rows.
-        await services.db.conn.execute(
-            "UPDATE maintenance_tasks SET done_at = NULL WHERE name = 'recompute_clocks'"
-        )
+        async with services.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE maintenance_tasks SET done_at = NULL WHERE name = 'recompute_clocks'"
+            )
         assert await recompute_pending(services) == 4
         assert await snapshot(services) == before
         assert await recompute_pending(services) == 0

@@ -7,6 +7,7 @@ from typing import Any
 from bot.callbacks import TicketVerb, ticket_action
 from bot.domain.sop import Action, Actor, State
 from bot.handlers.cards import SOLVE_PROMPT, cards_of
+from bot.outbox.component import sender_of
 from bot.storage.mail import MailStore
 from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
@@ -191,6 +192,7 @@ async def test_steps_7_9_and_13_from_card_and_notice(staff_bot: StaffBot):
     await wf.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.ESCALATE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.LKPP_REQUEST_DATA, Actor.LKPP, details={"text": "Kirim log"})
+    await sender_of(staff_bot.services).drain()  # the card edit of the last step went out
     await staff_bot.api.wait_idle()
     press(staff_bot, card, "📨 Teruskan ke pengguna")
     assert "diteruskan ke pelapor" in (await answer(staff_bot)).params["text"]
@@ -206,6 +208,7 @@ async def test_steps_7_9_and_13_from_card_and_notice(staff_bot: StaffBot):
     assert kept is not None
     assert "log.txt" in kept["text"]
     await wf.apply(number, Action.LKPP_SOLVED, Actor.LKPP, details={"text": "Sudah diperbaiki"})
+    await sender_of(staff_bot.services).drain()
     await staff_bot.api.wait_idle()
     press(staff_bot, card, "📨 Teruskan solusi")
     assert "Solusi LKPP" in (await answer(staff_bot)).params["text"]

@@ -65,6 +65,7 @@ async def test_a_new_ticket_appears_as_one_card_with_its_summary_and_buttons(sta
     ]
     cards = [c for c in staff_bot.api.sent(STAFF_CHAT) if "Status:" in (c.text or "")]
     assert len(cards) == 1
+    await sender_of(staff_bot.services).drain()  # the map is written once Telegram answered
     assert await MessageMap(staff_bot.services.db).card(1) == (STAFF_CHAT, card_id)
 
 
@@ -124,6 +125,7 @@ async def test_attachments_of_the_report_are_posted_under_the_card(staff_bot: St
     assert document.params["document"] == doc_id
     assert "bukti.pdf" in (document.text or "")
     assert "Lampiran: 2" in api.message(STAFF_CHAT, card_id)["text"]
+    await sender_of(staff_bot.services).drain()  # the map is written once Telegram answered
     messages = MessageMap(staff_bot.services.db)
     assert await messages.ticket_for(STAFF_CHAT, photo.message_id or 0) == 1
     assert await messages.ticket_for(STAFF_CHAT, document.message_id or 0) == 1
@@ -241,4 +243,5 @@ async def test_a_card_that_telegram_refused_is_queued_again_at_start(
         bot = StaffBot(bot_api, app, clock)
         card = await bot.staff_message("Status:")
         assert number in (card.text or "")
+        await sender_of(bot.services).drain()  # the map is written once Telegram answered
         assert await MessageMap(bot.services.db).card(1) == (STAFF_CHAT, card.message_id)
