@@ -21,9 +21,9 @@ from telegram.request import BaseRequest
 
 from bot.clock import utc_now
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES
 from bot.conversations.persistence import SqliteConversationPersistence
 from bot.handlers import stale_buttons
-from bot.outbox.component import SENDER_KEY
 from bot.outbox.direct import DirectSendMeter
 from bot.outbox.update_journal import JournalingRequest
 from bot.services import SERVICES_KEY, Services, open_services
@@ -94,9 +94,8 @@ def build_application(
     async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Let the Telegram outbox finish its sends in flight while the bot can still send."""
         services: Services | None = application.bot_data.get(SERVICES_KEY)
-        sender = None if services is None else services.extras.get(SENDER_KEY)
-        if sender is not None:
-            await sender.stop()
+        if services is not None and services.sender is not None:
+            await services.sender.stop()
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)
@@ -121,6 +120,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerChatUpdateProcessor())
         .persistence(SqliteConversationPersistence(db))
         .post_init(post_init)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.domain.priority import PriorityTable
@@ -12,12 +14,32 @@ from bot.text import Texts
 from bot.workdays import OfficeHours, WorkingCalendar
 from bot.workflow import Clock, Workflow
 
+if TYPE_CHECKING:
+    from bot.deadlines.clocks import ClockKeeper
+    from bot.deadlines.sweep import Sweeper
+    from bot.domain.ticket import Ticket
+    from bot.handlers.cards import Cards
+    from bot.handlers.user_notify import UserNotifier
+    from bot.kb.base import KnowledgeBase
+    from bot.mail.bridge import MailBridge
+    from bot.outbox.incidents import Incidents
+    from bot.outbox.queue import TelegramQueue
+    from bot.outbox.sender import Sender
+    from bot.storage.drafts import DraftStore
+    from bot.web.component import WebRuntime
+
 SERVICES_KEY = "services"
 
 
 @dataclass(slots=True)
 class Services:
-    """The bot's long-lived parts. Components may keep their own objects in ``extras``."""
+    """The bot's long-lived parts, each a typed field (no lookup by name).
+
+    The first seven are built by :func:`open_services`. The others belong to the components
+    (:mod:`bot.registration` creates them in order) and stay ``None`` where a component is not
+    part of the running bot: a test that wires only the deadlines, or no dashboard configured
+    (``web``). The ``*_of`` helpers of each component raise when a required one is missing.
+    """
 
     settings: Settings
     db: Database
@@ -26,7 +48,30 @@ class Services:
     calendar: WorkingCalendar
     priorities: PriorityTable
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    # --- the Telegram outbox (bot.outbox) ----------------------------------------------------
+    telegram_queue: TelegramQueue | None = None
+    sender: Sender | None = None
+    incidents: Incidents | None = None
+    # --- the staff and user sides (bot.handlers, bot.conversations, bot.kb) --------------------
+    cards: Cards | None = None
+    similar_for_card: Callable[[Ticket], Awaitable[list[Any]]] | None = None
+    """Similar entries and solved tickets for a card (the knowledge base's); each item has
+    ``kind``, ``title``, ``ref`` and ``id``."""
+    card_buttons: Callable[[Ticket], list[tuple[str, str]]] | None = None
+    """Buttons other components add to a ticket's card."""
+    user_notifier: UserNotifier | None = None
+    drafts: DraftStore | None = None
+    knowledge: KnowledgeBase | None = None
+    # --- mail, deadlines, health, dashboard -----------------------------------------------------
+    mail: MailBridge | None = None
+    clock_keeper: ClockKeeper | None = None
+    sweeper: Sweeper | None = None
+    last_sweep: datetime | None = None
+    """When the repeating sweep last finished (services clock): ``/kesehatan``'s pulse."""
+    started: datetime | None = None
+    """When the bot started (services clock): before the first sweep, the scheduler is not late."""
+    web: WebRuntime | None = None
+    """The running dashboard; ``None`` when none is configured or before it started."""
 
     async def reload_calendar(self) -> WorkingCalendar:
         """Re-read local closures after staff change them (``/libur``)."""

@@ -15,21 +15,20 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
+from bot.context import services_of
 from bot.deadlines.briefing import briefing_job, catch_up_job
 from bot.deadlines.clocks import ClockKeeper
 from bot.deadlines.report_command import laporan, outside_staff_group
-from bot.deadlines.sweep import SWEEPER_KEY, Sweeper, sweep_job
+from bot.deadlines.sweep import Sweeper, sweep_job
 from bot.notify import Notifier
 from bot.outbox.notifier import QueuedNotifier
 from bot.outbox.pacing import Priority
 from bot.outbox.queue import queue_of
-from bot.services import SERVICES_KEY, Services
+from bot.services import Services
 
-KEEPER_KEY = "deadlines.keeper"
-#: The repeating sweep's JobQueue name, and where it notes when it last finished (services
-#: clock): ``/kesehatan`` reads both to tell a stalled scheduler from a quiet one.
+#: The repeating sweep's JobQueue name: ``/kesehatan`` reads it and ``Services.last_sweep`` to
+#: tell a stalled scheduler from a quiet one.
 SWEEP_JOB = "tenggat_sweep"
-LAST_SWEEP_KEY = "deadlines.last_sweep"
 #: The staff side's handler group: /laporan is answered before the user side's catch-all for
 #: unknown private commands, so a user who tries it learns where it works.
 GROUP = -1
@@ -43,8 +42,8 @@ def install(services: Services, notifier: Notifier | QueuedNotifier) -> Sweeper:
     keeper = ClockKeeper(services)
     services.workflow.add_listener(keeper)
     sweeper = Sweeper(services, notifier)
-    services.extras[KEEPER_KEY] = keeper
-    services.extras[SWEEPER_KEY] = sweeper
+    services.clock_keeper = keeper
+    services.sweeper = sweeper
     return sweeper
 
 
@@ -78,8 +77,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
 async def _scheduled_sweep(context: Any) -> None:
     """One sweep from the JobQueue; only a sweep that finished counts as the scheduler's pulse."""
     await sweep_job(context)
-    services: Services = context.bot_data[SERVICES_KEY]
-    services.extras[LAST_SWEEP_KEY] = services.clock()
+    services: Services = services_of(context)
+    services.last_sweep = services.clock()
 
 
 def _final(handler: Callable[[Update, Any], Awaitable[None]]) -> Callable[..., Awaitable[None]]:

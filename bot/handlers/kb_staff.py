@@ -34,12 +34,12 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pack, unpack
+from bot.context import by_of
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket
-from bot.handlers.cards import EXTRA_BUTTONS_KEY, SIMILAR_KEY, cards_of
+from bot.handlers.cards import cards_of
 from bot.handlers.guards import Context, services_of, staff_only
-from bot.handlers.staff_buttons import by_of
 from bot.kb.base import KnowledgeBase, knowledge_of
 from bot.kb.editing import apply_edit, checked, parse_edit
 from bot.kb.entries import (
@@ -53,7 +53,6 @@ from bot.kb.entries import (
 )
 from bot.kb.search import Hit
 from bot.notify import Keyboard, keyboard
-from bot.outbox.component import SENDER_KEY
 from bot.services import Services
 from bot.storage.telegram_outbox import OutRow
 from bot.workflow import Applied
@@ -366,11 +365,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     """Hooks into the workflow and the cards, staff commands, buttons and reply edits."""
     knowledge_of(services)
     services.workflow.add_listener(partial(on_step, services))
-    sender = services.extras.get(SENDER_KEY)
-    if sender is not None:
-        sender.add_text_kind(ENTRY_KIND, partial(_entry_sent, services))
-    services.extras[SIMILAR_KEY] = partial(similar_for_card, services)
-    services.extras[EXTRA_BUTTONS_KEY] = partial(card_buttons, services)
+    if services.sender is not None:
+        services.sender.add_text_kind(ENTRY_KIND, partial(_entry_sent, services))
+    services.similar_for_card = partial(similar_for_card, services)
+    services.card_buttons = partial(card_buttons, services)
     group = ~filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("faq", _final(cmd_faq), filters=group), GROUP)
     application.add_handler(CommandHandler("cari", _final(cmd_cari), filters=group), GROUP)

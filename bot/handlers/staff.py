@@ -23,6 +23,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.context import by_of
+from bot.conversations.common import NotAFile, attachment_from
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.text_input import normalise
@@ -30,7 +32,6 @@ from bot.domain.ticket import Attachment, Ticket, normalise_number
 from bot.handlers import withdrawal
 from bot.handlers.announce import Announcer
 from bot.handlers.cards import (
-    CARDS_KEY,
     SOLVE_PROMPT,
     Cards,
     cards_of,
@@ -50,7 +51,6 @@ from bot.handlers.guards import (
     staff_only,
 )
 from bot.handlers.staff_buttons import (
-    by_of,
     cannot_handle,
     explain_refusal,
     on_button,
@@ -364,15 +364,10 @@ async def _list_holidays(update: Update, services: Services) -> None:
 
 # --- replies in the group ----------------------------------------------------------------------
 def _attachments_of(message: Message) -> list[Attachment]:
-    if message.photo:
-        photo = message.photo[-1]
-        name = f"foto_{message.message_id}.jpg"
-        return [Attachment(None, 0, "staf", name, "image/jpeg", photo.file_size, photo.file_id)]
-    if message.document:
-        doc = message.document
-        name = doc.file_name or f"dokumen_{message.message_id}"
-        return [Attachment(None, 0, "staf", name, doc.mime_type, doc.file_size, doc.file_id)]
-    return []
+    try:
+        return [attachment_from(message, source="staf", max_bytes=None)]
+    except NotAFile:
+        return []
 
 
 async def on_reply(update: Update, context: Context) -> None:
@@ -429,7 +424,7 @@ SHARED_WITH_PRIVATE = frozenset({"tiket", "bantuan"})
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """Add the staff handlers, the card hook and the one error handler."""
     cards = Cards(services, application.bot)
-    services.extras[CARDS_KEY] = cards
+    services.cards = cards
     services.workflow.add_listener(cards.on_step)
     services.workflow.add_after_commit(cards.on_commit)
     services.workflow.add_after_commit(withdrawal.after_commit(cards))

@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import TicketVerb, ticket_action, unpack
+from bot.context import by_of
 from bot.domain.errors import DomainError, IllegalTransition
 from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
@@ -47,12 +48,6 @@ DIRECT: dict[TicketVerb, tuple[Action, str]] = {
 }
 
 DRAFT_VERBS = frozenset({TicketVerb.SEND_ESCALATION, TicketVerb.CANCEL_ESCALATION})
-
-
-def by_of(update: Update) -> By:
-    """The staff member behind an update, as the event log records them."""
-    user = update.effective_user
-    return By(None, None) if user is None else By(user.id, user.full_name)
 
 
 def plain(html: str) -> str:

@@ -17,8 +17,8 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot.context import services_of
 from bot.notify import keyboard_data
-from bot.services import SERVICES_KEY
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     assert query is not None
     log.info("stale or unknown button %r in chat %s", query.data, update.effective_chat)
-    services = context.bot_data[SERVICES_KEY]
+    services = services_of(context)
     await query.answer(services.texts.plain_msg("tombol.tidak_berlaku"), show_alert=False)
     if not _on_keyboard(query):
         return

@@ -29,6 +29,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import pack, unpack
+from bot.context import by_of
 from bot.conversations import additional_data, report
 from bot.conversations.common import (
     Context,
@@ -59,7 +60,6 @@ from bot.storage.drafts import (
     attachment_from_json,
     attachment_to_json,
 )
-from bot.workflow import By
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,6 @@ NEW = PRIVATE & filters.UpdateType.MESSAGE
 EDITED = PRIVATE & filters.UpdateType.EDITED_MESSAGE
 USER_MESSAGE_KIND = "pesan_pengguna"
 """MessageMap kind of a user's own message recorded on a ticket, so an edit of it finds it."""
-
-
-def _by(update: Update) -> By:
-    user = update.effective_user
-    return By(user.id, user.full_name) if user else By()
 
 
 def _chat_id(update: Update) -> int:
@@ -215,7 +210,9 @@ async def _confirm(update: Update, context: Context, ticket: Ticket) -> None:
     assert query is not None
     services = services_of(context)
     try:
-        await services.workflow.apply(ticket.number, Action.USER_CONFIRMS, Actor.USER, _by(update))
+        await services.workflow.apply(
+            ticket.number, Action.USER_CONFIRMS, Actor.USER, by_of(update)
+        )
     except IllegalTransition:
         await _already(update, context, ticket, done=ticket.state in FINAL)
         return
@@ -248,7 +245,7 @@ async def _rate(update: Update, context: Context, ticket: Ticket, raw: str) -> N
     try:
         rating = int(raw)
         await services.workflow.apply(
-            ticket.number, Action.RATE, Actor.USER, _by(update), details={"rating": rating}
+            ticket.number, Action.RATE, Actor.USER, by_of(update), details={"rating": rating}
         )
     except (ValueError, IllegalTransition):
         await _already(update, context, ticket, done=False)
@@ -299,7 +296,7 @@ async def _record_message(
             ticket.number,
             Action.USER_MESSAGE,
             Actor.USER,
-            _by(update),
+            by_of(update),
             details=details,
             attachments=files,
         )
@@ -400,7 +397,7 @@ async def _reopen(update: Update, context: Context, number: str, reason: str) ->
     await drafts_of(services).delete(_chat_id(update), REASON)
     try:
         await services.workflow.apply(
-            number, Action.USER_REOPENS, Actor.USER, _by(update), details={"reason": reason}
+            number, Action.USER_REOPENS, Actor.USER, by_of(update), details={"reason": reason}
         )
     except IllegalTransition as exc:
         status = services.texts.msg(f"status.{exc.state.value}") if exc.state else "-"

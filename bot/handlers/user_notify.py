@@ -8,8 +8,8 @@ reported by the outbox sender) is recorded with
 the user by email or phone instead; writing to the bot again unmarks them
 (:func:`bot.handlers.user.on_any_private`).
 
-Other components reach it as ``services.extras["user_notify"]`` (a :class:`UserNotifier`),
-e.g. the deadline sweep's :meth:`UserNotifier.remind_data`.
+Other components reach it as ``services.user_notifier`` (a :class:`UserNotifier`), e.g. the
+deadline sweep's :meth:`UserNotifier.remind_data`.
 """
 
 from __future__ import annotations
@@ -35,9 +35,6 @@ from bot.workflow import Applied
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "user_notify"
-#: Where the outbox component keeps its incident handling (who hears of a blocked user).
-INCIDENTS_KEY = "telegram_incidents"
 _conn: ContextVar[aiosqlite.Connection | None] = ContextVar("user_notify_conn", default=None)
 
 
@@ -258,11 +255,10 @@ class UserNotifier:
 
 
 def install(application: Any, services: Services) -> UserNotifier:
-    """Create the notifier, make it a workflow listener and publish it in ``extras``."""
+    """Create the notifier, make it a workflow listener and publish it in ``services``."""
     notifier = UserNotifier(services)
     services.workflow.add_listener(notifier)
-    services.extras[EXTRAS_KEY] = notifier
-    incidents = services.extras.get(INCIDENTS_KEY)
-    if incidents is not None:
-        incidents.on_user_blocked.append(notifier.on_blocked)
+    services.user_notifier = notifier
+    if services.incidents is not None:
+        services.incidents.on_user_blocked.append(notifier.on_blocked)
     return notifier

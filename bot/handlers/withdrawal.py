@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 
 from bot.callbacks import TicketVerb, pack, ticket_action
+from bot.context import by_of
 from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor
@@ -75,8 +76,7 @@ async def on_button(update: Update, context: Context, verb: str, ticket: Ticket)
     if verb == KEEP or pending is None or pending.get("number") != ticket.number:
         await query.answer(texts.plain_msg("pengguna_tarik.tidak_jadi", nomor=ticket.number))
         return
-    user = update.effective_user
-    by = By(user.id, user.full_name) if user else By()
+    by = by_of(update)
     try:
         await services.workflow.apply(
             ticket.number, Action.USER_CANCELS, Actor.USER, by, {"reason": pending["reason"]}

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "mail"
 #: How often stored-but-unprocessed mail and unposted notices are looked for.
 SWEEP_SECONDS = 30.0
 #: How long ``stop`` waits for the tasks to end.
@@ -119,17 +118,17 @@ class MailBridge:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     bridge = MailBridge(services, application.bot)
-    services.extras[EXTRAS_KEY] = bridge
+    services.mail = bridge
     bridge.register(application)
 
 
 async def start(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    await services.extras[EXTRAS_KEY].start()
+    assert services.mail is not None
+    await services.mail.start()
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    bridge: MailBridge | None = services.extras.get(EXTRAS_KEY)
-    if bridge is not None:
-        await bridge.stop()
+    if services.mail is not None:
+        await services.mail.stop()

@@ -17,11 +17,11 @@ from telegram import ChatMember, Update
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from bot.clock import utc_now
+from bot.context import services_of
 from bot.outbox.incidents import Incidents
 from bot.outbox.pacing import Limits
 from bot.outbox.queue import queue_of
 from bot.outbox.sender import Sender
-from bot.services import SERVICES_KEY
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from bot.update_processor import PerChatUpdateProcessor
 
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-SENDER_KEY = "telegram_sender"
-INCIDENTS_KEY = "telegram_incidents"
 GROUP = -100
 """Handler group: before every other component, which may stop an update."""
 UPDATE_WINDOW = 10_000
@@ -50,20 +48,22 @@ def limits_of(settings: Settings) -> Limits:
 
 
 def sender_of(services: Services) -> Sender:
-    return services.extras[SENDER_KEY]
+    if services.sender is None:
+        raise RuntimeError("the Telegram outbox is not registered")
+    return services.sender
 
 
 def incidents_of(services: Services) -> Incidents:
-    return services.extras[INCIDENTS_KEY]
+    if services.incidents is None:
+        raise RuntimeError("the Telegram outbox is not registered")
+    return services.incidents
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     queue = queue_of(services)
     incidents = Incidents(services, queue, application.handlers)
-    services.extras[INCIDENTS_KEY] = incidents
-    services.extras[SENDER_KEY] = Sender(
-        queue, application.bot, limits_of(services.settings), incidents
-    )
+    services.incidents = incidents
+    services.sender = Sender(queue, application.bot, limits_of(services.settings), incidents)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate), GROUP)
     application.add_handler(
         ChatMemberHandler(_on_membership, ChatMemberHandler.MY_CHAT_MEMBER), GROUP
@@ -108,13 +108,8 @@ async def _replay(
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    sender = services.extras.get(SENDER_KEY)
-    if sender is not None:
-        await sender.stop()
-
-
-def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.bot_data[SERVICES_KEY]
+    if services.sender is not None:
+        await services.sender.stop()
 
 
 async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -122,7 +117,7 @@ async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     if message is None:
         return
-    incidents = incidents_of(_services(context))
+    incidents = incidents_of(services_of(context))
     if message.migrate_to_chat_id:
         await incidents.migrated(message.chat_id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
@@ -132,7 +127,7 @@ async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The bot's own membership changed: removed from the staff group alerts the admins."""
     change = update.my_chat_member
-    services = _services(context)
+    services = services_of(context)
     if change is None or change.chat.id != services.settings.staff_chat_id:
         return
     incidents = incidents_of(services)

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from bot.services import Services
     from bot.workflow import Clock
 
-QUEUE_KEY = "telegram_outbox"
-"""Where the :class:`TelegramQueue` lives in ``Services.extras``."""
 TEXT, FILE, EDIT, CARD = "teks", "berkas", "ubah", "kartu"
 
 
@@ -187,7 +185,6 @@ class TelegramQueue:
 
 def queue_of(services: Services) -> TelegramQueue:
     """The running queue (created by the outbox component, first of all components)."""
-    queue = services.extras.get(QUEUE_KEY)
-    if queue is None:
-        queue = services.extras[QUEUE_KEY] = TelegramQueue(services)
-    return queue
+    if services.telegram_queue is None:
+        services.telegram_queue = TelegramQueue(services)
+    return services.telegram_queue

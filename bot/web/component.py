@@ -8,8 +8,9 @@ when ``WEB_LISTEN`` is set, and stops in ``stop`` (``post_shutdown``).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType
@@ -24,13 +25,22 @@ from bot.storage.web_sessions import WebSessionStore
 from bot.web.auth import LINK_MINUTES, Gate, Membership
 from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log, build_app
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
 log = logging.getLogger(__name__)
 
-GATE_KEY = "web.gate"
-RUNNER_KEY = "web.runner"
-READ_DB_KEY = "web.read_db"
 PURGE_AFTER = timedelta(days=30)
 """Spent links and ended sessions are kept this long (who logged in when), then forgotten."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebRuntime:
+    """The running dashboard (``Services.web``): its login gate, server and read connection."""
+
+    gate: Gate
+    runner: web.AppRunner
+    read_db: Database
 
 
 async def cmd_dasbor(update: Update, context: Context) -> None:
@@ -42,7 +52,7 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    gate: Gate | None = services.extras.get(GATE_KEY)
+    gate = None if services.web is None else services.web.gate
     private = chat.type == ChatType.PRIVATE
     if not (in_staff_chat(update, services) or (private and is_admin(update, services))):
         await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
@@ -113,15 +123,12 @@ async def start(
         await runner.cleanup()
         await read_db.close()
         raise
-    services.extras.update({GATE_KEY: gate, RUNNER_KEY: runner, READ_DB_KEY: read_db})
+    services.web = WebRuntime(gate, runner, read_db)
     log.info("dashboard at %s (listening on %s:%d)", settings.web_base_url, host, port)
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    services.extras.pop(GATE_KEY, None)
-    runner = services.extras.pop(RUNNER_KEY, None)
-    if runner is not None:
-        await runner.cleanup()
-    read_db = services.extras.pop(READ_DB_KEY, None)
-    if read_db is not None:
-        await read_db.close()
+    running, services.web = services.web, None
+    if running is not None:
+        await running.runner.cleanup()
+        await running.read_db.close()

@@ -6,7 +6,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.deadlines import component
 from bot.deadlines.clocks import ClockKeeper
-from bot.deadlines.sweep import SWEEPER_KEY, Sweeper
+from bot.deadlines.sweep import Sweeper
 from bot.services import Services
 from tests.support.settings import TOKEN
 
@@ -17,7 +17,7 @@ async def test_register_adds_one_sweep_job_the_briefing_and_the_command(
     application = Application.builder().token(TOKEN).build()
     component.register(application, services)
     assert any(isinstance(listener, ClockKeeper) for listener in services.workflow.listeners)
-    assert isinstance(services.extras[SWEEPER_KEY], Sweeper)
+    assert isinstance(services.sweeper, Sweeper)
     assert application.job_queue is not None
     jobs = {job.name: job for job in application.job_queue.jobs()}
     assert set(jobs) == {"tenggat_sweep", "tenggat_briefing", "tenggat_briefing_susulan"}
