@@ -35,7 +35,7 @@ SERVICES_KEY = "services"
 class Services:
     """The bot's long-lived parts, each a typed field (no lookup by name).
 
-    The first seven are built by :func:`open_services`. The others belong to the components
+    The first seven are built by :func:`build_services`. The others belong to the components
     (:mod:`bot.registration` creates them in order) and stay ``None`` where a component is not
     part of the running bot: a test that wires only the deadlines, or no dashboard configured
     (``web``). The ``*_of`` helpers of each component raise when a required one is missing.
@@ -73,6 +73,21 @@ class Services:
     web: WebRuntime | None = None
     """The running dashboard; ``None`` when none is configured or before it started."""
 
+    async def open(self) -> None:
+        """Open the database (upgrading it), load local closures, run a queued recompute.
+
+        The database is closed again if any of it fails.
+        """
+        await self.db.ensure_ready()
+        try:
+            await self.reload_calendar()
+            from bot.deadlines.recompute import recompute_pending  # needs Services: imported late
+
+            await recompute_pending(self)
+        except BaseException:
+            await self.db.close()
+            raise
+
     async def reload_calendar(self) -> WorkingCalendar:
         """Re-read local closures after staff change them (``/libur``)."""
         closures, openings = await self.workflow.store.calendar_overrides()
@@ -80,8 +95,11 @@ class Services:
         return self.calendar
 
 
-async def open_services(settings: Settings, clock: Clock, db: Database | None = None) -> Services:
-    """Open the database (upgrading it), load the priority table and the calendar.
+def build_services(settings: Settings, clock: Clock, db: Database | None = None) -> Services:
+    """The services, not yet connected: load the priority table, set up the calendar.
+
+    Nothing here touches the database, so the components can be wired before
+    ``Application.initialize``; :meth:`Services.open` connects them in ``post_init``.
 
     Args:
         db: The bot's one :class:`Database`, if already created (shared with the conversation
@@ -89,32 +107,28 @@ async def open_services(settings: Settings, clock: Clock, db: Database | None = 
     """
     priorities = PriorityTable.load(settings.priority_table_file)
     db = db or Database(settings.db_path)
-    await db.ensure_ready()
-    try:
-        workflow = Workflow(db, settings.lpse_code, priorities, clock)
-        calendar = WorkingCalendar(
-            settings.tz,
-            office_hours=OfficeHours(
-                settings.working_hours_start,
-                settings.working_hours_end,
-                settings.friday_hours_start,
-                settings.friday_hours_end,
-            ),
-        )
-        services = Services(
-            settings=settings,
-            db=db,
-            workflow=workflow,
-            texts=Texts(settings.tz),
-            calendar=calendar,
-            priorities=priorities,
-            clock=clock,
-        )
-        await services.reload_calendar()
-        from bot.deadlines.recompute import recompute_pending  # needs Services: imported late
+    calendar = WorkingCalendar(
+        settings.tz,
+        office_hours=OfficeHours(
+            settings.working_hours_start,
+            settings.working_hours_end,
+            settings.friday_hours_start,
+            settings.friday_hours_end,
+        ),
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        workflow=Workflow(db, settings.lpse_code, priorities, clock),
+        texts=Texts(settings.tz),
+        calendar=calendar,
+        priorities=priorities,
+        clock=clock,
+    )
 
-        await recompute_pending(services)
-    except BaseException:
-        await db.close()
-        raise
+
+async def open_services(settings: Settings, clock: Clock, db: Database | None = None) -> Services:
+    """:func:`build_services`, then :meth:`Services.open`: ready to use."""
+    services = build_services(settings, clock, db)
+    await services.open()
     return services

@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 from telegram import Update
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
 from bot.context import by_of
 from bot.conversations.common import (
     Context,
@@ -39,7 +39,9 @@ SEND_VERB = "data"
 
 
 def send_button(services: Services, number: str) -> Keyboard:
-    return [[(label(services, "pengguna_tombol.kirim_data"), pack("u", SEND_VERB, number))]]
+    return [
+        [(label(services, "pengguna_tombol.kirim_data"), pack(Prefix.USER, SEND_VERB, number))]
+    ]
 
 
 async def start_collection(

@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
 from bot.context import by_of
 from bot.conversations import kb_suggest
 from bot.conversations.common import (
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 
 NAME = "lapor"
 """The ConversationHandler's name: its key in the persistence table."""
-PREFIX = "u"
+PREFIX = Prefix.USER
 VERB = "l"
 MAX_ATTACHMENTS = 10
 MAX_ERROR_CODE = 300

@@ -27,13 +27,9 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
 from bot.context import by_of
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, State
@@ -59,10 +55,7 @@ from bot.workflow import Applied
 
 log = logging.getLogger(__name__)
 
-GROUP = -3
-"""Before the mail bridge's reply prompt (-1) and the staff relay (0): a reply to an entry's
-message is an edit of the entry, never a message to a user."""
-PREFIX = "f"
+PREFIX = Prefix.KB_STAFF
 SOLVED = frozenset({State.SOLVED, State.CLOSED})
 #: Steps whose text is how a ticket was solved.
 SOLUTIONS = frozenset({Action.SOLVE_LOCALLY, Action.PASS_SOLUTION_TO_USER, Action.LKPP_GUIDE})
@@ -351,7 +344,9 @@ async def cmd_cari(update: Update, context: Context) -> None:
     await cards_of(services).notifier.staff(html)
 
 
-def _final(handler: Any) -> Any:
+def final(handler: Any) -> Any:
+    """``handler`` for the staff group only, and the last to see its update."""
+
     @staff_only
     async def run(update: Update, context: Context) -> None:
         await handler(update, context)
@@ -361,28 +356,14 @@ def _final(handler: Any) -> Any:
 
 
 # --- the component -------------------------------------------------------------------------------
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Hooks into the workflow and the cards, staff commands, buttons and reply edits."""
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Hook the knowledge base into the workflow, the outbox and the cards."""
     knowledge_of(services)
     services.workflow.add_listener(partial(on_step, services))
     if services.sender is not None:
         services.sender.add_text_kind(ENTRY_KIND, partial(_entry_sent, services))
     services.similar_for_card = partial(similar_for_card, services)
     services.card_buttons = partial(card_buttons, services)
-    group = ~filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("faq", _final(cmd_faq), filters=group), GROUP)
-    application.add_handler(CommandHandler("cari", _final(cmd_cari), filters=group), GROUP)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"), GROUP)
-    application.add_handler(
-        MessageHandler(
-            filters.Chat(services.settings.staff_chat_id)
-            & filters.REPLY
-            & filters.TEXT
-            & ~filters.COMMAND,
-            on_reply,
-        ),
-        GROUP - 1,
-    )
 
 
 async def start(

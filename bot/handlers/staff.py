@@ -17,10 +17,6 @@ from telegram import Message, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import by_of
@@ -39,7 +35,6 @@ from bot.handlers.cards import (
     reply_takes_first,
 )
 from bot.handlers.commands_menu import set_menus
-from bot.handlers.errors import on_error
 from bot.handlers.guards import (
     Context,
     Handler,
@@ -53,7 +48,6 @@ from bot.handlers.guards import (
 from bot.handlers.staff_buttons import (
     cannot_handle,
     explain_refusal,
-    on_button,
 )
 from bot.outbox.component import sender_of
 from bot.outbox.queue import CARD
@@ -63,11 +57,6 @@ from bot.workflow import By
 
 log = logging.getLogger(__name__)
 
-GROUP = -1
-"""Handler group of commands and buttons: before the user side's, which never see them."""
-REPLY_GROUP = 0
-"""Replies come after other components' reply handlers in group -1 (the mail bridge's "which
-ticket is this email about?" prompt), which stop the update when the reply is theirs."""
 HOLIDAY_HORIZON_DAYS = 90
 """How far ahead ``/libur`` lists non-working days."""
 MAX_HOLIDAY_NOTE = 200
@@ -421,8 +410,8 @@ COMMANDS: dict[str, Handler] = {
 SHARED_WITH_PRIVATE = frozenset({"tiket", "bantuan"})
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Add the staff handlers, the card hook and the one error handler."""
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the cards in ``services`` and hook them into the workflow and the outbox."""
     cards = Cards(services, application.bot)
     services.cards = cards
     services.workflow.add_listener(cards.on_step)
@@ -433,24 +422,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     announcer = Announcer(cards)
     sender.pickers[CARD] = announcer.pick
     sender.before_round.append(announcer.before_round)
-    messages = filters.UpdateType.MESSAGE
-    for name, handler in COMMANDS.items():
-        where = messages & ~filters.ChatType.PRIVATE if name in SHARED_WITH_PRIVATE else messages
-        application.add_handler(CommandHandler(name, command(name, handler), where), GROUP)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^t:"), GROUP)
-    relayed = filters.TEXT | filters.PHOTO | filters.Document.ALL
-    application.add_handler(
-        MessageHandler(
-            filters.Chat(services.settings.staff_chat_id)
-            & messages
-            & filters.REPLY
-            & relayed
-            & ~filters.COMMAND,
-            on_reply,
-        ),
-        REPLY_GROUP,
-    )
-    application.add_error_handler(on_error)
 
 
 async def start(

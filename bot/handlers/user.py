@@ -2,8 +2,8 @@
 
 The /lapor conversation is :mod:`bot.conversations.report`; the step-8 collection is
 :mod:`bot.conversations.additional_data`; what the bot tells users when their ticket moves is
-:mod:`bot.handlers.user_notify`. This module wires them into the Application (component hooks
-``register``) and answers everything a user does outside a report in progress.
+:mod:`bot.handlers.user_notify`. This module answers everything a user does outside a report in
+progress; :mod:`bot.registration` adds its handlers.
 
 Callback data (prefix ``u``): ``u:menu:<lapor|tiket|bantuan>``, ``u:tiket:<no>`` (details),
 ``u:ok:<no>`` / ``u:belum:<no>`` (solved: confirm / reopen), ``u:nilai:<no>:<1-5>``,
@@ -14,21 +14,15 @@ message is about), ``u:l:…`` (the /lapor steps).
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
 from bot.context import by_of
 from bot.conversations import additional_data, report
 from bot.conversations.common import (
@@ -43,7 +37,6 @@ from bot.conversations.common import (
     message_map,
     services_of,
 )
-from bot.conversations.persistence import FLUSH_GROUP, flush_conversations
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.text_input import normalise
@@ -78,10 +71,10 @@ def _chat_id(update: Update) -> int:
 
 def _menu(services: Services) -> list[list[tuple[str, str]]]:
     return [
-        [(label(services, "pengguna_tombol.lapor"), pack("u", "menu", "lapor"))],
+        [(label(services, "pengguna_tombol.lapor"), pack(Prefix.USER, "menu", "lapor"))],
         [
-            (label(services, "pengguna_tombol.tiket"), pack("u", "menu", "tiket")),
-            (label(services, "pengguna_tombol.bantuan"), pack("u", "menu", "bantuan")),
+            (label(services, "pengguna_tombol.tiket"), pack(Prefix.USER, "menu", "tiket")),
+            (label(services, "pengguna_tombol.bantuan"), pack(Prefix.USER, "menu", "bantuan")),
         ],
         [kb_user.menu_button(services)],
     ]
@@ -387,7 +380,8 @@ async def on_message(update: Update, context: Context) -> None:
     pending = {"text": text, "files": [attachment_to_json(f) for f in files]}
     await drafts.put(chat_id, MESSAGE, {**pending, "message_id": message.message_id})
     buttons = [
-        [(f"{t.number} – {t.title}"[:60], pack("u", "pilih", t.number))] for t in tickets[:8]
+        [(f"{t.number} – {t.title}"[:60], pack(Prefix.USER, "pilih", t.number))]
+        for t in tickets[:8]
     ]
     await answer(update, context, texts.msg("pengguna_umum.pilih_tiket"), buttons)
 
@@ -415,27 +409,7 @@ async def on_any_private(update: Update, context: Context) -> None:
         log.info("chat %s writes again: no longer marked as blocked", chat_id)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Add the user-side handlers and the notify hook (component hook)."""
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the drafts and the notify hook in ``services``."""
     drafts_of(services)
-    application.add_handler(MessageHandler(PRIVATE, on_any_private), group=-2)
-    kb_user.register(application, services)
-    with warnings.catch_warnings():
-        # per_message=False with button states is what we want (one conversation per chat);
-        # registering after initialize() is how components work here (post_init).
-        warnings.simplefilter("ignore", PTBUserWarning)
-        application.add_handler(report.build())
-    application.add_handlers(
-        [
-            CommandHandler("start", on_start, filters=NEW),
-            CommandHandler("tiket", on_tiket, filters=NEW),
-            CommandHandler("batal", on_cancel, filters=NEW),
-            CommandHandler("bantuan", show_help, filters=NEW),
-            CallbackQueryHandler(on_button, pattern=r"^u:"),
-            MessageHandler(EDITED, on_edited),
-            MessageHandler(NEW & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
-            MessageHandler(NEW & filters.COMMAND, on_unknown_command),
-        ]
-    )
-    application.add_handler(TypeHandler(Update, flush_conversations), group=FLUSH_GROUP)
     user_notify.install(application, services)

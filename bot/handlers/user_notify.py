@@ -20,7 +20,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
 from bot.conversations import additional_data
 from bot.conversations.common import USER_KIND, drafts_of, label
 from bot.domain.errors import DomainError
@@ -41,15 +41,15 @@ _conn: ContextVar[aiosqlite.Connection | None] = ContextVar("user_notify_conn", 
 def solved_buttons(services: Services, number: str) -> Keyboard:
     return [
         [
-            (label(services, "pengguna_tombol.masalah_selesai"), pack("u", "ok", number)),
-            (label(services, "pengguna_tombol.belum_selesai"), pack("u", "belum", number)),
+            (label(services, "pengguna_tombol.masalah_selesai"), pack(Prefix.USER, "ok", number)),
+            (label(services, "pengguna_tombol.belum_selesai"), pack(Prefix.USER, "belum", number)),
         ]
     ]
 
 
 def rating_buttons(services: Services, number: str) -> Keyboard:
     return [
-        [(label(services, "pengguna_tombol.nilai", n=n), pack("u", "nilai", number, n))
+        [(label(services, "pengguna_tombol.nilai", n=n), pack(Prefix.USER, "nilai", number, n))
          for n in range(1, 6)]
     ]  # fmt: skip
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
 from bot.conversations.common import Context, answer, services_of
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket, normalise_number
@@ -58,7 +58,7 @@ async def show_tickets(update: Update, context: Context) -> None:
         await answer(update, context, services.texts.msg("pengguna_umum.tidak_ada_tiket"))
         return
     html = services.texts.render("pengguna_daftar_tiket", tiket=tickets)
-    buttons = [[(t.number, pack("u", "tiket", t.number))] for t in tickets[:10]]
+    buttons = [[(t.number, pack(Prefix.USER, "tiket", t.number))] for t in tickets[:10]]
     await answer(update, context, html, buttons)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from telegram import Update
 
-from bot.callbacks import TicketVerb, pack, ticket_action
+from bot.callbacks import Prefix, TicketVerb, pack, ticket_action
 from bot.context import by_of
 from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
 from bot.domain.errors import IllegalTransition
@@ -47,7 +47,14 @@ def user_buttons(services: Services, ticket: Ticket) -> Keyboard | None:
     """ "Batalkan laporan" under an open ticket's details."""
     if ticket.state not in OPEN:
         return None
-    return [[(label(services, "pengguna_tombol.batalkan_tiket"), pack("u", ASK, ticket.number))]]
+    return [
+        [
+            (
+                label(services, "pengguna_tombol.batalkan_tiket"),
+                pack(Prefix.USER, ASK, ticket.number),
+            )
+        ]
+    ]
 
 
 async def on_button(update: Update, context: Context, verb: str, ticket: Ticket) -> None:
@@ -103,8 +110,8 @@ async def on_reason(update: Update, context: Context, pending: dict[str, str], t
     )
     buttons = [
         [
-            (label(services, "pengguna_tombol.ya_batalkan"), pack("u", CONFIRM, number)),
-            (label(services, "pengguna_tombol.tidak_jadi"), pack("u", KEEP, number)),
+            (label(services, "pengguna_tombol.ya_batalkan"), pack(Prefix.USER, CONFIRM, number)),
+            (label(services, "pengguna_tombol.tidak_jadi"), pack(Prefix.USER, KEEP, number)),
         ]
     ]
     msg = texts.msg("pengguna_tarik.konfirmasi", nomor=number, alasan=text)

@@ -63,13 +63,13 @@ class MailBridge:
         self._process_lock = asyncio.Lock()
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any] | None) -> None:
-        """Add the outbox listener and wake-up hook (and the handlers, given an application)."""
+        """Add the outbox listener and wake-up hook (and the outbox kinds, given an app)."""
         if not self._registered:
             self.services.workflow.add_listener(self.outbox.on_step)
             self.services.workflow.add_after_commit(self.outbox.after_commit)
             self._registered = True
         if application is not None:
-            self.staff.register(application)
+            self.staff.install()
 
     async def process(self) -> None:
         """Process every stored email, then post whatever staff have not seen yet."""
@@ -116,7 +116,8 @@ class MailBridge:
             await asyncio.sleep(SWEEP_SECONDS)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the mail bridge in ``services`` and hook it into the workflow and the outbox."""
     bridge = MailBridge(services, application.bot)
     services.mail = bridge
     bridge.register(application)

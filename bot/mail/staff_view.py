@@ -27,13 +27,10 @@ from telegram import Bot, ForceReply, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
 from bot.context import by_of
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, LkppReplyClass
@@ -53,13 +50,11 @@ from bot.storage.telegram import MessageMap
 from bot.workflow import By
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
-
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-MAIL_PREFIX, QUARANTINE_PREFIX = "m", "q"
+MAIL_PREFIX, QUARANTINE_PREFIX = Prefix.MAIL, Prefix.QUARANTINE
 #: The kind under which reply notices are remembered in the message map.
 NOTICE_KIND = "surel_lkpp"
 #: Longest part of an email shown in the group (Telegram splits longer messages anyway).
@@ -108,25 +103,11 @@ class StaffView:
     def texts(self) -> Any:
         return self.services.texts
 
-    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Add the ``m:``/``q:`` button handlers and the reply-with-number handler."""
+    def install(self) -> None:
+        """Let the outbox send the mail rows; the handlers are added by :mod:`bot.registration`."""
         sender = self.services.sender
         if sender is not None:
             MailKinds(self.services, self.bot).add_to(sender)
-        application.add_handler(
-            CallbackQueryHandler(self.on_mail_button, pattern=rf"^{MAIL_PREFIX}:")
-        )
-        application.add_handler(
-            CallbackQueryHandler(self.on_quarantine_button, pattern=rf"^{QUARANTINE_PREFIX}:")
-        )
-        # Group -1: before the staff-reply handler, which would take the answer for a ticket.
-        application.add_handler(
-            MessageHandler(
-                filters.Chat(self.services.settings.staff_chat_id) & filters.REPLY & filters.TEXT,
-                self.on_number_reply,
-            ),
-            group=-1,
-        )
 
     # --- posting ---------------------------------------------------------------------------
     async def flush(self) -> int:

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden
-from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.handlers.guards import Context, in_staff_chat, is_admin, services_of
-from bot.handlers.staff import GROUP
 from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
@@ -79,12 +78,6 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
     if not private:
         await message.reply_text(texts.msg("web.dasbor.terkirim", nama=user.first_name))
     raise ApplicationHandlerStop
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    application.add_handler(
-        CommandHandler("dasbor", cmd_dasbor, filters.UpdateType.MESSAGE), GROUP
-    )
 
 
 async def start(
