@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bot.config import Settings
 from bot.domain.priority import PriorityTable
 from bot.storage.db import Database
+from bot.storage.tickets import TicketStore
 from bot.text import Texts
 from bot.workdays import OfficeHours, WorkingCalendar
 from bot.workflow import Clock, Workflow
@@ -73,6 +74,12 @@ class Services:
     web: WebRuntime | None = None
     """The running dashboard; ``None`` when none is configured or before it started."""
 
+    @property
+    def tickets(self) -> TicketStore:
+        """Reading tickets, their events and attachments; every change goes through
+        :attr:`workflow`, which writes through this same store."""
+        return self.workflow.store
+
     async def open(self) -> None:
         """Open the database (upgrading it), load local closures, run a queued recompute.
 
@@ -90,7 +97,7 @@ class Services:
 
     async def reload_calendar(self) -> WorkingCalendar:
         """Re-read local closures after staff change them (``/libur``)."""
-        closures, openings = await self.workflow.store.calendar_overrides()
+        closures, openings = await self.tickets.calendar_overrides()
         self.calendar = self.calendar.with_overrides(closures, openings)
         return self.calendar
 

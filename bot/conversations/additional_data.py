@@ -110,7 +110,7 @@ async def submit(update: Update, context: Context, number: str) -> str:
         return texts.plain_msg("pengguna_data.sudah_dikirim", nomor=number)
     if not draft["texts"] and not draft["files"]:
         return texts.plain_msg("pengguna_data.kosong", nomor=number)
-    ticket = await services.workflow.store.get(number)
+    ticket = await services.tickets.get(number)
     if ticket is None or ticket.user_chat_id != chat.id:
         await drafts.delete(chat.id, DATA)
         return texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number)

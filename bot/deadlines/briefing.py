@@ -39,7 +39,7 @@ async def build_briefing(services: Services, now: datetime) -> str:
     end = start + timedelta(days=1)
     since = datetime.combine(previous_working_day(services, today), time(0), tz)
     store = DeadlineStore(services.db)
-    counts = await services.workflow.store.count_by_state()
+    counts = await services.tickets.count_by_state()
     open_counts = [
         (state, counts[state]) for state in State if state in OPEN and counts.get(state)
     ]

@@ -208,7 +208,7 @@ class Sweeper:
                 await self.store.mark_sent([notice.id], now, error="tanpa_chat")
                 continue
             if user_side is not None:
-                ticket = await self.services.workflow.store.get_by_id(notice.ticket_id)
+                ticket = await self.services.tickets.get_by_id(notice.ticket_id)
                 assert ticket is not None
                 async with self.services.db.transaction() as conn:  # queued and marked at once
                     queued = await user_side.remind_data(ticket.number, conn)

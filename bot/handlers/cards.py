@@ -240,7 +240,7 @@ class Cards:
         """The ``/tiket`` view: fields, attachment list and the timeline with SOP step numbers."""
         texts = self.services.texts
         assert ticket.id is not None
-        events = await self.services.workflow.store.events(ticket.id)
+        events = await self.services.tickets.events(ticket.id)
         history = [
             {
                 "at": event.at,
@@ -315,10 +315,10 @@ class Cards:
         outbox, or a card Telegram refused for good); a card posted meanwhile is not repeated.
         """
         posted = 0
-        for ticket in await self.services.workflow.store.open_tickets():
+        for ticket in await self.services.tickets.open_tickets():
             assert ticket.id is not None
             if await self.messages.card(ticket.id) is None:
-                full = await self.services.workflow.store.get_by_id(ticket.id)
+                full = await self.services.tickets.get_by_id(ticket.id)
                 if full is not None and not await self.queue.store.has_queued_card(full.id):
                     async with self.services.db.transaction() as conn:
                         await self.queue_new(conn, full)
@@ -380,7 +380,7 @@ class Cards:
         it) is not posted again; an edit of a card that is gone posts a new one.
         """
         assert row.ticket_id is not None
-        ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+        ticket = await self.services.tickets.get_by_id(row.ticket_id)
         if ticket is None:
             return None
         where = await self.messages.card(row.ticket_id)

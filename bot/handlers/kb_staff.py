@@ -383,13 +383,13 @@ async def start(
         entry = await kb.get(entry_id)
         if entry is None:
             continue
-        ticket = await services.workflow.store.get(entry.ticket_number or "")
+        ticket = await services.tickets.get(entry.ticket_number or "")
         await queue_entry(services, entry, ticket, proposal=True)
 
 
 async def index_solved(services: Services, batch: int = 500) -> int:
     kb = knowledge_of(services)
-    store = services.workflow.store
+    store = services.tickets
     states = (*(s.value for s in SOLVED), State.LPSE_AUTHORITY.value)
     done = 0
     while ids := await kb.store.unindexed_solved(states, batch):

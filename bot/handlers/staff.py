@@ -131,7 +131,7 @@ async def cmd_antrian(update: Update, context: Context) -> None:
     """/antrian: open tickets by state, who holds each, and what falls due next."""
     services = services_of(context)
     cards = cards_of(services)
-    tickets = await services.workflow.store.open_tickets()
+    tickets = await services.tickets.open_tickets()
     groups = []
     for state in State:
         if state not in OPEN:
@@ -315,7 +315,7 @@ async def cmd_libur(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.libur_terlalu_panjang", batas=MAX_HOLIDAY_NOTE)
     texts = services.texts
     by = by_of(update)
-    store = services.workflow.store
+    store = services.tickets
     if verb == "hapus":
         async with services.db.transaction() as conn:
             removed = await store.delete_override(conn, day)
@@ -372,7 +372,7 @@ async def on_reply(update: Update, context: Context) -> None:
         return  # ordinary conversation in the group
     if anonymous(update):
         await refuse_anonymous(update, services)
-    ticket = await services.workflow.store.get_by_id(found[0])
+    ticket = await services.tickets.get_by_id(found[0])
     if ticket is None:
         return
     if found[1] == SOLVE_PROMPT:

@@ -60,12 +60,12 @@ async def explain_refusal(services: Services, exc: IllegalTransition) -> str:
     message = services.texts.error(exc)
     if exc.number is None:
         return message
-    ticket = await services.workflow.store.get(exc.number)
+    ticket = await services.tickets.get(exc.number)
     if ticket is None or ticket.id is None:
         return message
     transition = TRANSITIONS_BY_ACTION[exc.action]
     already = ticket.state not in transition.sources or exc.reason == "sudah_diambil"
-    last = await services.workflow.store.last_event(ticket.id, (exc.action,)) if already else None
+    last = await services.tickets.last_event(ticket.id, (exc.action,)) if already else None
     if last is None and already:
         who = await services.workflow.who_did_last(exc.number)
         name = who.name if who else None

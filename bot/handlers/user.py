@@ -322,7 +322,7 @@ async def on_edited(update: Update, context: Context) -> None:
     found = await message_map(services).lookup(chat_id, message.message_id)
     ticket = None
     if found is not None and found[1] == USER_MESSAGE_KIND:
-        ticket = await services.workflow.store.get_by_id(found[0])
+        ticket = await services.tickets.get_by_id(found[0])
     text = normalise(message.text or message.caption or "")
     if ticket is None or ticket.state in FINAL or not text:
         await answer(update, context, services.texts.msg("pengguna_umum.edit_tidak_diteruskan"))
@@ -364,7 +364,7 @@ async def on_message(update: Update, context: Context) -> None:
             await answer(update, context, texts.msg("pengguna_umum.jenis_tidak_didukung"))
             return
     text = text or texts.plain_msg("pengguna_data.tanpa_teks")
-    tickets = [t for t in await services.workflow.store.for_user(chat_id) if t.state not in FINAL]
+    tickets = [t for t in await services.tickets.for_user(chat_id) if t.state not in FINAL]
     replied = message.reply_to_message
     if replied is not None:
         ticket_id = await message_map(services).ticket_for(chat_id, replied.message_id)

@@ -137,7 +137,7 @@ class UserNotifier:
         text = applied.details.get("text")
         if not text:
             assert applied.ticket.id is not None
-            solved = await self.services.workflow.store.last_event(
+            solved = await self.services.tickets.last_event(
                 applied.ticket.id, [Action.LKPP_SOLVED]
             )
             text = solved.details.get("text") if solved else None
@@ -176,9 +176,7 @@ class UserNotifier:
         assert ticket.id is not None
         if await self.messages.is_blocked(ticket.user_chat_id):
             return False
-        asked = await self.services.workflow.store.last_event(
-            ticket.id, [Action.PASS_REQUEST_TO_USER]
-        )
+        asked = await self.services.tickets.last_event(ticket.id, [Action.PASS_REQUEST_TO_USER])
         html = self.services.texts.render(
             "pengguna_pengingat_data", nomor=number, sejak=asked.at if asked else None
         )
@@ -212,7 +210,7 @@ class UserNotifier:
 
     async def _files_of_last(self, ticket: Ticket, action: Action) -> list[Attachment]:
         assert ticket.id is not None
-        event = await self.services.workflow.store.last_event(ticket.id, [action])
+        event = await self.services.tickets.last_event(ticket.id, [action])
         return [] if event is None else await self._files(event.id)
 
     async def _send_files(self, ticket: Ticket, files: list[Attachment]) -> None:
@@ -239,7 +237,7 @@ class UserNotifier:
         await self.messages.mark_blocked(chat_id, self.services.clock())
         if ticket_id is None:
             return
-        ticket = await self.services.workflow.store.get_by_id(ticket_id)
+        ticket = await self.services.tickets.get_by_id(ticket_id)
         if ticket is None:
             return
         text = self.services.texts.plain_msg(

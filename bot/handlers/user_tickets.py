@@ -53,7 +53,7 @@ async def show_help(update: Update, context: Context) -> None:
 async def show_tickets(update: Update, context: Context) -> None:
     """/tiket: the user's own tickets, newest first, with buttons for details."""
     services = services_of(context)
-    tickets = await services.workflow.store.for_user(_chat_id(update))
+    tickets = await services.tickets.for_user(_chat_id(update))
     if not tickets:
         await answer(update, context, services.texts.msg("pengguna_umum.tidak_ada_tiket"))
         return
@@ -64,7 +64,7 @@ async def show_tickets(update: Update, context: Context) -> None:
 
 async def own_ticket(services: Services, chat_id: int, number: str) -> Ticket | None:
     """The ticket if it is this user's; someone else's is "not found", never "forbidden"."""
-    ticket = await services.workflow.store.get(number)
+    ticket = await services.tickets.get(number)
     return ticket if ticket is not None and ticket.user_chat_id == chat_id else None
 
 
@@ -86,7 +86,7 @@ async def show_ticket(update: Update, context: Context, raw: str) -> None:
         return
     assert ticket.id is not None
     timeline = []
-    for event in await services.workflow.store.events(ticket.id):
+    for event in await services.tickets.events(ticket.id):
         if event.action not in USER_TIMELINE:
             continue
         text = event.details.get("text") if event.action in _SHOWN_TEXT else None

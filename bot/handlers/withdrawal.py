@@ -156,7 +156,7 @@ async def tell_lkpp(cards: Cards, number: str, by: By) -> str:
     """Kirim on the draft: queue the email (once), and say so."""
     services = cards.services
     texts = services.texts
-    store = services.workflow.store
+    store = services.tickets
     ticket = await services.workflow.get(number)
     assert ticket.id is not None
     told = await store.last_event(ticket.id, (Action.TELL_LKPP_WITHDRAWN,))
