@@ -1,7 +1,8 @@
 """The mail bridge component: plugs the outbox, the inbox reader and the staff view into the bot.
 
-``register`` adds the outbox listener (queue rows inside the SOP step's transaction), the
-after-commit wake-up and the ``m:``/``q:`` handlers; ``start`` launches three asyncio tasks (the
+``install`` adds the outbox listener (queue rows inside the SOP step's transaction), the
+after-commit wake-up and the Telegram outbox kinds (:mod:`bot.registration` adds the
+``m:``/``q:`` handlers); ``start`` launches three asyncio tasks (the
 SMTP sender, the IMAP reader, and a sweep that processes stored mail and posts pending notices);
 ``stop`` cancels them and waits. The tasks are plain ``asyncio`` tasks whose handles the bridge
 keeps, not ``Application.create_task``, because they never end on their own.
