@@ -1,12 +1,12 @@
 """Callback data of every inline button: ``<prefix>:<verb>:<arg>…``, at most 64 bytes.
 
-Each component owns its prefix and handles it with a ``CallbackQueryHandler(pattern=…)``:
+Each component owns its :class:`Prefix` and handles it with one ``CallbackQueryHandler``
+(``pattern=prefix.pattern``), all added in :mod:`bot.registration`:
 
 * ``t`` — a staff action on a ticket (``bot.handlers``): ``t:ambil:BTG-2026-00042``;
 * ``u`` — a user's answer in private chat (``bot.handlers``);
 * ``m`` — an LKPP email shown to staff (``bot.mail``): classify, forward to the user;
 * ``q`` — a quarantined email (``bot.mail``): attach to a ticket, discard;
-* ``d`` — a deadline nudge (``bot.deadlines``);
 * ``f`` — a knowledge-base entry shown to staff (``bot.handlers.kb_staff``): save, retire …;
 * ``k`` — a user reading the knowledge base outside a report (``bot.handlers.kb_user``).
 
@@ -23,6 +23,22 @@ MAX_BYTES = 64
 
 Keyboard = Sequence[Sequence[tuple[str, str]]]
 """Rows of (label, callback data): an inline keyboard as every sender takes it."""
+
+
+class Prefix(StrEnum):
+    """The first part of every button's data: which component's handler takes the press."""
+
+    TICKET = "t"
+    USER = "u"
+    MAIL = "m"
+    QUARANTINE = "q"
+    KB_STAFF = "f"
+    KB_USER = "k"
+
+    @property
+    def pattern(self) -> str:
+        """The ``CallbackQueryHandler`` pattern for every button of this prefix."""
+        return rf"^{self.value}:"
 
 
 class TicketVerb(StrEnum):
@@ -57,4 +73,4 @@ def unpack(data: str) -> tuple[str, list[str]]:
 
 
 def ticket_action(verb: TicketVerb, number: str, *extra: object) -> str:
-    return pack("t", verb.value, number, *extra)
+    return pack(Prefix.TICKET, verb.value, number, *extra)

@@ -13,18 +13,14 @@ from typing import Any
 
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.services import SERVICES_KEY, Services
+from bot.context import BotContext, services_of
+from bot.services import Services
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 Handler = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 """A handler callback as PTB takes it: an ``async def`` (a coroutine function)."""
-
-
-def services_of(context: Context) -> Services:
-    """The shared :class:`Services` the application was started with."""
-    return context.application.bot_data[SERVICES_KEY]
 
 
 def in_staff_chat(update: Update, services: Services) -> bool:

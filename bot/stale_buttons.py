@@ -2,8 +2,9 @@
 
 A press whose data no handler knows (a keyboard from an older version of the bot, a message
 whose flow has moved on, a forged press) would otherwise get no ``answerCallbackQuery``, and
-the person's button spins until Telegram gives up. :func:`register` adds one catch-all
-``CallbackQueryHandler`` after every component's handlers; it answers "Tombol ini sudah tidak
+the person's button spins until Telegram gives up. :mod:`bot.registration` adds
+:func:`answer_stale` as one catch-all ``CallbackQueryHandler`` after every component's button
+handlers; it answers "Tombol ini sudah tidak
 berlaku" and takes the dead keyboard off the message when the pressed button is really on it
 (a forged press on a live card leaves the card alone).
 """
@@ -11,20 +12,15 @@ berlaku" and takes the dead keyboard off the message when the pressed button is 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import ContextTypes
 
+from bot.context import services_of
 from bot.notify import keyboard_data
-from bot.services import SERVICES_KEY
 
 log = logging.getLogger(__name__)
-
-GROUP = 0
-"""The group of the components' own button handlers: the catch-all is its last handler, so it
-runs only when none of them matched."""
 
 
 def _on_keyboard(query: CallbackQuery) -> bool:
@@ -37,7 +33,7 @@ async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     assert query is not None
     log.info("stale or unknown button %r in chat %s", query.data, update.effective_chat)
-    services = context.bot_data[SERVICES_KEY]
+    services = services_of(context)
     await query.answer(services.texts.plain_msg("tombol.tidak_berlaku"), show_alert=False)
     if not _on_keyboard(query):
         return
@@ -45,8 +41,3 @@ async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.edit_message_reply_markup(None)
     except TelegramError as exc:  # too old to edit, or already changed: the answer is enough
         log.debug("dead keyboard not removed: %s", exc)
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the catch-all; call after every component registered its handlers."""
-    application.add_handler(CallbackQueryHandler(answer_stale), GROUP)

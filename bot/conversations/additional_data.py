@@ -14,7 +14,8 @@ from typing import Any
 import aiosqlite
 from telegram import Update
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
+from bot.context import by_of
 from bot.conversations.common import (
     Context,
     FileTooLarge,
@@ -31,7 +32,6 @@ from bot.domain.sop import Action, Actor, State
 from bot.notify import Keyboard
 from bot.services import Services
 from bot.storage.drafts import DATA, attachment_from_json, attachment_to_json
-from bot.workflow import By
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ SEND_VERB = "data"
 
 
 def send_button(services: Services, number: str) -> Keyboard:
-    return [[(label(services, "pengguna_tombol.kirim_data"), pack("u", SEND_VERB, number))]]
+    return [
+        [(label(services, "pengguna_tombol.kirim_data"), pack(Prefix.USER, SEND_VERB, number))]
+    ]
 
 
 async def start_collection(
@@ -99,7 +101,6 @@ async def collect(update: Update, context: Context, draft: dict[str, Any]) -> No
 async def submit(update: Update, context: Context, number: str) -> str:
     """ "Kirim data": apply USER_SENDS_DATA once; returns the text for the button's answer."""
     chat = update.effective_chat
-    user = update.effective_user
     assert chat is not None
     services = services_of(context)
     texts = services.texts
@@ -109,12 +110,12 @@ async def submit(update: Update, context: Context, number: str) -> str:
         return texts.plain_msg("pengguna_data.sudah_dikirim", nomor=number)
     if not draft["texts"] and not draft["files"]:
         return texts.plain_msg("pengguna_data.kosong", nomor=number)
-    ticket = await services.workflow.store.get(number)
+    ticket = await services.tickets.get(number)
     if ticket is None or ticket.user_chat_id != chat.id:
         await drafts.delete(chat.id, DATA)
         return texts.plain_msg("pengguna_umum.tiket_tidak_ditemukan", nomor=number)
     text = "\n\n".join(draft["texts"]) or texts.plain_msg("pengguna_data.tanpa_teks")
-    by = By(user.id, user.full_name) if user else By(chat.id)
+    by = by_of(update)
     try:
         await services.workflow.apply(
             number,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
 from bot.conversations.common import Context, answer, services_of
 
 
@@ -26,10 +26,10 @@ async def show_tickets(update: Update, context: Context) -> None:
     """/tiket: the user's own tickets, newest first, with buttons for details."""
     services = services_of(context)
     assert update.effective_chat is not None
-    tickets = await services.workflow.store.for_user(update.effective_chat.id)
+    tickets = await services.tickets.for_user(update.effective_chat.id)
     if not tickets:
         await answer(update, context, services.texts.msg("pengguna_umum.tidak_ada_tiket"))
         return
     html = services.texts.render("pengguna_daftar_tiket", tiket=tickets)
-    buttons = [[(t.number, pack("u", "tiket", t.number))] for t in tickets[:10]]
+    buttons = [[(t.number, pack(Prefix.USER, "tiket", t.number))] for t in tickets[:10]]
     await answer(update, context, html, buttons)

@@ -7,11 +7,11 @@ from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext, services_of
 from bot.domain.ticket import Attachment
 from bot.notify import Keyboard, Notifier
-from bot.services import SERVICES_KEY, Services
+from bot.services import Services
 from bot.storage.drafts import DraftStore
 from bot.storage.telegram import MessageMap
 
@@ -22,7 +22,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 USER_KIND = "pengguna"
 """MessageMap kind of bot messages about a ticket in the user's private chat."""
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 
 class FileTooLarge(Exception):
@@ -36,15 +36,10 @@ class NotAFile(Exception):
     """The message holds neither a photo nor a document."""
 
 
-def services_of(context: Context) -> Services:
-    return context.bot_data[SERVICES_KEY]
-
-
 def drafts_of(services: Services) -> DraftStore:
-    drafts = services.extras.get("drafts")
-    if drafts is None:
-        drafts = services.extras["drafts"] = DraftStore(services.db, services.clock)
-    return drafts
+    if services.drafts is None:
+        services.drafts = DraftStore(services.db, services.clock)
+    return services.drafts
 
 
 def message_map(services: Services) -> MessageMap:
@@ -80,12 +75,23 @@ async def drop_keyboard(query: CallbackQuery) -> None:
         log.debug("keyboard not removed: %s", exc)
 
 
-def attachment_from(message: Message) -> Attachment:
+def attachment_from(
+    message: Message, source: str = "pengguna", max_bytes: int | None = MAX_FILE_BYTES
+) -> Attachment:
     """The photo (largest size) or document of ``message`` as an unsaved attachment.
+
+    Names come from Telegram's ``file_unique_id``, which stays the same when the update is
+    delivered again or the file is sent again, so one file keeps one name. (Staff photos
+    stored before were named after the message id; they stay as they are.)
+
+    Args:
+        source: Who sent it, as the ticket records it (``pengguna``, ``staf``).
+        max_bytes: Refuse a bigger file; ``None`` for staff files, which are only forwarded
+            by Telegram file id and never downloaded.
 
     Raises:
         NotAFile: Anything else (sticker, voice, location …).
-        FileTooLarge: Over Telegram's 20 MB bot download limit.
+        FileTooLarge: Over ``max_bytes``.
     """
     if message.photo:
         photo = message.photo[-1]
@@ -98,12 +104,12 @@ def attachment_from(message: Message) -> Attachment:
         mime, size, file_id = document.mime_type, document.file_size, document.file_id
     else:
         raise NotAFile
-    if size is not None and size > MAX_FILE_BYTES:
+    if size is not None and max_bytes is not None and size > max_bytes:
         raise FileTooLarge(name, size)
     return Attachment(
         id=None,
         ticket_id=0,
-        source="pengguna",
+        source=source,
         file_name=name,
         mime_type=mime,
         size=size,

@@ -20,7 +20,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
 from bot.conversations.common import (
     Context,
     answer,
@@ -44,7 +44,7 @@ Advance = Callable[[Update, Context, dict[str, Any], str], Awaitable[str]]
 
 
 def _data(arg: object) -> str:
-    return pack("u", "l", STEP, arg)
+    return pack(Prefix.USER, "l", STEP, arg)
 
 
 def _chat_id(update: Update) -> int:

@@ -111,10 +111,6 @@ class SqliteConversationPersistence(
         return None
 
 
-#: Handler group for :func:`flush_conversations`: after every handler that may change a state.
-FLUSH_GROUP = 90
-
-
 async def flush_conversations(update: object, context: Any) -> None:
     """Write the states this update changed now, not at the next ``update_interval`` tick.
 

@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 import aiosqlite
-from telegram import Update, User
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -24,7 +24,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
+from bot.context import by_of
 from bot.conversations import kb_suggest
 from bot.conversations.anytime import show_help, show_tickets
 from bot.conversations.common import (
@@ -56,13 +57,13 @@ from bot.notify import Keyboard, split_html
 from bot.services import Services
 from bot.storage.drafts import REPORT, attachment_from_json, attachment_to_json
 from bot.text import echo
-from bot.workflow import By, NewTicket
+from bot.workflow import NewTicket
 
 log = logging.getLogger(__name__)
 
 NAME = "lapor"
 """The ConversationHandler's name: its key in the persistence table."""
-PREFIX = "u"
+PREFIX = Prefix.USER
 VERB = "l"
 MAX_ATTACHMENTS = 10
 MAX_ERROR_CODE = 300
@@ -526,7 +527,6 @@ async def submit(update: Update, context: Context, draft: dict[str, Any]) -> str
     """Kirim: the ticket is created; the notify hook tells the user its number."""
     services = services_of(context)
     chat_id = _chat_id(update)
-    user: User | None = update.effective_user
     description = draft["deskripsi"]
     if draft.get("keterangan_lampiran"):
         description += "\n\n" + "\n".join(draft["keterangan_lampiran"])
@@ -549,9 +549,7 @@ async def submit(update: Update, context: Context, draft: dict[str, Any]) -> str
         async def forget_draft(conn: aiosqlite.Connection) -> None:
             await drafts.delete_in(conn, chat_id, REPORT)
 
-        await services.workflow.report(
-            new, By(user.id if user else chat_id, user.full_name if user else None), forget_draft
-        )
+        await services.workflow.report(new, by_of(update), forget_draft)
     except (DomainError, KeyError, ValueError) as exc:
         log.warning("report of chat %s refused: %r", chat_id, exc)
         reason = services.texts.error(exc) if isinstance(exc, DomainError) else str(exc)

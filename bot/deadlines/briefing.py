@@ -11,9 +11,10 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.context import services_of
 from bot.deadlines.sweep import sweeper_of
 from bot.domain.sop import OPEN, State
-from bot.services import SERVICES_KEY, Services
+from bot.services import Services
 from bot.storage.deadlines import DeadlineStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ async def build_briefing(services: Services, now: datetime) -> str:
     end = start + timedelta(days=1)
     since = datetime.combine(previous_working_day(services, today), time(0), tz)
     store = DeadlineStore(services.db)
-    counts = await services.workflow.store.count_by_state()
+    counts = await services.tickets.count_by_state()
     open_counts = [
         (state, counts[state]) for state in State if state in OPEN and counts.get(state)
     ]
@@ -69,12 +70,12 @@ async def build_briefing(services: Services, now: datetime) -> str:
 
 async def briefing_job(context: Any) -> None:
     """The JobQueue callback (weekdays at ``DAILY_BRIEFING_TIME``)."""
-    await send_briefing(context.bot_data[SERVICES_KEY])
+    await send_briefing(services_of(context))
 
 
 async def catch_up_job(context: Any) -> None:
     """At start-up: today's briefing, if its time has passed while the bot was down."""
-    services: Services = context.bot_data[SERVICES_KEY]
+    services: Services = services_of(context)
     if briefing_is_due(services, services.clock()):
         await send_briefing(services)
 

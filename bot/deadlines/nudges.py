@@ -62,7 +62,7 @@ class RowActor:
         self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, outcome: Tally
     ) -> None:
         """Do what ``row`` is due for, then whatever else is already overdue, and re-arm it."""
-        ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+        ticket = await self.services.tickets.get_by_id(row.ticket_id)
         if ticket is None:  # pragma: no cover - foreign key makes this impossible
             await self._park(conn, row, now)
             return

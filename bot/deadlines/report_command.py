@@ -14,10 +14,11 @@ from typing import Any
 
 from telegram import Update
 
+from bot.context import services_of
 from bot.deadlines.period import PeriodError, parse_period
 from bot.deadlines.report import build_report, file_stem, render_report
 from bot.deadlines.sweep import sweeper_of
-from bot.services import SERVICES_KEY, Services
+from bot.services import Services
 from bot.text import echo
 
 __all__ = ["PeriodError", "laporan", "outside_staff_group", "parse_period"]
@@ -30,7 +31,7 @@ async def laporan(update: Update, context: Any) -> None:
     from bot.deadlines.report_chart import render_chart
     from bot.deadlines.report_xlsx import render_xlsx
 
-    services: Services = context.bot_data[SERVICES_KEY]
+    services: Services = services_of(context)
     message = update.effective_message
     if message is None:
         return
@@ -66,6 +67,6 @@ async def laporan(update: Update, context: Any) -> None:
 
 async def outside_staff_group(update: Update, context: Any) -> None:
     """``/laporan`` anywhere else: say where it works instead of ignoring the person."""
-    services: Services = context.bot_data[SERVICES_KEY]
+    services: Services = services_of(context)
     if update.effective_message is not None:
         await update.effective_message.reply_text(services.texts.msg("tenggat_laporan.hanya_grup"))

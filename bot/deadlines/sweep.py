@@ -22,18 +22,16 @@ from typing import Any
 from markupsafe import Markup
 from telegram.error import TelegramError
 
+from bot.context import services_of
 from bot.deadlines.clocks import ClockKeeper
 from bot.deadlines.nudges import RowActor, Tally
 from bot.notify import Notifier, UserBlocked, split_html
 from bot.outbox.notifier import QueuedNotifier
-from bot.services import SERVICES_KEY, Services
+from bot.services import Services
 from bot.storage.deadlines import Audience, DeadlineStore, Notice
 
 log = logging.getLogger(__name__)
 
-SWEEPER_KEY = "deadlines.sweeper"
-#: Where the user side keeps its notifier (``bot.handlers.user_notify``), if installed.
-USER_NOTIFY_KEY = "user_notify"
 WINDOW = timedelta(minutes=1)
 
 
@@ -203,14 +201,14 @@ class Sweeper:
         "Kirim data" button that completes step 8 and its own handling of a blocked user;
         otherwise the reminder rendered here goes out as it is.
         """
-        user_side = self.services.extras.get(USER_NOTIFY_KEY)
+        user_side = self.services.user_notifier
         count = 0
         for notice in await self.store.pending_notices(Audience.USER):
             if notice.chat_id is None:
                 await self.store.mark_sent([notice.id], now, error="tanpa_chat")
                 continue
-            if user_side is not None and hasattr(user_side, "remind_data"):
-                ticket = await self.services.workflow.store.get_by_id(notice.ticket_id)
+            if user_side is not None:
+                ticket = await self.services.tickets.get_by_id(notice.ticket_id)
                 assert ticket is not None
                 async with self.services.db.transaction() as conn:  # queued and marked at once
                     queued = await user_side.remind_data(ticket.number, conn)
@@ -235,13 +233,13 @@ class Sweeper:
 
 
 def sweeper_of(services: Services) -> Sweeper:
-    sweeper = services.extras.get(SWEEPER_KEY)
-    if not isinstance(sweeper, Sweeper):
+    sweeper = services.sweeper
+    if sweeper is None:
         raise RuntimeError("the deadlines component is not registered")
     return sweeper
 
 
 async def sweep_job(context: Any) -> SweepResult:
     """The JobQueue callback; also callable directly with any object that has ``bot_data``."""
-    services: Services = context.bot_data[SERVICES_KEY]
+    services: Services = services_of(context)
     return await sweeper_of(services).run()

@@ -58,7 +58,7 @@ class Announcer:
         tickets: list[Ticket] = []
         for row in fresh:
             assert row.ticket_id is not None
-            ticket = await self.cards.services.workflow.store.get_by_id(row.ticket_id)
+            ticket = await self.cards.services.tickets.get_by_id(row.ticket_id)
             if ticket is not None:
                 tickets.append(ticket)
         html, buttons = self.render(tickets)

@@ -40,19 +40,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CARDS_KEY = "staf_kartu"
-"""Where the :class:`Cards` instance lives in ``Services.extras``."""
 NOTICE = "pemberitahuan"
 ATTACHMENT = "lampiran"
 PROMPT = "balas"
 SOLVE_PROMPT = "minta_catatan_selesai"
 """A "reply with the solution note" prompt: kept in the database so a restart keeps it."""
 OLD_CARD = "kartu_lama"
-SIMILAR_KEY = "kartu_mirip"
-"""``Services.extras``: ``async (ticket) -> list`` of similar entries/solved tickets for the card
-(the knowledge base's); each item has ``kind``, ``title``, ``ref`` and ``id``."""
-EXTRA_BUTTONS_KEY = "kartu_tombol_lain"
-"""``Services.extras``: ``(ticket) -> [(label, data)]``, buttons other components add to cards."""
 
 DESCRIPTION_ON_CARD = 3000
 """Characters of the description the card shows; a longer one follows in full under it."""
@@ -106,7 +99,9 @@ def confirmed_by_handler() -> Iterator[None]:
 
 def cards_of(services: Services) -> Cards:
     """The running :class:`Cards` (other components call ``refresh`` after recording a block)."""
-    return services.extras[CARDS_KEY]
+    if services.cards is None:
+        raise RuntimeError("the staff side is not registered")
+    return services.cards
 
 
 def reply_takes_first(ticket: Ticket) -> bool:
@@ -205,12 +200,12 @@ class Cards:
         ]
         verbs.append(TicketVerb.DETAIL)
         buttons = [(self.label(v), ticket_action(v, ticket.number)) for v in verbs]
-        extra = self.services.extras.get(EXTRA_BUTTONS_KEY)
+        extra = self.services.card_buttons
         return rows_of(buttons + (extra(ticket) if extra else []))
 
     async def similar(self, ticket: Ticket) -> list[Any]:
         """Similar entries and solved tickets, when the knowledge base is installed."""
-        find = self.services.extras.get(SIMILAR_KEY)
+        find = self.services.similar_for_card
         if find is None:
             return []
         try:
@@ -245,7 +240,7 @@ class Cards:
         """The ``/tiket`` view: fields, attachment list and the timeline with SOP step numbers."""
         texts = self.services.texts
         assert ticket.id is not None
-        events = await self.services.workflow.store.events(ticket.id)
+        events = await self.services.tickets.events(ticket.id)
         history = [
             {
                 "at": event.at,
@@ -320,10 +315,10 @@ class Cards:
         outbox, or a card Telegram refused for good); a card posted meanwhile is not repeated.
         """
         posted = 0
-        for ticket in await self.services.workflow.store.open_tickets():
+        for ticket in await self.services.tickets.open_tickets():
             assert ticket.id is not None
             if await self.messages.card(ticket.id) is None:
-                full = await self.services.workflow.store.get_by_id(ticket.id)
+                full = await self.services.tickets.get_by_id(ticket.id)
                 if full is not None and not await self.queue.store.has_queued_card(full.id):
                     async with self.services.db.transaction() as conn:
                         await self.queue_new(conn, full)
@@ -385,7 +380,7 @@ class Cards:
         it) is not posted again; an edit of a card that is gone posts a new one.
         """
         assert row.ticket_id is not None
-        ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+        ticket = await self.services.tickets.get_by_id(row.ticket_id)
         if ticket is None:
             return None
         where = await self.messages.card(row.ticket_id)

@@ -1,6 +1,7 @@
 """``/kesehatan`` in the staff group: is every part of the bot working right now?
 
-A component (:data:`bot.app.COMPONENTS`) of its own so the staff component stays about tickets.
+A module (added in :mod:`bot.registration`) of its own so the staff component stays about
+tickets.
 The command answers "memeriksa…" at once, runs every probe of :mod:`bot.health` concurrently
 through the running bot (its own ``getMe``, its database connection, its JobQueue) and edits
 that message into one OK/GAGAL line per part, so staff see a mail outage or a stalled deadline
@@ -14,12 +15,11 @@ from typing import Any
 
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import Application
 
 from bot.clock import utc_now
-from bot.deadlines.component import LAST_SWEEP_KEY, SWEEP_JOB
+from bot.deadlines.component import SWEEP_JOB
 from bot.guards import Context, services_of
-from bot.handlers.staff import GROUP, command
 from bot.health import (
     TELEGRAM_STUCK,
     ProbeResult,
@@ -39,8 +39,6 @@ from bot.text import Texts
 
 HEALTH_TIMEOUT = 10.0
 """Seconds staff wait at most: a dead server becomes a timeout line, not a silent bot."""
-STARTED_KEY = "health.started"
-"""When the bot started (services clock): before the first sweep, the scheduler is not late."""
 
 
 def probe_rows(texts: Texts, results: list[ProbeResult]) -> list[dict[str, Any]]:
@@ -77,8 +75,8 @@ def probe_scheduler(
     return scheduler_result(
         running=running,
         scheduled=scheduled,
-        last_sweep=services.extras.get(LAST_SWEEP_KEY),
-        started=services.extras.get(STARTED_KEY),
+        last_sweep=services.last_sweep,
+        started=services.started,
         now=services.clock(),
         interval=timedelta(seconds=services.settings.sweep_interval_seconds),
     )
@@ -113,14 +111,3 @@ async def cmd_kesehatan(update: Update, context: Context) -> None:
     )
     results.append(sender_auth_result(settings))
     await progress.edit_text(report(services.texts, results, services.clock()))
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Note the start time and answer ``/kesehatan`` (refused politely outside the group)."""
-    services.extras[STARTED_KEY] = services.clock()
-    application.add_handler(
-        CommandHandler(
-            "kesehatan", command("kesehatan", cmd_kesehatan), filters.UpdateType.MESSAGE
-        ),
-        GROUP,
-    )

@@ -27,13 +27,10 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
+from bot.context import by_of
 from bot.domain.errors import DomainError
 from bot.domain.kb_entries import (
     MAX_ANSWER,
@@ -47,23 +44,18 @@ from bot.domain.kb_entries import (
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket
 from bot.guards import Context, services_of, staff_only
-from bot.handlers.cards import EXTRA_BUTTONS_KEY, SIMILAR_KEY, cards_of
-from bot.handlers.staff_buttons import by_of
+from bot.handlers.cards import cards_of
 from bot.kb.base import KnowledgeBase, knowledge_of
 from bot.kb.editing import apply_edit, checked, parse_edit
 from bot.kb.search import Hit
 from bot.notify import Keyboard, keyboard
-from bot.outbox.component import SENDER_KEY
 from bot.services import Services
 from bot.storage.telegram_outbox import OutRow
 from bot.workflow import Applied
 
 log = logging.getLogger(__name__)
 
-GROUP = -3
-"""Before the mail bridge's reply prompt (-1) and the staff relay (0): a reply to an entry's
-message is an edit of the entry, never a message to a user."""
-PREFIX = "f"
+PREFIX = Prefix.KB_STAFF
 SOLVED = frozenset({State.SOLVED, State.CLOSED})
 #: Steps whose text is how a ticket was solved.
 SOLUTIONS = frozenset({Action.SOLVE_LOCALLY, Action.PASS_SOLUTION_TO_USER, Action.LKPP_GUIDE})
@@ -352,7 +344,9 @@ async def cmd_cari(update: Update, context: Context) -> None:
     await cards_of(services).notifier.staff(html)
 
 
-def _final(handler: Any) -> Any:
+def final(handler: Any) -> Any:
+    """``handler`` for the staff group only, and the last to see its update."""
+
     @staff_only
     async def run(update: Update, context: Context) -> None:
         await handler(update, context)
@@ -362,29 +356,14 @@ def _final(handler: Any) -> Any:
 
 
 # --- the component -------------------------------------------------------------------------------
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Hooks into the workflow and the cards, staff commands, buttons and reply edits."""
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Hook the knowledge base into the workflow, the outbox and the cards."""
     knowledge_of(services)
     services.workflow.add_listener(partial(on_step, services))
-    sender = services.extras.get(SENDER_KEY)
-    if sender is not None:
-        sender.add_text_kind(ENTRY_KIND, partial(_entry_sent, services))
-    services.extras[SIMILAR_KEY] = partial(similar_for_card, services)
-    services.extras[EXTRA_BUTTONS_KEY] = partial(card_buttons, services)
-    group = ~filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("faq", _final(cmd_faq), filters=group), GROUP)
-    application.add_handler(CommandHandler("cari", _final(cmd_cari), filters=group), GROUP)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"), GROUP)
-    application.add_handler(
-        MessageHandler(
-            filters.Chat(services.settings.staff_chat_id)
-            & filters.REPLY
-            & filters.TEXT
-            & ~filters.COMMAND,
-            on_reply,
-        ),
-        GROUP - 1,
-    )
+    if services.sender is not None:
+        services.sender.add_text_kind(ENTRY_KIND, partial(_entry_sent, services))
+    services.similar_for_card = partial(similar_for_card, services)
+    services.card_buttons = partial(card_buttons, services)
 
 
 async def start(
@@ -404,13 +383,13 @@ async def start(
         entry = await kb.get(entry_id)
         if entry is None:
             continue
-        ticket = await services.workflow.store.get(entry.ticket_number or "")
+        ticket = await services.tickets.get(entry.ticket_number or "")
         await queue_entry(services, entry, ticket, proposal=True)
 
 
 async def index_solved(services: Services, batch: int = 500) -> int:
     kb = knowledge_of(services)
-    store = services.workflow.store
+    store = services.tickets
     states = (*(s.value for s in SOLVED), State.LPSE_AUTHORITY.value)
     done = 0
     while ids := await kb.store.unindexed_solved(states, batch):

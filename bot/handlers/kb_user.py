@@ -11,19 +11,14 @@ Callback data (prefix ``k``): ``k:tanya`` (ask), ``k:baca:<id>`` (read), ``k:ok:
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
     filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
 from bot.conversations.common import (
     Context,
     answer,
@@ -39,11 +34,9 @@ from bot.storage.drafts import REPORT
 
 log = logging.getLogger(__name__)
 
-PREFIX = "k"
+PREFIX = Prefix.KB_USER
 PENDING = "faq"
 """Draft kind: the user pressed "Cari jawaban" and the next text is the question."""
-GROUP = -3
-"""Before the /lapor conversation and the user side's free-message handler (group 0)."""
 RESULTS = 5
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -74,7 +67,9 @@ async def _results(update: Update, context: Context, text: str) -> None:
         [(label(services, "kb_tombol.baca", judul=h.title[:50]), pack(PREFIX, "baca", h.id))]
         for h in hits
     ]
-    buttons.append([(label(services, "kb_tombol.buat_laporan"), pack("u", "menu", "lapor"))])
+    buttons.append(
+        [(label(services, "kb_tombol.buat_laporan"), pack(Prefix.USER, "menu", "lapor"))]
+    )
     await answer(update, context, services.texts.render("kb_hasil", teks=text), buttons)
 
 
@@ -126,7 +121,7 @@ async def on_button(update: Update, context: Context) -> None:
         await kb.record_use([entry.id], _chat_id(update), FAQ, READ)
         buttons: list[list[tuple[str, str]]] = [
             [(label(services, "kb_tombol.selesai"), pack(PREFIX, "ok", entry.id))],
-            [(label(services, "kb_tombol.buat_laporan"), pack("u", "menu", "lapor"))],
+            [(label(services, "kb_tombol.buat_laporan"), pack(Prefix.USER, "menu", "lapor"))],
         ]
         await answer(update, context, services.texts.render("kb_jawaban", e=entry), buttons)
     elif verb == "ok":
@@ -134,12 +129,3 @@ async def on_button(update: Update, context: Context) -> None:
         await kb.record_use([entry.id], _chat_id(update), FAQ, ANSWERED)
         await answer(update, context, services.texts.msg("kb_pengguna.terjawab_faq"))
     raise ApplicationHandlerStop
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """``/faq``, the search buttons and the pending question, ahead of the user side."""
-    application.add_handler(CommandHandler("faq", on_faq, filters=PRIVATE), GROUP)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"), GROUP)
-    application.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text), GROUP - 1
-    )

@@ -17,12 +17,10 @@ from telegram import Message, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
 )
 
+from bot.context import by_of
+from bot.conversations.common import NotAFile, attachment_from
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.text_input import normalise
@@ -40,7 +38,6 @@ from bot.guards import (
 from bot.handlers import withdrawal
 from bot.handlers.announce import Announcer
 from bot.handlers.cards import (
-    CARDS_KEY,
     SOLVE_PROMPT,
     Cards,
     cards_of,
@@ -48,12 +45,9 @@ from bot.handlers.cards import (
     reply_takes_first,
 )
 from bot.handlers.commands_menu import set_menus
-from bot.handlers.errors import on_error
 from bot.handlers.staff_buttons import (
-    by_of,
     cannot_handle,
     explain_refusal,
-    on_button,
 )
 from bot.outbox.component import sender_of
 from bot.outbox.queue import CARD
@@ -63,11 +57,6 @@ from bot.workflow import By
 
 log = logging.getLogger(__name__)
 
-GROUP = -1
-"""Handler group of commands and buttons: before the user side's, which never see them."""
-REPLY_GROUP = 0
-"""Replies come after other components' reply handlers in group -1 (the mail bridge's "which
-ticket is this email about?" prompt), which stop the update when the reply is theirs."""
 HOLIDAY_HORIZON_DAYS = 90
 """How far ahead ``/libur`` lists non-working days."""
 MAX_HOLIDAY_NOTE = 200
@@ -142,7 +131,7 @@ async def cmd_antrian(update: Update, context: Context) -> None:
     """/antrian: open tickets by state, who holds each, and what falls due next."""
     services = services_of(context)
     cards = cards_of(services)
-    tickets = await services.workflow.store.open_tickets()
+    tickets = await services.tickets.open_tickets()
     groups = []
     for state in State:
         if state not in OPEN:
@@ -326,7 +315,7 @@ async def cmd_libur(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.libur_terlalu_panjang", batas=MAX_HOLIDAY_NOTE)
     texts = services.texts
     by = by_of(update)
-    store = services.workflow.store
+    store = services.tickets
     if verb == "hapus":
         async with services.db.transaction() as conn:
             removed = await store.delete_override(conn, day)
@@ -364,15 +353,10 @@ async def _list_holidays(update: Update, services: Services) -> None:
 
 # --- replies in the group ----------------------------------------------------------------------
 def _attachments_of(message: Message) -> list[Attachment]:
-    if message.photo:
-        photo = message.photo[-1]
-        name = f"foto_{message.message_id}.jpg"
-        return [Attachment(None, 0, "staf", name, "image/jpeg", photo.file_size, photo.file_id)]
-    if message.document:
-        doc = message.document
-        name = doc.file_name or f"dokumen_{message.message_id}"
-        return [Attachment(None, 0, "staf", name, doc.mime_type, doc.file_size, doc.file_id)]
-    return []
+    try:
+        return [attachment_from(message, source="staf", max_bytes=None)]
+    except NotAFile:
+        return []
 
 
 async def on_reply(update: Update, context: Context) -> None:
@@ -388,7 +372,7 @@ async def on_reply(update: Update, context: Context) -> None:
         return  # ordinary conversation in the group
     if anonymous(update):
         await refuse_anonymous(update, services)
-    ticket = await services.workflow.store.get_by_id(found[0])
+    ticket = await services.tickets.get_by_id(found[0])
     if ticket is None:
         return
     if found[1] == SOLVE_PROMPT:
@@ -426,10 +410,10 @@ COMMANDS: dict[str, Handler] = {
 SHARED_WITH_PRIVATE = frozenset({"tiket", "bantuan"})
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Add the staff handlers, the card hook and the one error handler."""
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the cards in ``services`` and hook them into the workflow and the outbox."""
     cards = Cards(services, application.bot)
-    services.extras[CARDS_KEY] = cards
+    services.cards = cards
     services.workflow.add_listener(cards.on_step)
     services.workflow.add_after_commit(cards.on_commit)
     services.workflow.add_after_commit(withdrawal.after_commit(cards))
@@ -438,24 +422,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     announcer = Announcer(cards)
     sender.pickers[CARD] = announcer.pick
     sender.before_round.append(announcer.before_round)
-    messages = filters.UpdateType.MESSAGE
-    for name, handler in COMMANDS.items():
-        where = messages & ~filters.ChatType.PRIVATE if name in SHARED_WITH_PRIVATE else messages
-        application.add_handler(CommandHandler(name, command(name, handler), where), GROUP)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^t:"), GROUP)
-    relayed = filters.TEXT | filters.PHOTO | filters.Document.ALL
-    application.add_handler(
-        MessageHandler(
-            filters.Chat(services.settings.staff_chat_id)
-            & messages
-            & filters.REPLY
-            & relayed
-            & ~filters.COMMAND,
-            on_reply,
-        ),
-        REPLY_GROUP,
-    )
-    application.add_error_handler(on_error)
 
 
 async def start(

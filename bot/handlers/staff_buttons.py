@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import TicketVerb, ticket_action, unpack
+from bot.context import by_of
 from bot.domain.errors import DomainError, IllegalTransition
 from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
@@ -50,12 +51,6 @@ DIRECT: dict[TicketVerb, tuple[Action, str]] = {
 DRAFT_VERBS = frozenset({TicketVerb.SEND_ESCALATION, TicketVerb.CANCEL_ESCALATION})
 
 
-def by_of(update: Update) -> By:
-    """The staff member behind an update, as the event log records them."""
-    user = update.effective_user
-    return By(None, None) if user is None else By(user.id, user.full_name)
-
-
 def plain(html: str) -> str:
     """Callback answers are plain text of at most 200 characters."""
     return Markup(html).striptags()[:200]
@@ -66,12 +61,12 @@ async def explain_refusal(services: Services, exc: IllegalTransition) -> str:
     message = services.texts.error(exc)
     if exc.number is None:
         return message
-    ticket = await services.workflow.store.get(exc.number)
+    ticket = await services.tickets.get(exc.number)
     if ticket is None or ticket.id is None:
         return message
     transition = TRANSITIONS_BY_ACTION[exc.action]
     already = ticket.state not in transition.sources or exc.reason == "sudah_diambil"
-    last = await services.workflow.store.last_event(ticket.id, (exc.action,)) if already else None
+    last = await services.tickets.last_event(ticket.id, (exc.action,)) if already else None
     if last is None and already:
         who = await services.workflow.who_did_last(exc.number)
         name = who.name if who else None

@@ -2,8 +2,8 @@
 
 The /lapor conversation is :mod:`bot.conversations.report`; the step-8 collection is
 :mod:`bot.conversations.additional_data`; what the bot tells users when their ticket moves is
-:mod:`bot.handlers.user_notify`. This module wires them into the Application (component hooks
-``register``) and answers everything a user does outside a report in progress.
+:mod:`bot.handlers.user_notify`. This module answers everything a user does outside a report in
+progress; :mod:`bot.registration` adds its handlers.
 
 Callback data (prefix ``u``): ``u:menu:<lapor|tiket|bantuan>``, ``u:tiket:<no>`` (details),
 ``u:ok:<no>`` / ``u:belum:<no>`` (solved: confirm / reopen), ``u:nilai:<no>:<1-5>``,
@@ -14,21 +14,16 @@ message is about), ``u:l:…`` (the /lapor steps).
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
+from bot.context import by_of
 from bot.conversations import additional_data, report
 from bot.conversations.anytime import show_help, show_tickets
 from bot.conversations.common import (
@@ -43,7 +38,6 @@ from bot.conversations.common import (
     message_map,
     services_of,
 )
-from bot.conversations.persistence import FLUSH_GROUP, flush_conversations
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.text_input import normalise
@@ -60,7 +54,6 @@ from bot.storage.drafts import (
     attachment_from_json,
     attachment_to_json,
 )
-from bot.workflow import By
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +65,6 @@ USER_MESSAGE_KIND = "pesan_pengguna"
 """MessageMap kind of a user's own message recorded on a ticket, so an edit of it finds it."""
 
 
-def _by(update: Update) -> By:
-    user = update.effective_user
-    return By(user.id, user.full_name) if user else By()
-
-
 def _chat_id(update: Update) -> int:
     assert update.effective_chat is not None
     return update.effective_chat.id
@@ -84,10 +72,10 @@ def _chat_id(update: Update) -> int:
 
 def _menu(services: Services) -> list[list[tuple[str, str]]]:
     return [
-        [(label(services, "pengguna_tombol.lapor"), pack("u", "menu", "lapor"))],
+        [(label(services, "pengguna_tombol.lapor"), pack(Prefix.USER, "menu", "lapor"))],
         [
-            (label(services, "pengguna_tombol.tiket"), pack("u", "menu", "tiket")),
-            (label(services, "pengguna_tombol.bantuan"), pack("u", "menu", "bantuan")),
+            (label(services, "pengguna_tombol.tiket"), pack(Prefix.USER, "menu", "tiket")),
+            (label(services, "pengguna_tombol.bantuan"), pack(Prefix.USER, "menu", "bantuan")),
         ],
         [kb_user.menu_button(services)],
     ]
@@ -216,7 +204,9 @@ async def _confirm(update: Update, context: Context, ticket: Ticket) -> None:
     assert query is not None
     services = services_of(context)
     try:
-        await services.workflow.apply(ticket.number, Action.USER_CONFIRMS, Actor.USER, _by(update))
+        await services.workflow.apply(
+            ticket.number, Action.USER_CONFIRMS, Actor.USER, by_of(update)
+        )
     except IllegalTransition:
         await _already(update, context, ticket, done=ticket.state in FINAL)
         return
@@ -249,7 +239,7 @@ async def _rate(update: Update, context: Context, ticket: Ticket, raw: str) -> N
     try:
         rating = int(raw)
         await services.workflow.apply(
-            ticket.number, Action.RATE, Actor.USER, _by(update), details={"rating": rating}
+            ticket.number, Action.RATE, Actor.USER, by_of(update), details={"rating": rating}
         )
     except (ValueError, IllegalTransition):
         await _already(update, context, ticket, done=False)
@@ -300,7 +290,7 @@ async def _record_message(
             ticket.number,
             Action.USER_MESSAGE,
             Actor.USER,
-            _by(update),
+            by_of(update),
             details=details,
             attachments=files,
         )
@@ -333,7 +323,7 @@ async def on_edited(update: Update, context: Context) -> None:
     found = await message_map(services).lookup(chat_id, message.message_id)
     ticket = None
     if found is not None and found[1] == USER_MESSAGE_KIND:
-        ticket = await services.workflow.store.get_by_id(found[0])
+        ticket = await services.tickets.get_by_id(found[0])
     text = normalise(message.text or message.caption or "")
     if ticket is None or ticket.state in FINAL or not text:
         await answer(update, context, services.texts.msg("pengguna_umum.edit_tidak_diteruskan"))
@@ -375,7 +365,7 @@ async def on_message(update: Update, context: Context) -> None:
             await answer(update, context, texts.msg("pengguna_umum.jenis_tidak_didukung"))
             return
     text = text or texts.plain_msg("pengguna_data.tanpa_teks")
-    tickets = [t for t in await services.workflow.store.for_user(chat_id) if t.state not in FINAL]
+    tickets = [t for t in await services.tickets.for_user(chat_id) if t.state not in FINAL]
     replied = message.reply_to_message
     if replied is not None:
         ticket_id = await message_map(services).ticket_for(chat_id, replied.message_id)
@@ -391,7 +381,8 @@ async def on_message(update: Update, context: Context) -> None:
     pending = {"text": text, "files": [attachment_to_json(f) for f in files]}
     await drafts.put(chat_id, MESSAGE, {**pending, "message_id": message.message_id})
     buttons = [
-        [(f"{t.number} – {t.title}"[:60], pack("u", "pilih", t.number))] for t in tickets[:8]
+        [(f"{t.number} – {t.title}"[:60], pack(Prefix.USER, "pilih", t.number))]
+        for t in tickets[:8]
     ]
     await answer(update, context, texts.msg("pengguna_umum.pilih_tiket"), buttons)
 
@@ -401,7 +392,7 @@ async def _reopen(update: Update, context: Context, number: str, reason: str) ->
     await drafts_of(services).delete(_chat_id(update), REASON)
     try:
         await services.workflow.apply(
-            number, Action.USER_REOPENS, Actor.USER, _by(update), details={"reason": reason}
+            number, Action.USER_REOPENS, Actor.USER, by_of(update), details={"reason": reason}
         )
     except IllegalTransition as exc:
         status = services.texts.msg(f"status.{exc.state.value}") if exc.state else "-"
@@ -419,27 +410,7 @@ async def on_any_private(update: Update, context: Context) -> None:
         log.info("chat %s writes again: no longer marked as blocked", chat_id)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Add the user-side handlers and the notify hook (component hook)."""
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the drafts and the notify hook in ``services``."""
     drafts_of(services)
-    application.add_handler(MessageHandler(PRIVATE, on_any_private), group=-2)
-    kb_user.register(application, services)
-    with warnings.catch_warnings():
-        # per_message=False with button states is what we want (one conversation per chat);
-        # registering after initialize() is how components work here (post_init).
-        warnings.simplefilter("ignore", PTBUserWarning)
-        application.add_handler(report.build())
-    application.add_handlers(
-        [
-            CommandHandler("start", on_start, filters=NEW),
-            CommandHandler("tiket", on_tiket, filters=NEW),
-            CommandHandler("batal", on_cancel, filters=NEW),
-            CommandHandler("bantuan", show_help, filters=NEW),
-            CallbackQueryHandler(on_button, pattern=r"^u:"),
-            MessageHandler(EDITED, on_edited),
-            MessageHandler(NEW & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
-            MessageHandler(NEW & filters.COMMAND, on_unknown_command),
-        ]
-    )
-    application.add_handler(TypeHandler(Update, flush_conversations), group=FLUSH_GROUP)
     user_notify.install(application, services)

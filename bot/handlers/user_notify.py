@@ -8,8 +8,8 @@ reported by the outbox sender) is recorded with
 the user by email or phone instead; writing to the bot again unmarks them
 (:func:`bot.handlers.user.on_any_private`).
 
-Other components reach it as ``services.extras["user_notify"]`` (a :class:`UserNotifier`),
-e.g. the deadline sweep's :meth:`UserNotifier.remind_data`.
+Other components reach it as ``services.user_notifier`` (a :class:`UserNotifier`), e.g. the
+deadline sweep's :meth:`UserNotifier.remind_data`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.callbacks import pack
+from bot.callbacks import Prefix, pack
 from bot.conversations import additional_data
 from bot.conversations.common import USER_KIND, drafts_of, label
 from bot.domain.errors import DomainError
@@ -34,23 +34,19 @@ from bot.workflow import Applied
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "user_notify"
-#: Where the outbox component keeps its incident handling (who hears of a blocked user).
-INCIDENTS_KEY = "telegram_incidents"
-
 
 def solved_buttons(services: Services, number: str) -> Keyboard:
     return [
         [
-            (label(services, "pengguna_tombol.masalah_selesai"), pack("u", "ok", number)),
-            (label(services, "pengguna_tombol.belum_selesai"), pack("u", "belum", number)),
+            (label(services, "pengguna_tombol.masalah_selesai"), pack(Prefix.USER, "ok", number)),
+            (label(services, "pengguna_tombol.belum_selesai"), pack(Prefix.USER, "belum", number)),
         ]
     ]
 
 
 def rating_buttons(services: Services, number: str) -> Keyboard:
     return [
-        [(label(services, "pengguna_tombol.nilai", n=n), pack("u", "nilai", number, n))
+        [(label(services, "pengguna_tombol.nilai", n=n), pack(Prefix.USER, "nilai", number, n))
          for n in range(1, 6)]
     ]  # fmt: skip
 
@@ -134,7 +130,7 @@ class UserNotifier:
         text = applied.details.get("text")
         if not text:
             assert applied.ticket.id is not None
-            solved = await self.services.workflow.store.last_event(
+            solved = await self.services.tickets.last_event(
                 applied.ticket.id, [Action.LKPP_SOLVED]
             )
             text = solved.details.get("text") if solved else None
@@ -176,9 +172,7 @@ class UserNotifier:
         assert ticket.id is not None
         if await self.messages.is_blocked(ticket.user_chat_id):
             return False
-        asked = await self.services.workflow.store.last_event(
-            ticket.id, [Action.PASS_REQUEST_TO_USER]
-        )
+        asked = await self.services.tickets.last_event(ticket.id, [Action.PASS_REQUEST_TO_USER])
         html = self.services.texts.render(
             "pengguna_pengingat_data", nomor=number, sejak=asked.at if asked else None
         )
@@ -215,7 +209,7 @@ class UserNotifier:
 
     async def _files_of_last(self, ticket: Ticket, action: Action) -> list[Attachment]:
         assert ticket.id is not None
-        event = await self.services.workflow.store.last_event(ticket.id, [action])
+        event = await self.services.tickets.last_event(ticket.id, [action])
         return [] if event is None else await self._files(event.id)
 
     async def _send_files(self, ticket: Ticket, files: list[Attachment]) -> None:
@@ -241,7 +235,7 @@ class UserNotifier:
         await self.messages.mark_blocked(chat_id, self.services.clock())
         if ticket_id is None:
             return
-        ticket = await self.services.workflow.store.get_by_id(ticket_id)
+        ticket = await self.services.tickets.get_by_id(ticket_id)
         if ticket is None:
             return
         text = self.services.texts.plain_msg(
@@ -257,11 +251,10 @@ class UserNotifier:
 
 
 def install(application: Any, services: Services) -> UserNotifier:
-    """Create the notifier, make it a workflow listener and publish it in ``extras``."""
+    """Create the notifier, make it a workflow listener and publish it in ``services``."""
     notifier = UserNotifier(services)
     services.workflow.add_listener(notifier)
-    services.extras[EXTRAS_KEY] = notifier
-    incidents = services.extras.get(INCIDENTS_KEY)
-    if incidents is not None:
-        incidents.on_user_blocked.append(notifier.on_blocked)
+    services.user_notifier = notifier
+    if services.incidents is not None:
+        services.incidents.on_user_blocked.append(notifier.on_blocked)
     return notifier

@@ -42,7 +42,7 @@ def _chat_id(update: Update) -> int:
 
 async def own_ticket(services: Services, chat_id: int, number: str) -> Ticket | None:
     """The ticket if it is this user's; someone else's is "not found", never "forbidden"."""
-    ticket = await services.workflow.store.get(number)
+    ticket = await services.tickets.get(number)
     return ticket if ticket is not None and ticket.user_chat_id == chat_id else None
 
 
@@ -64,7 +64,7 @@ async def show_ticket(update: Update, context: Context, raw: str) -> None:
         return
     assert ticket.id is not None
     timeline = []
-    for event in await services.workflow.store.events(ticket.id):
+    for event in await services.tickets.events(ticket.id):
         if event.action not in USER_TIMELINE:
             continue
         text = event.details.get("text") if event.action in _SHOWN_TEXT else None

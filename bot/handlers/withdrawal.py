@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from telegram import Update
 
-from bot.callbacks import TicketVerb, pack, ticket_action
+from bot.callbacks import Prefix, TicketVerb, pack, ticket_action
+from bot.context import by_of
 from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor
@@ -47,7 +48,14 @@ def user_buttons(services: Services, ticket: Ticket) -> Keyboard | None:
     """ "Batalkan laporan" under an open ticket's details."""
     if ticket.state not in OPEN:
         return None
-    return [[(label(services, "pengguna_tombol.batalkan_tiket"), pack("u", ASK, ticket.number))]]
+    return [
+        [
+            (
+                label(services, "pengguna_tombol.batalkan_tiket"),
+                pack(Prefix.USER, ASK, ticket.number),
+            )
+        ]
+    ]
 
 
 async def on_button(update: Update, context: Context, verb: str, ticket: Ticket) -> None:
@@ -76,8 +84,7 @@ async def on_button(update: Update, context: Context, verb: str, ticket: Ticket)
     if verb == KEEP or pending is None or pending.get("number") != ticket.number:
         await query.answer(texts.plain_msg("pengguna_tarik.tidak_jadi", nomor=ticket.number))
         return
-    user = update.effective_user
-    by = By(user.id, user.full_name) if user else By()
+    by = by_of(update)
     try:
         await services.workflow.apply(
             ticket.number, Action.USER_CANCELS, Actor.USER, by, {"reason": pending["reason"]}
@@ -104,8 +111,8 @@ async def on_reason(update: Update, context: Context, pending: dict[str, str], t
     )
     buttons = [
         [
-            (label(services, "pengguna_tombol.ya_batalkan"), pack("u", CONFIRM, number)),
-            (label(services, "pengguna_tombol.tidak_jadi"), pack("u", KEEP, number)),
+            (label(services, "pengguna_tombol.ya_batalkan"), pack(Prefix.USER, CONFIRM, number)),
+            (label(services, "pengguna_tombol.tidak_jadi"), pack(Prefix.USER, KEEP, number)),
         ]
     ]
     msg = texts.msg("pengguna_tarik.konfirmasi", nomor=number, alasan=text)
@@ -148,7 +155,7 @@ async def tell_lkpp(cards: Cards, number: str, by: By) -> str:
     """Kirim on the draft: queue the email (once), and say so."""
     services = cards.services
     texts = services.texts
-    store = services.workflow.store
+    store = services.tickets
     ticket = await services.workflow.get(number)
     assert ticket.id is not None
     told = await store.last_event(ticket.id, (Action.TELL_LKPP_WITHDRAWN,))

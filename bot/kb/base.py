@@ -248,13 +248,8 @@ class KnowledgeBase:
         )
 
 
-KB_KEY = "pengetahuan"
-"""Where the running :class:`KnowledgeBase` lives in ``Services.extras``."""
-
-
 def knowledge_of(services: Services) -> KnowledgeBase:
     """The bot's one :class:`KnowledgeBase` (its vocabularies are cached in it)."""
-    kb = services.extras.get(KB_KEY)
-    if kb is None:
-        kb = services.extras[KB_KEY] = KnowledgeBase(services.db, services.clock)
-    return kb
+    if services.knowledge is None:
+        services.knowledge = KnowledgeBase(services.db, services.clock)
+    return services.knowledge

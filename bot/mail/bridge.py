@@ -1,7 +1,8 @@
 """The mail bridge component: plugs the outbox, the inbox reader and the staff view into the bot.
 
-``register`` adds the outbox listener (queue rows inside the SOP step's transaction), the
-after-commit wake-up and the ``m:``/``q:`` handlers; ``start`` launches three asyncio tasks (the
+``install`` adds the outbox listener (queue rows inside the SOP step's transaction), the
+after-commit wake-up and the Telegram outbox kinds (:mod:`bot.registration` adds the
+``m:``/``q:`` handlers); ``start`` launches three asyncio tasks (the
 SMTP sender, the IMAP reader, and a sweep that processes stored mail and posts pending notices);
 ``stop`` cancels them and waits. The tasks are plain ``asyncio`` tasks whose handles the bridge
 keeps, not ``Application.create_task``, because they never end on their own.
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "mail"
 #: How often stored-but-unprocessed mail and unposted notices are looked for.
 SWEEP_SECONDS = 30.0
 #: How long ``stop`` waits for the tasks to end.
@@ -64,13 +64,13 @@ class MailBridge:
         self._process_lock = asyncio.Lock()
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any] | None) -> None:
-        """Add the outbox listener and wake-up hook (and the handlers, given an application)."""
+        """Add the outbox listener and wake-up hook (and the outbox kinds, given an app)."""
         if not self._registered:
             self.services.workflow.add_listener(self.outbox.on_step)
             self.services.workflow.add_after_commit(self.outbox.after_commit)
             self._registered = True
         if application is not None:
-            self.staff.register(application)
+            self.staff.install()
 
     async def process(self) -> None:
         """Process every stored email, then post whatever staff have not seen yet."""
@@ -117,19 +117,20 @@ class MailBridge:
             await asyncio.sleep(SWEEP_SECONDS)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the mail bridge in ``services`` and hook it into the workflow and the outbox."""
     bridge = MailBridge(services, application.bot)
-    services.extras[EXTRAS_KEY] = bridge
+    services.mail = bridge
     bridge.register(application)
 
 
 async def start(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    await services.extras[EXTRAS_KEY].start()
+    assert services.mail is not None
+    await services.mail.start()
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    bridge: MailBridge | None = services.extras.get(EXTRAS_KEY)
-    if bridge is not None:
-        await bridge.stop()
+    if services.mail is not None:
+        await services.mail.stop()

@@ -375,11 +375,11 @@ class Ingestor:
         if bounce:
             number = verify_message_id(parsed.bounced_message_id, self.secret)
             if number is not None:
-                ticket = await self.services.workflow.store.get(number)
+                ticket = await self.services.tickets.get(number)
             elif parsed.bounced_message_id:
                 ours = await self.store.outbox_by_message_id(parsed.bounced_message_id)
                 if ours is not None:
-                    ticket = await self.services.workflow.store.get_by_id(ours.ticket_id)
+                    ticket = await self.services.tickets.get_by_id(ours.ticket_id)
         async with self.services.db.transaction() as conn:
             await self.store.set_inbox(
                 conn, row.id, state=NOISE, at=self.services.clock(),

@@ -152,7 +152,7 @@ class Outbox:
     async def _user_data(self, ticket: Ticket, applied: Applied) -> tuple[str, list[Attachment]]:
         """The user's words and files since the last email to LKPP (steps 8 → 9)."""
         assert ticket.id is not None
-        events = await self.services.workflow.store.events(ticket.id)
+        events = await self.services.tickets.events(ticket.id)
         since = 0
         texts: list[str] = []
         for event in events:
@@ -273,7 +273,7 @@ class Outbox:
             return [], []
         wanted = set(row.attachment_ids)
         attachments = [
-            a for a in await self.services.workflow.store.attachments(row.ticket_id)
+            a for a in await self.services.tickets.attachments(row.ticket_id)
             if a.id in wanted
         ]  # fmt: skip
         files: list[tuple[str, str | None, bytes]] = []
@@ -344,7 +344,7 @@ class Outbox:
             await self.store.mark_alerted(row.id, now)
 
     async def _number(self, row: OutboxRow) -> str:
-        ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+        ticket = await self.services.tickets.get_by_id(row.ticket_id)
         return ticket.number if ticket else str(row.ticket_id)
 
 

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 #: Outbox kinds: an LKPP reply notice, and one of LKPP's files uploaded from the database.
 REPLY_KIND, FILE_KIND = "surel_balasan", "surel_berkas"
-#: Where the outbox component keeps its sender.
-SENDER_KEY = "telegram_sender"
 
 
 class MailKinds:
@@ -37,7 +35,9 @@ class MailKinds:
 
     @property
     def sender(self) -> Sender:
-        return self.services.extras[SENDER_KEY]
+        if self.services.sender is None:
+            raise RuntimeError("the Telegram outbox is not registered")
+        return self.services.sender
 
     def add_to(self, sender: Sender) -> None:
         sender.add_kind(REPLY_KIND, self.send_reply, self.reply_sent)

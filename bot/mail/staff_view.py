@@ -27,20 +27,18 @@ from telegram import Bot, ForceReply, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import Prefix, pack, unpack
+from bot.context import by_of
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, LkppReplyClass
 from bot.domain.ticket import normalise_number
-from bot.guards import anonymous, refuse_anonymous
+from bot.guards import anonymous, in_staff_chat, refuse_anonymous
 from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
-from bot.mail.staff_outbox import FILE_KIND, REPLY_KIND, SENDER_KEY, MailKinds
+from bot.mail.staff_outbox import FILE_KIND, REPLY_KIND, MailKinds
 from bot.notify import Keyboard, keyboard
 from bot.outbox.notifier import QueuedNotifier
 from bot.outbox.pacing import Priority
@@ -52,13 +50,11 @@ from bot.storage.telegram import MessageMap
 from bot.workflow import By
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
-
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-MAIL_PREFIX, QUARANTINE_PREFIX = "m", "q"
+MAIL_PREFIX, QUARANTINE_PREFIX = Prefix.MAIL, Prefix.QUARANTINE
 #: The kind under which reply notices are remembered in the message map.
 NOTICE_KIND = "surel_lkpp"
 #: Longest part of an email shown in the group (Telegram splits longer messages anyway).
@@ -85,11 +81,6 @@ def _rows(buttons: Keyboard) -> list[list[list[str]]]:
     return [[[label, data] for label, data in row] for row in buttons]
 
 
-def _by(update: Update) -> By:
-    user = update.effective_user
-    return By(user.id, user.full_name) if user else By()
-
-
 class StaffView:
     """Posts mail notices to the staff group and handles their buttons.
 
@@ -112,25 +103,11 @@ class StaffView:
     def texts(self) -> Any:
         return self.services.texts
 
-    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Add the ``m:``/``q:`` button handlers and the reply-with-number handler."""
-        sender = self.services.extras.get(SENDER_KEY)
+    def install(self) -> None:
+        """Let the outbox send the mail rows; the handlers are added by :mod:`bot.registration`."""
+        sender = self.services.sender
         if sender is not None:
             MailKinds(self.services, self.bot).add_to(sender)
-        application.add_handler(
-            CallbackQueryHandler(self.on_mail_button, pattern=rf"^{MAIL_PREFIX}:")
-        )
-        application.add_handler(
-            CallbackQueryHandler(self.on_quarantine_button, pattern=rf"^{QUARANTINE_PREFIX}:")
-        )
-        # Group -1: before the staff-reply handler, which would take the answer for a ticket.
-        application.add_handler(
-            MessageHandler(
-                filters.Chat(self.services.settings.staff_chat_id) & filters.REPLY & filters.TEXT,
-                self.on_number_reply,
-            ),
-            group=-1,
-        )
 
     # --- posting ---------------------------------------------------------------------------
     async def flush(self) -> int:
@@ -297,8 +274,7 @@ class StaffView:
 
     # --- buttons ---------------------------------------------------------------------------
     def _from_staff(self, update: Update) -> bool:
-        chat = update.effective_chat
-        return chat is not None and chat.id == self.services.settings.staff_chat_id
+        return in_staff_chat(update, self.services)
 
     async def on_mail_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -318,9 +294,9 @@ class StaffView:
             return
         try:
             if verb == "k" and len(parts) > 2 and parts[2] in _CODES:
-                text = await self.confirm(reply, _CODES[parts[2]], _by(update))
+                text = await self.confirm(reply, _CODES[parts[2]], by_of(update))
             elif verb == "f":
-                text = await self.forward(reply, _by(update))
+                text = await self.forward(reply, by_of(update))
             else:
                 await query.answer()
                 return
@@ -412,7 +388,7 @@ class StaffView:
         if row is None or row.state != QUARANTINED:
             await query.answer(self.texts.plain_msg("surel_staf.sudah_diproses", id=inbox_id))
             return
-        by = _by(update)
+        by = by_of(update)
         if verb == "x":
             await self.store.discard(inbox_id, self.services.clock())
             text = self.texts.msg("surel_staf.dibuang", id=inbox_id, oleh=by.name or "-")
@@ -448,14 +424,14 @@ class StaffView:
                                       reply_to=message.message_id)  # fmt: skip
             raise ApplicationHandlerStop
         try:
-            await self.ingestor.attach(inbox_id, number, _by(update))
+            await self.ingestor.attach(inbox_id, number, by_of(update))
         except LookupError:
             answer = self.texts.msg("surel_staf.sudah_diproses", id=inbox_id)
         except DomainError as exc:
             answer = self.texts.error(exc)
         else:
             answer = self.texts.msg("surel_staf.dilampirkan", id=inbox_id, nomor=number,
-                                    oleh=_by(update).name or "-")  # fmt: skip
+                                    oleh=by_of(update).name or "-")  # fmt: skip
         await self.notifier.staff(answer, reply_to=message.message_id)
         await self.flush()
         raise ApplicationHandlerStop

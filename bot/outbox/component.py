@@ -1,10 +1,10 @@
-"""The Telegram outbox component: first to start, last to stop (listed in ``bot.app``).
+"""The Telegram outbox component: first to start, last to stop (see :mod:`bot.registration`).
 
-``register`` creates the queue, the sender and the incident handling and adds the handlers for
-what Telegram tells the bot about its chats: a group upgraded to a supergroup
-(``migrate_to_chat_id``) and the bot's own membership (removed from the staff group). It also
-gives the update processor its memory of handled updates. ``start`` loads the staff chat id in
-use and starts the sender task; ``stop`` ends it after the sends in flight.
+``install`` creates the queue, the sender and the incident handling, and gives the update
+processor its memory of handled updates. Its handlers take what Telegram tells the bot about its
+chats: a group upgraded to a supergroup (``migrate_to_chat_id``) and the bot's own membership
+(removed from the staff group). ``start`` loads the staff chat id in use and starts the sender
+task; ``stop`` ends it after the sends in flight.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram import ChatMember, Update
-from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ContextTypes
 
 from bot.clock import utc_now
+from bot.context import services_of
 from bot.outbox.incidents import Incidents
 from bot.outbox.pacing import Limits
 from bot.outbox.queue import queue_of
 from bot.outbox.sender import Sender
-from bot.services import SERVICES_KEY
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from bot.update_processor import PerChatUpdateProcessor
 
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-SENDER_KEY = "telegram_sender"
-INCIDENTS_KEY = "telegram_incidents"
-GROUP = -100
-"""Handler group: before every other component, which may stop an update."""
 UPDATE_WINDOW = 10_000
 """Handled update ids kept to recognise a redelivery (Telegram keeps updates 24 hours)."""
 _GONE = {ChatMember.LEFT, ChatMember.BANNED}
@@ -50,24 +46,23 @@ def limits_of(settings: Settings) -> Limits:
 
 
 def sender_of(services: Services) -> Sender:
-    return services.extras[SENDER_KEY]
+    if services.sender is None:
+        raise RuntimeError("the Telegram outbox is not registered")
+    return services.sender
 
 
 def incidents_of(services: Services) -> Incidents:
-    return services.extras[INCIDENTS_KEY]
+    if services.incidents is None:
+        raise RuntimeError("the Telegram outbox is not registered")
+    return services.incidents
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Create the queue, the sender and the incidents in ``services``."""
     queue = queue_of(services)
     incidents = Incidents(services, queue, application.handlers)
-    services.extras[INCIDENTS_KEY] = incidents
-    services.extras[SENDER_KEY] = Sender(
-        queue, application.bot, limits_of(services.settings), incidents
-    )
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate), GROUP)
-    application.add_handler(
-        ChatMemberHandler(_on_membership, ChatMemberHandler.MY_CHAT_MEMBER), GROUP
-    )
+    services.incidents = incidents
+    services.sender = Sender(queue, application.bot, limits_of(services.settings), incidents)
     processor = application.update_processor
     if isinstance(processor, PerChatUpdateProcessor):
         processor.journal = UpdateWindow(queue.store)
@@ -108,31 +103,26 @@ async def _replay(
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    sender = services.extras.get(SENDER_KEY)
-    if sender is not None:
-        await sender.stop()
+    if services.sender is not None:
+        await services.sender.stop()
 
 
-def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.bot_data[SERVICES_KEY]
-
-
-async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The service message of a group upgraded to a supergroup (sent in both chats)."""
     message = update.effective_message
     if message is None:
         return
-    incidents = incidents_of(_services(context))
+    incidents = incidents_of(services_of(context))
     if message.migrate_to_chat_id:
         await incidents.migrated(message.chat_id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
         await incidents.migrated(message.migrate_from_chat_id, message.chat_id)
 
 
-async def _on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The bot's own membership changed: removed from the staff group alerts the admins."""
     change = update.my_chat_member
-    services = _services(context)
+    services = services_of(context)
     if change is None or change.chat.id != services.settings.staff_chat_id:
         return
     incidents = incidents_of(services)

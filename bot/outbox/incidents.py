@@ -149,7 +149,7 @@ class Incidents:
             return
         number = None
         if row.ticket_id is not None:
-            ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+            ticket = await self.services.tickets.get_by_id(row.ticket_id)
             number = ticket.number if ticket is not None else None
         html = self.texts.msg(
             "antrean_telegram.gagal_kirim", grup=is_group(row.chat_id), chat=row.chat_id,

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from bot.callbacks import Keyboard
     from bot.services import Services
 
-QUEUE_KEY = "telegram_outbox"
-"""Where the :class:`TelegramQueue` lives in ``Services.extras``."""
 TEXT, FILE, EDIT, CARD = "teks", "berkas", "ubah", "kartu"
 
 
@@ -186,7 +184,6 @@ class TelegramQueue:
 
 def queue_of(services: Services) -> TelegramQueue:
     """The running queue (created by the outbox component, first of all components)."""
-    queue = services.extras.get(QUEUE_KEY)
-    if queue is None:
-        queue = services.extras[QUEUE_KEY] = TelegramQueue(services)
-    return queue
+    if services.telegram_queue is None:
+        services.telegram_queue = TelegramQueue(services)
+    return services.telegram_queue

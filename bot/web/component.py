@@ -8,16 +8,16 @@ when ``WEB_LISTEN`` is set, and stops in ``stop`` (``post_shutdown``).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden
-from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.guards import Context, in_staff_chat, is_admin, services_of
-from bot.handlers.staff import GROUP
 from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
@@ -25,13 +25,22 @@ from bot.web.auth import LINK_MINUTES, Gate, Membership
 from bot.web.routes import build_app
 from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
 log = logging.getLogger(__name__)
 
-GATE_KEY = "web.gate"
-RUNNER_KEY = "web.runner"
-READ_DB_KEY = "web.read_db"
 PURGE_AFTER = timedelta(days=30)
 """Spent links and ended sessions are kept this long (who logged in when), then forgotten."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebRuntime:
+    """The running dashboard (``Services.web``): its login gate, server and read connection."""
+
+    gate: Gate
+    runner: web.AppRunner
+    read_db: Database
 
 
 async def cmd_dasbor(update: Update, context: Context) -> None:
@@ -43,7 +52,7 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    gate: Gate | None = services.extras.get(GATE_KEY)
+    gate = None if services.web is None else services.web.gate
     private = chat.type == ChatType.PRIVATE
     if not (in_staff_chat(update, services) or (private and is_admin(update, services))):
         await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
@@ -70,12 +79,6 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
     if not private:
         await message.reply_text(texts.msg("web.dasbor.terkirim", nama=user.first_name))
     raise ApplicationHandlerStop
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    application.add_handler(
-        CommandHandler("dasbor", cmd_dasbor, filters.UpdateType.MESSAGE), GROUP
-    )
 
 
 async def start(
@@ -113,15 +116,12 @@ async def start(
         await runner.cleanup()
         await read_db.close()
         raise
-    services.extras.update({GATE_KEY: gate, RUNNER_KEY: runner, READ_DB_KEY: read_db})
+    services.web = WebRuntime(gate, runner, read_db)
     log.info("dashboard at %s (listening on %s:%d)", settings.web_base_url, host, port)
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    services.extras.pop(GATE_KEY, None)
-    runner = services.extras.pop(RUNNER_KEY, None)
-    if runner is not None:
-        await runner.cleanup()
-    read_db = services.extras.pop(READ_DB_KEY, None)
-    if read_db is not None:
-        await read_db.close()
+    running, services.web = services.web, None
+    if running is not None:
+        await running.runner.cleanup()
+        await running.read_db.close()

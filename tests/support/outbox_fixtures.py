@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from telegram import Bot
 
 from bot.mail.staff_outbox import MailKinds
-from bot.outbox.component import INCIDENTS_KEY, SENDER_KEY, limits_of
+from bot.outbox.component import limits_of
 from bot.outbox.incidents import Incidents
 from bot.outbox.queue import queue_of
 from bot.outbox.sender import Sender
@@ -24,8 +24,8 @@ async def running_outbox(services: Services, bot: Bot) -> AsyncIterator[Sender]:
     incidents = Incidents(services, queue)
     sender = Sender(queue, bot, limits_of(services.settings), incidents)
     MailKinds(services, bot).add_to(sender)
-    services.extras[SENDER_KEY] = sender
-    services.extras[INCIDENTS_KEY] = incidents
+    services.sender = sender
+    services.incidents = incidents
     await sender.start()
     try:
         yield sender

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -64,7 +64,7 @@ def pure_services(tmp_path: Path, **overrides: Any) -> Any:
         priorities=PriorityTable.load(),
         calendar=WorkingCalendar(settings.tz),
         clock=lambda: AT,
-        extras={},
+        **{part.name: None for part in fields(Services) if part.default is None},
         db=None,
         workflow=None,
     )

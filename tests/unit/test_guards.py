@@ -33,7 +33,10 @@ def message_update(bot: Bot, chat_id: int, user_id: int, text: str = "/ambil 1")
 
 def context(tmp_path: Path, bot: Bot) -> Any:
     services = pure_services(tmp_path)
-    return SimpleNamespace(application=SimpleNamespace(bot_data={SERVICES_KEY: services}), bot=bot)
+    bot_data = {SERVICES_KEY: services}
+    return SimpleNamespace(
+        application=SimpleNamespace(bot_data=bot_data), bot_data=bot_data, bot=bot
+    )
 
 
 async def test_staff_chat_and_admin_are_recognised_by_id(tmp_path: Path):

@@ -1,12 +1,13 @@
-"""The component wires the listener, one sweep job, the briefing job and /laporan."""
+"""Registration wires the clock listener, one sweep job, the briefing jobs and /laporan."""
 
 from __future__ import annotations
 
 from telegram.ext import Application, CommandHandler
 
-from bot.deadlines import component
+from bot.conversations.persistence import SqliteConversationPersistence
 from bot.deadlines.clocks import ClockKeeper
-from bot.deadlines.sweep import SWEEPER_KEY, Sweeper
+from bot.deadlines.sweep import Sweeper
+from bot.registration import register
 from bot.services import Services
 from tests.support.settings import TOKEN
 
@@ -14,10 +15,11 @@ from tests.support.settings import TOKEN
 async def test_register_adds_one_sweep_job_the_briefing_and_the_command(
     services: Services,
 ) -> None:
-    application = Application.builder().token(TOKEN).build()
-    component.register(application, services)
+    persistence = SqliteConversationPersistence(services.db)
+    application = Application.builder().token(TOKEN).persistence(persistence).build()
+    register(application, services)
     assert any(isinstance(listener, ClockKeeper) for listener in services.workflow.listeners)
-    assert isinstance(services.extras[SWEEPER_KEY], Sweeper)
+    assert isinstance(services.sweeper, Sweeper)
     assert application.job_queue is not None
     jobs = {job.name: job for job in application.job_queue.jobs()}
     assert set(jobs) == {"tenggat_sweep", "tenggat_briefing", "tenggat_briefing_susulan"}

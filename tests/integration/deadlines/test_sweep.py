@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from telegram.error import NetworkError
 
 from bot.callbacks import TicketVerb, ticket_action
-from bot.deadlines.sweep import SWEEPER_KEY, Sweeper, sweep_job
+from bot.deadlines.sweep import Sweeper, sweep_job
 from bot.domain.sop import Action, Clock
 from bot.services import SERVICES_KEY, Services
 from bot.storage.deadlines import ClockState
@@ -262,7 +262,7 @@ async def test_restart_after_downtime_fires_each_overdue_action_once(
     # Down from Tuesday 09:00 until Tuesday a week later, 10:00: then a fresh sweeper starts.
     clock.set(wib(2026, 12, 1, 10, 0))
     restarted = Sweeper(services, sent)  # type: ignore[arg-type]
-    services.extras[SWEEPER_KEY] = restarted
+    services.sweeper = restarted
     for _ in range(6):
         await sweep(services)
         clock.advance(seconds=20)
@@ -304,7 +304,8 @@ async def test_claimed_rows_of_a_crashed_sweep_come_back_after_the_lease(
     number = await report(services)
     await walk(services, number, *TO_CANNOT_HANDLE)
     clock.advance(minutes=3)
-    sweeper: Sweeper = services.extras[SWEEPER_KEY]
+    sweeper = services.sweeper
+    assert sweeper is not None
     _, ids = await sweeper.claim(clock())  # claimed, then the process dies
     assert len(ids) == 1
     await sweep(services)
@@ -369,7 +370,7 @@ async def test_user_reminder_goes_through_the_user_side_when_installed(
             reminded.append(number)
             return True
 
-    services.extras["user_notify"] = UserSide()
+    services.user_notifier = UserSide()  # type: ignore[assignment]
     number = await report(services)
     await walk(services, number, *TO_DELIVERED, Action.LKPP_REQUEST_DATA)
     await walk(services, number, Action.PASS_REQUEST_TO_USER)

@@ -100,8 +100,9 @@ async def test_component_hooks_register_start_and_stop(
     services = await open_services(settings, clock)
     app: Any = Application.builder().token(bot_api.token).base_url(bot_api.base_url).build()
     try:
-        bridge.register(app, services)
-        mail = services.extras[bridge.EXTRAS_KEY]
+        bridge.install(app, services)
+        mail = services.mail
+        assert mail is not None
         assert mail.outbox.on_step in services.workflow.listeners
         await bridge.start(app, services)  # no mail servers: the loops retry quietly
         assert len(mail.tasks) == 3

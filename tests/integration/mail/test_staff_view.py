@@ -18,6 +18,7 @@ from bot.mail import compose
 from bot.mail.inbox import message_key
 from bot.mail.ingest import Ingestor
 from bot.mail.staff_view import StaffView
+from bot.registration import add_mail_buttons, add_mail_reply_handler
 from bot.services import Services, open_services
 from bot.storage.mail import DISCARDED, MATCHED, MailStore
 from tests.support.botapi import BotApiServer
@@ -45,7 +46,9 @@ async def running(
         .build()
     )  # fmt: skip
     view = StaffView(services, app.bot)
-    view.register(app)
+    view.install()
+    add_mail_reply_handler(app, view)
+    add_mail_buttons(app, view)
     await app.initialize()
     await app.start()
     assert app.updater is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import BotCommandScopeChat
 
-from bot.deadlines.component import LAST_SWEEP_KEY, SWEEP_JOB
+from bot.deadlines.component import SWEEP_JOB
 from bot.storage.migrations import MIGRATIONS
 from tests.support.backlog import queue_email
 from tests.support.botapi import ApiCall, BotApiServer
@@ -100,9 +100,9 @@ async def test_smtp_down_fails_its_line_and_the_piling_mail_while_the_rest_is_re
 async def test_a_sweep_that_stopped_coming_shows_as_a_failed_scheduler(
     health_bot: StaffBot,
 ) -> None:
-    extras = health_bot.services.extras
+    services = health_bot.services
     for _ in range(500):  # the first sweep runs a second after start
-        if LAST_SWEEP_KEY in extras:
+        if services.last_sweep is not None:
             break
         await asyncio.sleep(0.01)
     assert (await kesehatan(health_bot))["Penjadwal"].startswith("OK — sapuan tenggat terakhir")
