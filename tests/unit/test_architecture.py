@@ -43,7 +43,18 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Applying the SOP to stored tickets in one transaction.
     ("workflow", ("bot.workflow",)),
     # What every adapter is given: settings, texts, callback data, the services container.
-    ("shared", ("bot.config", "bot.text", "bot.callbacks", "bot.services", "bot.logging_setup")),
+    # The handlers' context type (services and the acting person) is shared the same way.
+    (
+        "shared",
+        (
+            "bot.config",
+            "bot.text",
+            "bot.callbacks",
+            "bot.services",
+            "bot.context",
+            "bot.logging_setup",
+        ),
+    ),
     # Telegram, email, the deadline jobs, the dashboard, the knowledge base's use, health checks.
     (
         "adapters",
@@ -63,7 +74,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     # What starts the bot and wires the parts together.
-    ("entry points", ("bot", "bot.app", "bot.cli", "bot.__main__")),
+    ("entry points", ("bot", "bot.app", "bot.registration", "bot.cli", "bot.__main__")),
 )
 
 TYPE_CHECKING_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING"})
