@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.mail.parsing import ParsedMail
+    from bot.mail.parsed import ParsedMail
 
 __all__ = ["Noise", "NoiseKind", "bounced_message_id", "detect_noise"]
 
@@ -136,7 +136,7 @@ def detect_noise(msg: Message | ParsedMail) -> Noise | None:
 
     Args:
         msg: A message parsed with :mod:`email` (any policy) or a
-            :class:`bot.mail.parsing.ParsedMail`.
+            :class:`bot.mail.parsed.ParsedMail`.
     """
     view = _view(msg)
     return _bounce(view) or _auto_reply(view)

@@ -8,6 +8,7 @@ transaction; the rest open their own short transaction. The row types and state 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -240,7 +241,7 @@ class MailStore:
         from_addr: str | None = None,
         subject: str | None = None,
         reason: str | None = None,
-        problems: list[str] | None = None,
+        problems: Sequence[str] | None = None,
         alert: bool = False,
     ) -> None:
         await conn.execute(
@@ -250,7 +251,7 @@ class MailStore:
             WHERE id = ?
             """,
             (
-                state, ticket_id, from_addr, subject, reason, json.dumps(problems or []),
+                state, ticket_id, from_addr, subject, reason, json.dumps(list(problems or [])),
                 int(alert), to_db(at), inbox_id,
             ),
         )  # fmt: skip
