@@ -5,47 +5,28 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from email.message import EmailMessage
 
 import pytest
 
 from bot.domain.errors import DomainError, TicketNotFound
 from bot.domain.sop import Action, LkppReplyClass, State
-from bot.mail import compose
-from bot.mail.inbox import message_key
-from bot.mail.ingest import Ingestor
 from bot.mail.replies import MailReplies, Outcome, can_forward
 from bot.services import Services
 from bot.storage.mail import DISCARDED, MATCHED, QUARANTINED, MailStore, ReplyRow
 from bot.workflow import By
+from tests.support.mail_bridge_fixtures import ingest_one, lkpp_reply
 from tests.support.tickets import escalated
 
 SARI, BUDI = By(9101, "Sari"), By(9102, "Budi")
 
 
-def _email(services: Services, number: str, body: str, *, sender: str = "helpdesk@lkpp.go.id",
-           with_file: bool = True) -> bytes:  # fmt: skip
-    message = EmailMessage()
-    message["From"] = f"Helpdesk LKPP <{sender}>"
-    message["To"] = services.settings.mail_from
-    message["Subject"] = f"RE: [LPSE-BTG #{number}] Eskalasi"
-    message["Message-ID"] = f"<{abs(hash((body, sender)))}.{sender}>"
-    message["In-Reply-To"] = compose.new_message_id(services.settings, number, "eskalasi")
-    message.set_content(body)
-    if with_file:
-        message.add_attachment(b"%PDF-panduan", maintype="application", subtype="pdf",
-                               filename="panduan.pdf")  # fmt: skip
-    return message.as_bytes()
-
-
 async def _ingest(services: Services, raw: bytes) -> tuple[int, int | None]:
-    await MailStore(services.db).store_raw(message_key(raw), raw, services.clock())
-    (result,) = await Ingestor(services).ingest_pending()
+    result = await ingest_one(services, raw)
     return result.inbox_id, result.reply_id
 
 
 async def _reply(services: Services, number: str, body: str) -> ReplyRow:
-    _, reply_id = await _ingest(services, _email(services, number, body))
+    _, reply_id = await _ingest(services, lkpp_reply(services, number, body))
     assert reply_id is not None
     reply = await MailStore(services.db).reply(reply_id)
     assert reply is not None and reply.confirmed_class is None  # untagged: staff decide
@@ -121,7 +102,7 @@ async def test_a_progress_reply_is_never_forwarded(services: Services) -> None:
 
 async def test_attach_makes_a_quarantined_email_the_tickets_reply(services: Services) -> None:
     number = await escalated(services)
-    raw = _email(services, number, "#SELESAI Akun sudah dibuka.", sender="staf@gmail.com",
+    raw = lkpp_reply(services, number, "#SELESAI Akun sudah dibuka.", sender="staf@gmail.com",
                  with_file=False)  # fmt: skip
     inbox_id, _ = await _ingest(services, raw)
     store, replies = MailStore(services.db), MailReplies(services)
@@ -142,10 +123,9 @@ async def test_attach_makes_a_quarantined_email_the_tickets_reply(services: Serv
 
 async def test_discard_sets_a_quarantined_email_aside_once(services: Services) -> None:
     number = await escalated(services)
-    spam_id, _ = await _ingest(
-        services, _email(services, number, "Promo!", sender="promo@spam.example", with_file=False)
-    )
-    answer_id, _ = await _ingest(services, _email(services, number, "Sedang kami proses."))
+    spam = lkpp_reply(services, number, "Promo!", sender="promo@spam.example", with_file=False)
+    spam_id, _ = await _ingest(services, spam)
+    answer_id, _ = await _ingest(services, lkpp_reply(services, number, "Sedang kami proses."))
     store, replies = MailStore(services.db), MailReplies(services)
     assert await replies.discard(spam_id, SARI) is Outcome.DONE
     assert await replies.discard(spam_id, BUDI) is Outcome.ALREADY_HANDLED
