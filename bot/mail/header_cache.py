@@ -11,6 +11,7 @@ from __future__ import annotations
 from email import policy
 from email.headerregistry import HeaderRegistry
 from email.policy import EmailPolicy
+from typing import Any
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -38,7 +39,7 @@ _HEADER_CLASSES = _HeaderClasses()
 #: charset=utf-8`` come back in nearly every email. Only headers that repeat (not ids, dates,
 #: subjects), short values only, and emptied when full, so hostile mail can neither bloat it
 #: nor keep it (plain dict get/set/clear, so threads may share it).
-SHARED_HEADERS: dict[tuple[str, str], object] = {}
+SHARED_HEADERS: dict[tuple[str, str], str] = {}
 SHARED_NAMES = frozenset(
     {"from", "to", "cc", "reply-to", "sender", "mime-version", "content-type",
      "content-disposition", "content-transfer-encoding"}
@@ -60,9 +61,15 @@ class OncePolicy(EmailPolicy):
     also kept across messages in :data:`SHARED_HEADERS`.
     """
 
-    _parsed: dict[tuple[str, str], object] | None = None
+    _parsed: dict[tuple[str, str], str] | None = None
 
-    def header_fetch_parse(self, name: str, value: str) -> object:
+    def __init__(self, *, memo: dict[tuple[str, str], str] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        # Policies are immutable once made (their __setattr__ refuses), clones included.
+        object.__setattr__(self, "_parsed", memo)
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        """The header object (a ``str`` subclass) for ``name: value``, parsed at most once."""
         memo = self._parsed
         if memo is None or hasattr(value, "name"):
             return super().header_fetch_parse(name, value)
@@ -81,7 +88,7 @@ class OncePolicy(EmailPolicy):
 
 
 def policy_for(modern: bool) -> policy.Policy:
-    """The policy for one parse: a fresh :class:`OncePolicy`, or ``compat32`` as fallback."""
+    """The policy for one parse: a :class:`OncePolicy` with its own memo, or ``compat32``."""
     if not modern:
         return policy.compat32
-    return OncePolicy(header_factory=_HEADER_CLASSES, _parsed={})
+    return OncePolicy(memo={}, header_factory=_HEADER_CLASSES)

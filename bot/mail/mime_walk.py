@@ -227,10 +227,9 @@ def _attachment(part: Message, number: int, problems: Problems) -> ParsedAttachm
         problems.add(Problem.FILENAME_SANITISED)
     if ctype in {"message/rfc822", "message/global"}:
         inner = part.get_payload()
+        first = inner[0] if isinstance(inner, list) and inner else None
         try:
-            payload = (
-                inner[0].as_bytes() if isinstance(inner, list) and inner else part_bytes(part)
-            )
+            payload = first.as_bytes() if isinstance(first, Message) else part_bytes(part)
         except Exception:
             payload = part_bytes(part)
     else:

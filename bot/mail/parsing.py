@@ -148,8 +148,8 @@ def _parse(raw: bytes, max_bytes: int, problems: Problems, *, modern: bool) -> P
     reply_to = address(msg, "Reply-To", problems)[1] or None
     sender = address(msg, "Sender", problems)[1] or None
     first = [from_addr] if from_addr else []
-    from_all = safe(lambda: all_addresses(msg, "From"), first)
-    from_all = first if from_all is None else from_all
+    every_from = safe(lambda: all_addresses(msg, "From"), None)
+    from_all = first if every_from is None else every_from
     subject = collapse(get_header(msg, "Subject", problems) or "")
     to = addresses(msg, "To", problems)
     cc = addresses(msg, "Cc", problems)
