@@ -149,7 +149,7 @@ def detect_noise(msg: Message | ParsedFacts) -> Noise | None:
 
     Args:
         msg: A message parsed with :mod:`email` (any policy) or a
-            :class:`bot.mail.parsing.ParsedMail`.
+            :class:`bot.mail.parsed.ParsedMail`.
     """
     view = _view(msg)
     return _bounce(view) or _auto_reply(view)

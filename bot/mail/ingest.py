@@ -29,7 +29,7 @@ from bot.domain.sop import Action, Actor, LkppReplyClass, LkppReplyFit, State, l
 from bot.domain.ticket import Attachment, Ticket
 from bot.mail.autoreply import NoiseKind, detect_noise
 from bot.mail.classify import classify, strip_tag
-from bot.mail.parsing import ParsedAttachment, ParsedMail, parse_message
+from bot.mail.parsing import ParsedAttachment, ParsedMail, Problem, parse_message
 from bot.mail.sender_auth import authentication_problem, header_problem
 from bot.mail.threading import find_subject_tag, ticket_from_references, verify_message_id
 from bot.storage.mail import MATCHED, NEW, NOISE, QUARANTINED, InboxRow, MailStore
@@ -103,7 +103,7 @@ def match(parsed: ParsedMail, secret: bytes) -> tuple[str | None, str | None]:
 
 def decide(parsed: ParsedMail, settings: Settings, secret: bytes) -> Verdict:
     """Decide what an email is, from its content, the allowed senders and our secret."""
-    if "unparseable" in parsed.problems:
+    if Problem.UNPARSEABLE in parsed.problems:
         return Verdict(QUARANTINED, reason=UNREADABLE)
     number, matched_by = match(parsed, secret)
     allowed = bool(parsed.from_addr) and settings.sender_allowed(parsed.from_addr)
@@ -119,7 +119,7 @@ def decide(parsed: ParsedMail, settings: Settings, secret: bytes) -> Verdict:
     if noise is not None and noise.strong and not ticketing:
         return Verdict(NOISE, reason=f"{noise.kind.value}: {noise.reason}",
                        bounce=noise.kind is NoiseKind.BOUNCE)  # fmt: skip
-    if "oversize" in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
+    if Problem.OVERSIZE in parsed.problems or parsed.header(TRUNCATED_HEADER) is not None:
         return Verdict(QUARANTINED, number, reason=OVERSIZE)
     forged = header_problem(parsed, settings.lkpp_domains)
     if forged is None and allowed and settings.mail_trusted_authserv_id:

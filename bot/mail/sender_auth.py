@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 import authres
 
-from bot.mail.parsing import ParsedMail
+from bot.mail.parsed import ParsedMail
 
 __all__ = [
     "AUTH_FAILED",

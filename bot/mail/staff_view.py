@@ -1,5 +1,8 @@
 """The Telegram side of the mail bridge: what staff see of LKPP's mail, and their buttons.
 
+This module only renders and sends: what a button decides (SOP steps, mail state) is done by
+:mod:`bot.mail.replies`, which knows nothing of Telegram.
+
 Everything here runs after the database committed, and what it posts is driven by the
 database, not by memory: a reply or a quarantined email is posted when its ``posted_at`` is
 empty (:meth:`StaffView.flush`), so a crash or a Telegram outage delays a notice but never loses
@@ -33,11 +36,11 @@ from telegram.ext import (
 from bot.callbacks import Prefix, pack, unpack
 from bot.context import by_of
 from bot.domain.errors import DomainError
-from bot.domain.sop import Action, Actor, LkppReplyClass
+from bot.domain.sop import LkppReplyClass
 from bot.domain.ticket import normalise_number
 from bot.guards import anonymous, in_staff_chat, refuse_anonymous
-from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
+from bot.mail.replies import MailReplies, Outcome, can_forward
 from bot.mail.staff_outbox import FILE_KIND, REPLY_KIND, MailKinds
 from bot.notify import Keyboard, keyboard
 from bot.outbox.notifier import QueuedNotifier
@@ -47,7 +50,6 @@ from bot.stale_buttons import answer_stale
 from bot.storage.mail import NOISE, QUARANTINED, InboxRow, MailStore, OutboxRow, ReplyRow
 from bot.storage.mail_telegram import MailTelegramStore
 from bot.storage.telegram import MessageMap
-from bot.workflow import By
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -64,11 +66,6 @@ _CODES = {
     "d": LkppReplyClass.DATA_REQUEST,
     "p": LkppReplyClass.PROGRESS,
     "s": LkppReplyClass.SOLVED,
-}
-_CODE_OF = {cls: code for code, cls in _CODES.items()}
-_PASS = {
-    LkppReplyClass.DATA_REQUEST: Action.PASS_REQUEST_TO_USER,
-    LkppReplyClass.SOLVED: Action.PASS_SOLUTION_TO_USER,
 }
 
 
@@ -97,7 +94,7 @@ class StaffView:
         self.shown = MailTelegramStore(services.db)
         self.store = MailStore(services.db)
         self.messages = MessageMap(services.db)
-        self.ingestor = Ingestor(services)
+        self.replies = MailReplies(services)
 
     @property
     def texts(self) -> Any:
@@ -178,8 +175,7 @@ class StaffView:
                 for code, cls in _CODES.items()
             ]
             return [row[:2], row[2:]]
-        cls = LkppReplyClass(reply.confirmed_class)
-        if cls in _PASS and reply.forwarded_at is None:
+        if can_forward(reply):
             return [[(self.texts.plain_msg("surel_tombol.teruskan"),
                       pack(MAIL_PREFIX, "f", reply.id))]]  # fmt: skip
         return []
@@ -292,64 +288,27 @@ class StaffView:
         if reply is None:
             await answer_stale(update, context)
             return
+        by = by_of(update)
         try:
             if verb == "k" and len(parts) > 2 and parts[2] in _CODES:
-                text = await self.confirm(reply, _CODES[parts[2]], by_of(update))
+                cls = _CODES[parts[2]]
+                outcome = await self.replies.confirm(reply, cls, by)
+                kelas = self.texts.plain_msg(f"surel_kelas.{cls.value}")
+                text = self.texts.msg("surel_staf.kelas_dikonfirmasi", kelas=kelas,
+                                      oleh=by.name or "-")  # fmt: skip
             elif verb == "f":
-                text = await self.forward(reply, by_of(update))
+                outcome = await self.replies.forward(reply, by)
+                text = self.texts.msg("surel_staf.diteruskan", oleh=by.name or "-")
             else:
                 await query.answer()
                 return
         except DomainError as exc:
             await query.answer(Markup(self.texts.error(exc)).unescape()[:200], show_alert=True)
             return
+        if outcome is Outcome.ALREADY_HANDLED:
+            text = self.texts.msg("surel_staf.sudah_diproses", id=reply.id)
         await query.answer(Markup(text).unescape()[:200])
         await self._refresh(reply.id)
-
-    async def confirm(self, reply: ReplyRow, cls: LkppReplyClass, by: By) -> str:
-        """Staff confirm or correct the class: apply its step and record who decided."""
-        workflow = self.services.workflow
-        ticket = await workflow.store.get_by_id(reply.ticket_id)
-        assert ticket is not None
-        async with workflow.transaction() as conn:
-            current = await self.store.reply(reply.id)
-            if current is None or current.confirmed_class is not None:
-                return self.texts.msg("surel_staf.sudah_diproses", id=reply.id)
-            assert cls.action is not None and ticket.id is not None
-            files = [f.as_attachment(ticket.id) for f in await self.store.files(reply.id)]
-            await workflow.apply_in(
-                conn, ticket.number, cls.action, Actor.LKPP, by,
-                details={"message_id": reply.message_id, "dikonfirmasi_staf": True,
-                         "text": reply.reply_text},
-                attachments=files if cls in _PASS else None,
-            )  # fmt: skip
-            await self.store.confirm(conn, reply.id, cls.value, by.id, by.name,
-                                     self.services.clock())  # fmt: skip
-        kelas = self.texts.plain_msg(f"surel_kelas.{cls.value}")
-        return self.texts.msg("surel_staf.kelas_dikonfirmasi", kelas=kelas, oleh=by.name or "-")
-
-    async def forward(self, reply: ReplyRow, by: By) -> str:
-        """Pass LKPP's request (step 7) or solution (step 13) and files to the user."""
-        workflow = self.services.workflow
-        ticket = await workflow.store.get_by_id(reply.ticket_id)
-        assert ticket is not None and ticket.id is not None
-        files = await self.store.files(reply.id)
-        attachments = [f.as_attachment(ticket.id) for f in files]
-        async with workflow.transaction() as conn:
-            current = await self.store.reply(reply.id)
-            if current is None or current.forwarded_at is not None or not current.confirmed_class:
-                return self.texts.msg("surel_staf.sudah_diproses", id=reply.id)
-            action = _PASS.get(LkppReplyClass(current.confirmed_class))
-            if action is None:
-                return self.texts.msg("surel_staf.sudah_diproses", id=reply.id)
-            await workflow.apply_in(
-                conn, ticket.number, action, Actor.STAFF, by,
-                details={"text": current.reply_text or current.full_text or "-",
-                         "message_id": current.message_id},
-                attachments=attachments,
-            )  # fmt: skip
-            await self.store.mark_forwarded(conn, reply.id, self.services.clock())
-        return self.texts.msg("surel_staf.diteruskan", oleh=by.name or "-")
 
     async def _refresh(self, reply_id: int) -> None:
         """Redraw a reply notice after a button changed it."""
@@ -390,7 +349,9 @@ class StaffView:
             return
         by = by_of(update)
         if verb == "x":
-            await self.store.discard(inbox_id, self.services.clock())
+            if await self.replies.discard(inbox_id, by) is Outcome.ALREADY_HANDLED:
+                await query.answer(self.texts.plain_msg("surel_staf.sudah_diproses", id=inbox_id))
+                return
             text = self.texts.msg("surel_staf.dibuang", id=inbox_id, oleh=by.name or "-")
             await query.answer()
             await self.notifier.staff(text, reply_to=query.message.message_id
@@ -423,15 +384,18 @@ class StaffView:
             await self.notifier.staff(self.texts.msg("surel_staf.nomor_salah", teks=text[:50]),
                                       reply_to=message.message_id)  # fmt: skip
             raise ApplicationHandlerStop
+        by = by_of(update)
         try:
-            await self.ingestor.attach(inbox_id, number, by_of(update))
-        except LookupError:
-            answer = self.texts.msg("surel_staf.sudah_diproses", id=inbox_id)
+            outcome = await self.replies.attach(inbox_id, number, by)
         except DomainError as exc:
             answer = self.texts.error(exc)
         else:
-            answer = self.texts.msg("surel_staf.dilampirkan", id=inbox_id, nomor=number,
-                                    oleh=by_of(update).name or "-")  # fmt: skip
+            answer = (
+                self.texts.msg("surel_staf.dilampirkan", id=inbox_id, nomor=number,
+                               oleh=by.name or "-")
+                if outcome is Outcome.DONE
+                else self.texts.msg("surel_staf.sudah_diproses", id=inbox_id)
+            )  # fmt: skip
         await self.notifier.staff(answer, reply_to=message.message_id)
         await self.flush()
         raise ApplicationHandlerStop

@@ -1,163 +1,55 @@
 """Every SQL statement of the mail bridge: outbox, inbox, LKPP replies and their files.
 
 Writers that must commit with a ticket's state change take the connection of the caller's
-transaction; the rest open their own short transaction.
+transaction; the rest open their own short transaction. The row types and state names live in
+:mod:`bot.storage.mail_rows` and are re-exported here, where callers have always found them.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.domain.ticket import Attachment
 from bot.storage.db import Database, Row
-from bot.storage.timefmt import from_db, from_db_opt, to_db
+from bot.storage.mail_rows import (
+    DISCARDED,
+    FAILED,
+    MATCHED,
+    NEW,
+    NOISE,
+    QUARANTINED,
+    QUEUED,
+    SENT,
+    InboxRow,
+    MailFile,
+    OutboxRow,
+    ReplyRow,
+    file_row,
+    inbox_row,
+    outbox_row,
+    reply_row,
+)
+from bot.storage.timefmt import from_db_opt, to_db
 
-QUEUED, SENT, FAILED = "antre", "terkirim", "gagal"
-NEW, MATCHED, QUARANTINED, NOISE, DISCARDED = "baru", "cocok", "karantina", "derau", "dibuang"
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """One queued email; ``message_id`` never changes, so every retry is the same email."""
-
-    id: int
-    ticket_id: int
-    event_id: int | None
-    kind: str
-    message_id: str
-    in_reply_to: str | None
-    references: list[str]
-    recipient: str
-    subject: str
-    body: str
-    attachment_ids: list[int]
-    automatic: bool
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    alerted_at: datetime | None
-    created_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class InboxRow:
-    """One fetched email as stored, before and after ingestion."""
-
-    id: int
-    message_id: str
-    raw: bytes
-    size: int
-    received_at: datetime
-    state: str
-    ticket_id: int | None
-    from_addr: str | None
-    subject: str | None
-    reason: str | None
-    problems: list[str]
-    alert: bool
-    posted_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyRow:
-    """An LKPP email matched to a ticket, with the class proposed and (later) confirmed."""
-
-    id: int
-    inbox_id: int
-    ticket_id: int
-    event_id: int | None
-    message_id: str
-    matched_by: str
-    from_addr: str
-    subject: str
-    reply_text: str
-    full_text: str
-    proposed_class: str
-    by_tag: bool
-    matched: list[str]
-    confirmed_class: str | None
-    confirmed_by_name: str | None
-    action_error: str | None
-    forwarded_at: datetime | None
-    received_at: datetime
-    posted_at: datetime | None
-    staff_chat_id: int | None
-    staff_message_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class MailFile:
-    """A file LKPP attached to a reply."""
-
-    id: int
-    reply_id: int | None
-    ticket_id: int | None
-    file_name: str
-    mime_type: str
-    size: int
-    content: bytes
-    telegram_file_id: str | None
-    storage_path: str | None = None
-
-    def as_attachment(self, ticket_id: int) -> Attachment:
-        """The file as a ticket attachment (for the step that passes it on to the user)."""
-        return Attachment(None, ticket_id, "lkpp", self.file_name, self.mime_type, self.size,
-                          telegram_file_id=self.telegram_file_id,
-                          storage_path=self.storage_path)  # fmt: skip
-
-
-def _outbox(row: Row) -> OutboxRow:
-    return OutboxRow(
-        id=row["id"], ticket_id=row["ticket_id"], event_id=row["event_id"], kind=row["kind"],
-        message_id=row["message_id"], in_reply_to=row["in_reply_to"],
-        references=row["refs"].split() if row["refs"] else [], recipient=row["recipient"],
-        subject=row["subject"], body=row["body"],
-        attachment_ids=json.loads(row["attachment_ids"]), automatic=bool(row["automatic"]),
-        state=row["state"], attempts=row["attempts"],
-        next_attempt_at=from_db(row["next_attempt_at"]), last_error=row["last_error"],
-        alerted_at=from_db_opt(row["alerted_at"]), created_at=from_db(row["created_at"]),
-        sent_at=from_db_opt(row["sent_at"]),
-    )  # fmt: skip
-
-
-def _inbox(row: Row) -> InboxRow:
-    return InboxRow(
-        id=row["id"], message_id=row["message_id"], raw=bytes(row["raw"]), size=row["size"],
-        received_at=from_db(row["received_at"]), state=row["state"],
-        ticket_id=row["ticket_id"], from_addr=row["from_addr"], subject=row["subject"],
-        reason=row["reason"], problems=json.loads(row["problems"]), alert=bool(row["alert"]),
-        posted_at=from_db_opt(row["posted_at"]),
-    )  # fmt: skip
-
-
-def _reply(row: Row) -> ReplyRow:
-    return ReplyRow(
-        id=row["id"], inbox_id=row["inbox_id"], ticket_id=row["ticket_id"],
-        event_id=row["event_id"], message_id=row["message_id"], matched_by=row["matched_by"],
-        from_addr=row["from_addr"], subject=row["subject"], reply_text=row["reply_text"],
-        full_text=row["full_text"], proposed_class=row["proposed_class"],
-        by_tag=bool(row["by_tag"]), matched=json.loads(row["matched"]),
-        confirmed_class=row["confirmed_class"], confirmed_by_name=row["confirmed_by_name"],
-        action_error=row["action_error"], forwarded_at=from_db_opt(row["forwarded_at"]),
-        received_at=from_db(row["received_at"]), posted_at=from_db_opt(row["posted_at"]),
-        staff_chat_id=row["staff_chat_id"], staff_message_id=row["staff_message_id"],
-    )  # fmt: skip
-
-
-def _file(row: Row) -> MailFile:
-    return MailFile(
-        id=row["id"], reply_id=row["reply_id"], ticket_id=row["ticket_id"],
-        file_name=row["file_name"], mime_type=row["mime_type"], size=row["size"],
-        content=bytes(row["content"]), telegram_file_id=row["telegram_file_id"],
-        storage_path=row["storage_path"],
-    )  # fmt: skip
+__all__ = [
+    "DISCARDED",
+    "FAILED",
+    "MATCHED",
+    "NEW",
+    "NOISE",
+    "QUARANTINED",
+    "QUEUED",
+    "SENT",
+    "InboxRow",
+    "MailFile",
+    "MailStore",
+    "OutboxRow",
+    "ReplyRow",
+]
 
 
 class MailStore:
@@ -209,19 +101,19 @@ class MailStore:
 
     async def outbox(self, outbox_id: int) -> OutboxRow | None:
         row = await self.db.fetchone("SELECT * FROM mail_outbox WHERE id = ?", (outbox_id,))
-        return None if row is None else _outbox(row)
+        return None if row is None else outbox_row(row)
 
     async def outbox_for_ticket(self, ticket_id: int) -> list[OutboxRow]:
         rows = await self.db.fetchall(
             "SELECT * FROM mail_outbox WHERE ticket_id = ? ORDER BY id", (ticket_id,)
         )
-        return [_outbox(r) for r in rows]
+        return [outbox_row(r) for r in rows]
 
     async def outbox_by_message_id(self, message_id: str) -> OutboxRow | None:
         row = await self.db.fetchone(
             "SELECT * FROM mail_outbox WHERE message_id = ?", (message_id,)
         )
-        return None if row is None else _outbox(row)
+        return None if row is None else outbox_row(row)
 
     async def due(self, now: datetime, limit: int = 20) -> list[OutboxRow]:
         rows = await self.db.fetchall(
@@ -229,7 +121,7 @@ class MailStore:
             "ORDER BY id LIMIT ?",
             (QUEUED, to_db(now), limit),
         )
-        return [_outbox(r) for r in rows]
+        return [outbox_row(r) for r in rows]
 
     async def next_due_at(self) -> datetime | None:
         value = await self.db.fetchval(
@@ -267,7 +159,7 @@ class MailStore:
             "AND alerted_at IS NULL ORDER BY id",
             (QUEUED, to_db(queued_before)),
         )
-        return [_outbox(r) for r in rows]
+        return [outbox_row(r) for r in rows]
 
     async def mark_alerted(self, outbox_id: int, at: datetime) -> None:
         async with self.db.transaction() as conn:
@@ -323,13 +215,13 @@ class MailStore:
 
     async def inbox(self, inbox_id: int) -> InboxRow | None:
         row = await self._one("SELECT * FROM mail_inbox WHERE id = ?", (inbox_id,))
-        return None if row is None else _inbox(row)
+        return None if row is None else inbox_row(row)
 
     async def inbox_by_message_id(self, message_id: str) -> InboxRow | None:
         row = await self.db.fetchone(
             "SELECT * FROM mail_inbox WHERE message_id = ?", (message_id,)
         )
-        return None if row is None else _inbox(row)
+        return None if row is None else inbox_row(row)
 
     async def pending(self, limit: int = 100) -> list[int]:
         rows = await self.db.fetchall(
@@ -348,7 +240,7 @@ class MailStore:
         from_addr: str | None = None,
         subject: str | None = None,
         reason: str | None = None,
-        problems: list[str] | None = None,
+        problems: Sequence[str] | None = None,
         alert: bool = False,
     ) -> None:
         await conn.execute(
@@ -358,7 +250,7 @@ class MailStore:
             WHERE id = ?
             """,
             (
-                state, ticket_id, from_addr, subject, reason, json.dumps(problems or []),
+                state, ticket_id, from_addr, subject, reason, json.dumps(list(problems or [])),
                 int(alert), to_db(at), inbox_id,
             ),
         )  # fmt: skip
@@ -374,7 +266,7 @@ class MailStore:
             "AND (state = ? OR (state = ? AND alert = 1)) ORDER BY id",
             (QUARANTINED, NOISE),
         )
-        return [_inbox(r) for r in rows]
+        return [inbox_row(r) for r in rows]
 
     async def mark_inbox_posted(self, inbox_id: int, at: datetime) -> None:
         async with self.db.transaction() as conn:
@@ -446,19 +338,19 @@ class MailStore:
 
     async def reply(self, reply_id: int) -> ReplyRow | None:
         row = await self.db.fetchone("SELECT * FROM mail_lkpp_replies WHERE id = ?", (reply_id,))
-        return None if row is None else _reply(row)
+        return None if row is None else reply_row(row)
 
     async def replies_for_ticket(self, ticket_id: int) -> list[ReplyRow]:
         rows = await self.db.fetchall(
             "SELECT * FROM mail_lkpp_replies WHERE ticket_id = ? ORDER BY id", (ticket_id,)
         )
-        return [_reply(r) for r in rows]
+        return [reply_row(r) for r in rows]
 
     async def unposted_replies(self) -> list[ReplyRow]:
         rows = await self.db.fetchall(
             "SELECT * FROM mail_lkpp_replies WHERE posted_at IS NULL ORDER BY id"
         )
-        return [_reply(r) for r in rows]
+        return [reply_row(r) for r in rows]
 
     async def mark_reply_posted(
         self, reply_id: int, chat_id: int | None, message_id: int | None, at: datetime
@@ -497,7 +389,7 @@ class MailStore:
         rows = await self.db.fetchall(
             "SELECT * FROM mail_attachments WHERE reply_id = ? ORDER BY id", (reply_id,)
         )
-        return [_file(r) for r in rows]
+        return [file_row(r) for r in rows]
 
     async def set_file_id(self, file_id: int, telegram_file_id: str) -> None:
         async with self.db.transaction() as conn:

@@ -12,7 +12,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.storage.db import Database
-from bot.storage.mail import MailFile, _file
+from bot.storage.mail_rows import MailFile, file_row
 from bot.storage.timefmt import to_db
 
 
@@ -44,7 +44,7 @@ class MailTelegramStore:
 
     async def file(self, file_id: int) -> MailFile | None:
         row = await self.db.fetchone("SELECT * FROM mail_attachments WHERE id = ?", (file_id,))
-        return None if row is None else _file(row)
+        return None if row is None else file_row(row)
 
     async def set_file_id(
         self, conn: aiosqlite.Connection, file_id: int, telegram_file_id: str

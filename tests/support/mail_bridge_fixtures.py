@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -11,8 +12,11 @@ from typing import Any
 from bot.domain.priority import PriorityTable
 from bot.domain.sop import Action, Actor, State
 from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole
+from bot.mail import compose
+from bot.mail.inbox import message_key
+from bot.mail.ingest import Ingestor, IngestResult
 from bot.services import Services
-from bot.storage.mail import OutboxRow
+from bot.storage.mail import MailStore, OutboxRow
 from bot.text import Texts
 from bot.workflow import By
 from tests.support.clock import WIB
@@ -106,3 +110,26 @@ async def cannot_handle(services: Services, files: list[tuple[str, int, str]] = 
     await services.workflow.apply(number, Action.TAKE, Actor.STAFF, STAFF)
     await services.workflow.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
     return number
+
+
+def lkpp_reply(services: Services, number: str, body: str, sender: str = "helpdesk@lkpp.go.id",
+               with_file: bool = True) -> bytes:  # fmt: skip
+    """An LKPP reply to ticket ``number``'s escalation, threaded by our signed Message-ID."""
+    message = EmailMessage()
+    message["From"] = f"Helpdesk LKPP <{sender}>"
+    message["To"] = services.settings.mail_from
+    message["Subject"] = f"RE: [LPSE-BTG #{number}] Eskalasi"
+    message["Message-ID"] = f"<{abs(hash(body))}.{sender}>"
+    message["In-Reply-To"] = compose.new_message_id(services.settings, number, "eskalasi")
+    message.set_content(body)
+    if with_file:
+        message.add_attachment(b"%PDF-panduan", maintype="application", subtype="pdf",
+                               filename="panduan.pdf")  # fmt: skip
+    return message.as_bytes()
+
+
+async def ingest_one(services: Services, raw: bytes) -> IngestResult:
+    """Store ``raw`` as the reader does and ingest it."""
+    await MailStore(services.db).store_raw(message_key(raw), raw, services.clock())
+    (result,) = await Ingestor(services).ingest_pending()
+    return result

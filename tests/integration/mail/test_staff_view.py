@@ -15,15 +15,13 @@ from telegram.ext import Application, Defaults
 
 from bot.domain.sop import Action, State
 from bot.mail import compose
-from bot.mail.inbox import message_key
-from bot.mail.ingest import Ingestor
 from bot.mail.staff_view import StaffView
 from bot.registration import add_mail_buttons, add_mail_reply_handler
 from bot.services import Services, open_services
 from bot.storage.mail import DISCARDED, MATCHED, MailStore
 from tests.support.botapi import BotApiServer
 from tests.support.clock import FakeClock
-from tests.support.mail_bridge_fixtures import outbox_row
+from tests.support.mail_bridge_fixtures import ingest_one, lkpp_reply, outbox_row
 from tests.support.outbox_fixtures import running_outbox
 from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID, make_settings
 from tests.support.telegram_app_fixtures import STAFF_USER, bot_api  # noqa: F401 - fixture
@@ -65,25 +63,8 @@ async def running(
         await services.db.close()
 
 
-def _lkpp_reply(services: Services, number: str, body: str, sender: str = "helpdesk@lkpp.go.id",
-                with_file: bool = True) -> bytes:  # fmt: skip
-    message = EmailMessage()
-    message["From"] = f"Helpdesk LKPP <{sender}>"
-    message["To"] = services.settings.mail_from
-    message["Subject"] = f"RE: [LPSE-BTG #{number}] Eskalasi"
-    message["Message-ID"] = f"<{abs(hash(body))}.{sender}>"
-    message["In-Reply-To"] = compose.new_message_id(services.settings, number, "eskalasi")
-    message.set_content(body)
-    if with_file:
-        message.add_attachment(b"%PDF-panduan", maintype="application", subtype="pdf",
-                               filename="panduan.pdf")  # fmt: skip
-    return message.as_bytes()
-
-
 async def _ingest(services: Services, raw: bytes) -> int:
-    store = MailStore(services.db)
-    await store.store_raw(message_key(raw), raw, services.clock())
-    (result,) = await Ingestor(services).ingest_pending()
+    result = await ingest_one(services, raw)
     return result.reply_id or result.inbox_id
 
 
@@ -94,7 +75,7 @@ async def test_reply_is_posted_confirmed_and_forwarded_to_the_user(
     services, view, _ = running
     number = await escalated(services)
     body = "Mohon dilampirkan screenshot halaman unggah dan kode paket yang bermasalah."
-    reply_id = await _ingest(services, _lkpp_reply(services, number, body))
+    reply_id = await _ingest(services, lkpp_reply(services, number, body))
     assert await view.flush() == 1
     notice = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
     assert number in (notice.text or "") and "screenshot" in (notice.text or "")
@@ -131,7 +112,7 @@ async def test_quarantined_mail_is_attached_by_number_or_discarded(
 ) -> None:
     services, view, _ = running
     number = await escalated(services)
-    raw = _lkpp_reply(services, number, "#SELESAI Akun sudah dibuka.", sender="staf@gmail.com",
+    raw = lkpp_reply(services, number, "#SELESAI Akun sudah dibuka.", sender="staf@gmail.com",
                       with_file=False)  # fmt: skip
     inbox_id = await _ingest(services, raw)
     await view.flush()
@@ -154,7 +135,7 @@ async def test_quarantined_mail_is_attached_by_number_or_discarded(
     ticket = await services.workflow.get(number)
     assert ticket.state is State.LKPP_SOLVED  # the #SELESAI tag applied once attached
 
-    spam = _lkpp_reply(services, number, "Promo!", sender="promo@spam.example", with_file=False)
+    spam = lkpp_reply(services, number, "Promo!", sender="promo@spam.example", with_file=False)
     spam_id = await _ingest(services, spam)
     await view.flush()
     notice = await bot_api.wait_for(lambda c: "dikarantina" in (c.text or ""),
@@ -208,14 +189,14 @@ async def test_telegram_outage_delays_a_notice_and_a_refusal_ends_it(
 ) -> None:
     services, view, _ = running
     number = await escalated(services)
-    await _ingest(services, _lkpp_reply(services, number, "Sedang kami proses.", with_file=False))
+    await _ingest(services, lkpp_reply(services, number, "Sedang kami proses.", with_file=False))
     bot_api.fail_next("sendMessage", 502, "Bad Gateway")
     assert await view.flush() == 1  # queued at once: the reader never waits for Telegram
     assert await view.flush() == 0
     first = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID, timeout=10)
     assert "Sedang kami proses" in (first.text or "")  # the outbox retried after the 502
 
-    await _ingest(services, _lkpp_reply(services, number, "Masih dalam proses.", with_file=False))
+    await _ingest(services, lkpp_reply(services, number, "Masih dalam proses.", with_file=False))
     mark = bot_api.mark()
     bot_api.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
     assert await view.flush() == 1
@@ -230,7 +211,7 @@ async def test_staff_see_the_class_as_a_label_and_a_forgery_with_its_reason(
 ) -> None:
     services, view, _ = running
     number = await escalated(services)
-    tagged = _lkpp_reply(services, number, "#data: Mohon kirimkan NPWP penyedia.", with_file=False)
+    tagged = lkpp_reply(services, number, "#data: Mohon kirimkan NPWP penyedia.", with_file=False)
     await _ingest(services, tagged)
     await view.flush()
     notice = await bot_api.wait_for("sendMessage", chat_id=STAFF_CHAT_ID)
@@ -238,7 +219,7 @@ async def test_staff_see_the_class_as_a_label_and_a_forgery_with_its_reason(
     assert "Mohon kirimkan NPWP penyedia." in text and "#data" not in text.lower()
     assert "Kelas (tanda dari LKPP): Minta data tambahan" in text
 
-    forged = _lkpp_reply(services, number, "#SELESAI Sudah selesai.", with_file=False).replace(
+    forged = lkpp_reply(services, number, "#SELESAI Sudah selesai.", with_file=False).replace(
         b"From: Helpdesk LKPP <helpdesk@lkpp.go.id>",
         b"From: Helpdesk LKPP <helpdesk@lkpp.go.id>, penipu@verify-account.top",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -11,11 +12,12 @@ from email.message import EmailMessage
 
 import pytest
 
-from bot.mail import parsing
+from bot.mail import header_cache, parsing
 from bot.mail.parsing import (
     MAX_REPLY_CHARS,
     MAX_TEXT_CHARS,
     ParsedMail,
+    Problem,
     decode_bytes,
     html_to_text,
     parse_message,
@@ -394,7 +396,7 @@ def test_text_has_no_control_characters() -> None:
     assert mail.text == "Sudah selesai[31m."
 
 
-# --- header memo (bot.mail.parsing._OncePolicy) ----------------------------------------------
+# --- header memo (bot.mail.header_cache.OncePolicy) ----------------------------------------
 
 
 def _corpus() -> list[bytes]:
@@ -409,24 +411,41 @@ def _corpus() -> list[bytes]:
 
 def test_remembered_headers_change_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parsed with the shared header memo empty, then full, then by the stdlib unaided."""
-    parsing._SHARED_HEADERS.clear()
+    header_cache.SHARED_HEADERS.clear()
     cold = [parse(raw) for raw in _corpus()]
     warm = [parse(raw) for raw in _corpus()]
     assert warm == cold
-    unaided = policy.EmailPolicy()  # what _OncePolicy stands in for: no memo at all
+    unaided = policy.EmailPolicy()  # what OncePolicy stands in for: no memo at all
     monkeypatch.setattr(
-        parsing, "_policy_for", lambda modern: unaided if modern else policy.compat32
+        parsing, "policy_for", lambda modern: unaided if modern else policy.compat32
     )
     assert [parse(raw) for raw in _corpus()] == cold
 
 
 def test_shared_header_memo_stays_small() -> None:
-    for index in range(3 * parsing._SHARED_MAX_ENTRIES):
+    for index in range(3 * header_cache.SHARED_MAX_ENTRIES):
         raw = build(headers=[f"From: Orang {index} <orang{index}@contoh.example>",
                              "Subject: x", f"Message-ID: <{index}@contoh.example>"])  # fmt: skip
         assert parse(raw).from_addr == f"orang{index}@contoh.example"
-    assert len(parsing._SHARED_HEADERS) <= parsing._SHARED_MAX_ENTRIES
-    assert all(name.lower() in parsing._SHARED_NAMES for name, _ in parsing._SHARED_HEADERS)
+    assert len(header_cache.SHARED_HEADERS) <= header_cache.SHARED_MAX_ENTRIES
+    shared = header_cache.SHARED_HEADERS
+    assert all(name.lower() in header_cache.SHARED_NAMES for name, _ in shared)
     long_to = "To: " + ", ".join(f"a{i}@contoh.example" for i in range(50))
     parse(build(headers=["From: a@contoh.example", long_to]))
-    assert not any(len(value) > parsing._SHARED_MAX_CHARS for _, value in parsing._SHARED_HEADERS)
+    assert not any(len(value) > header_cache.SHARED_MAX_CHARS for _, value in shared)
+
+
+# --- problem codes --------------------------------------------------------------------------
+
+
+def test_problem_codes_are_stored_as_they_always_were() -> None:
+    """``mail_inbox.problems`` holds these values; renaming one would orphan stored rows."""
+    assert {problem.value for problem in Problem} == {
+        "oversize", "malformed_mime", "malformed_header", "bad_transfer_encoding",
+        "charset_fallback", "body_truncated", "filename_sanitised", "no_message_id",
+        "no_from", "no_headers", "no_body", "unparseable",
+    }  # fmt: skip
+    mail = parse(b"\x00\x01 nothing readable")
+    assert all(isinstance(problem, Problem) for problem in mail.problems)
+    assert json.loads(json.dumps(mail.problems)) == [str(p) for p in mail.problems]
+    assert json.dumps([Problem.CHARSET_FALLBACK]) == '["charset_fallback"]'
