@@ -46,7 +46,10 @@ async def open_services(settings: Settings, clock: Clock, db: Database | None = 
     db = db or Database(settings.db_path)
     await db.ensure_ready()
     try:
-        workflow = Workflow(db, settings.lpse_code, priorities, clock)
+        workflow = Workflow(
+            db, settings.lpse_code, priorities, clock,
+            auto_forward_user_data=settings.auto_forward_user_data,
+        )  # fmt: skip
         calendar = WorkingCalendar(
             settings.tz,
             office_hours=OfficeHours(

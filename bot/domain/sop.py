@@ -14,7 +14,8 @@ live in three sibling modules:
   open; LKPP's progress windows) is :mod:`bot.domain.measure`.
 
 This module holds the decisions made with that table: :func:`plan`, what an actor may do now,
-which LKPP replies a state accepts, and the steps the bot takes by itself.
+which LKPP replies a state accepts, and the step the bot takes by itself (:func:`automatic_step`:
+step 9 when the LPSE forwards users' data automatically).
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ __all__ = [
     "TicketFacts",
     "Transition",
     "allowed_actions",
+    "automatic_step",
     "lkpp_reply_fit",
     "plan",
+    "reply_takes_first",
     "transitions_for_step",
 ]
 
@@ -163,3 +166,34 @@ def allowed_actions(state: State, actor: Actor) -> list[Action]:
 def transitions_for_step(step: str) -> list[Transition]:
     """Every transition that implements SOP row ``step`` (e.g. ``"9"``)."""
     return [t for t in TRANSITIONS if step in t.step.split("/")]
+
+
+def reply_takes_first(facts: TicketFacts) -> bool:
+    """Whether answering the user must take the ticket first (nobody holds it yet).
+
+    The SOP lets staff answer only a ticket someone holds; a staff member who answers a new
+    report is the one taking it, so the reply chains TAKE and REPLY_TO_USER in one transaction.
+    """
+    staff_can = allowed_actions(facts.state, Actor.STAFF)
+    return (
+        facts.assignee_id is None
+        and Action.TAKE in staff_can
+        and Action.REPLY_TO_USER not in staff_can
+    )
+
+
+def automatic_step(action: Action, *, forward_user_data: bool) -> Action | None:
+    """The step the bot takes by itself (as :attr:`Actor.SYSTEM`) once ``action`` committed.
+
+    SOP step 9 is staff's ("forward the data to LKPP within 5 minutes"), but an LPSE may let
+    the bot forward what a user sends at step 8 at once (``AUTO_FORWARD_USER_DATA``): then
+    USER_SENDS_DATA is followed by FORWARD_DATA, and step 9's clock cannot lapse waiting for
+    staff. Every other step waits for a person.
+
+    Args:
+        action: The step that just committed.
+        forward_user_data: Whether the LPSE turned automatic forwarding on.
+    """
+    if action is Action.USER_SENDS_DATA and forward_user_data:
+        return Action.FORWARD_DATA
+    return None

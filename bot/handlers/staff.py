@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.domain.errors import IllegalTransition
-from bot.domain.sop import OPEN, Action, Actor, State
+from bot.domain.sop import OPEN, Action, Actor, State, reply_takes_first
 from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket, normalise_number
 from bot.handlers import withdrawal
@@ -34,8 +34,6 @@ from bot.handlers.cards import (
     SOLVE_PROMPT,
     Cards,
     cards_of,
-    confirmed_by_handler,
-    reply_takes_first,
 )
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
@@ -171,10 +169,9 @@ async def _apply(
     details: dict[str, Any],
     attachments: list[Attachment] | None = None,
 ) -> Ticket:
-    with confirmed_by_handler():
-        applied = await services.workflow.apply(
-            number, action, Actor.STAFF, by, details, attachments
-        )
+    applied = await services.workflow.apply(
+        number, action, Actor.STAFF, by, details, attachments, confirmed_by_caller=True
+    )
     return applied.ticket
 
 
@@ -201,14 +198,16 @@ async def relay_to_user(
     A reply to a report nobody holds yet takes it in the same transaction.
     """
     workflow = services.workflow
-    take = reply_takes_first(await workflow.get(number))
-    with confirmed_by_handler():
-        async with workflow.transaction() as conn:
-            if take:
-                await workflow.apply_in(conn, number, Action.TAKE, Actor.STAFF, by)
-            applied = await workflow.apply_in(
-                conn, number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments
+    take = reply_takes_first((await workflow.get(number)).facts)
+    async with workflow.transaction() as conn:
+        if take:
+            await workflow.apply_in(
+                conn, number, Action.TAKE, Actor.STAFF, by, confirmed_by_caller=True
             )
+        applied = await workflow.apply_in(
+            conn, number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments,
+            confirmed_by_caller=True,
+        )  # fmt: skip
     ticket = applied.ticket
     cards = cards_of(services)
     if await cards.messages.is_blocked(ticket.user_chat_id):
@@ -431,7 +430,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     cards = Cards(services, application.bot)
     services.extras[CARDS_KEY] = cards
     services.workflow.add_listener(cards.on_step)
-    services.workflow.add_after_commit(cards.on_commit)
     services.workflow.add_after_commit(withdrawal.after_commit(cards))
     sender = sender_of(services)
     sender.add_kind(CARD, cards.send_card, cards.card_sent)
