@@ -15,7 +15,7 @@ report stands, and the user always has a way forward: answer, "Lanjutkan", or /b
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -79,7 +79,7 @@ from bot.services import Services
 NAME = "lapor"
 """The ConversationHandler's name: its key in the persistence table."""
 
-Callback = Callable[[Update, Context], Awaitable[State]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, State]]
 
 
 async def start(update: Update, context: Context) -> str:

@@ -10,8 +10,9 @@ handlers of the states are :mod:`bot.conversations.report_answers`, wired in
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from typing import Any
 
 import aiosqlite
 from telegram import Update, User
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 State = str | int
 """What a handler returns: the next step's name, or ``ConversationHandler.END``."""
-AtStep = Callable[[Update, Context, ReportDraft], Awaitable[State]]
+AtStep = Callable[[Update, Context, ReportDraft], Coroutine[Any, Any, State]]
 """A handler of one state, given the chat's draft (whose step is that state)."""
 
 
@@ -86,7 +87,7 @@ async def prompt(update: Update, context: Context, draft: ReportDraft) -> str:
     services = services_of(context)
     step = STEP_BY_NAME[draft.step]
     html = services.texts.msg(step.question, batas=MAX_TITLE, minimal=MIN_TITLE_VISIBLE)
-    buttons: Keyboard = []
+    buttons: list[list[tuple[str, str]]] = []
     if step.options is not None:
         options = step.options(services)
         buttons = [[(text, data(step.name, index))] for index, (_, text) in enumerate(options)]
@@ -173,8 +174,8 @@ async def submit(update: Update, context: Context, draft: ReportDraft) -> State:
         description += "\n\n" + "\n".join(draft.keterangan_lampiran)
     try:
         new = NewTicket(
-            type=TicketType(draft.jenis),
-            role=UserRole(draft.peran),
+            type=TicketType(_required(draft.jenis, "jenis")),
+            role=UserRole(_required(draft.peran, "peran")),
             application=_required(draft.aplikasi, "aplikasi"),
             title=_required(draft.judul, "judul"),
             description=description,
