@@ -1,7 +1,9 @@
 """The LPSE staff group: commands, replies relayed to users, and the component's hooks.
 
-Staff work every LPSE-side step of the SOP from the group (``STAFF_CHAT_ID``): commands here,
-buttons in :mod:`bot.handlers.staff_buttons`, the ticket card in :mod:`bot.handlers.cards`.
+Staff work every LPSE-side step of the SOP from the group (``STAFF_CHAT_ID``): commands here
+(each run by :func:`bot.handlers.staff_command.command`; ``/libur`` is
+:mod:`bot.handlers.holidays`), buttons in :mod:`bot.handlers.staff_buttons`, the ticket card in
+:mod:`bot.handlers.cards`.
 Commands and buttons live in group -1 and stop further processing, so a staff command never
 also reaches the user-side handlers; replies are relayed from group 0, after other components'
 reply prompts had their turn.
