@@ -206,6 +206,14 @@ TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
 FILE = PRIVATE & (filters.PHOTO | filters.Document.ALL)
 
 
+#: The handler of each page's buttons (the suggestions, the summary, the edit menu).
+_PAGE_BUTTONS: dict[str, AtStep] = {
+    SUGGEST: on_suggestion,
+    SUMMARY: on_summary,
+    EDIT: on_edit_choice,
+}
+
+
 def _button(step: str, handler: AtStep, arg: str | None = None) -> CallbackQueryHandler[Any, Any]:
     """A handler of the buttons of ``step`` (with argument ``arg`` only, if given)."""
     pattern = rf"^{PREFIX}:{VERB}:{step}:" + (rf"{arg}(:|$)" if arg is not None else "")
@@ -217,13 +225,8 @@ def _own_buttons(step: Step) -> list[BaseHandler[Update, Any, Any]]:
     name = step.name
     if step.kind is Kind.CHOICE:
         return [_button(name, on_choice)]
-    pages: dict[str, AtStep] = {
-        SUGGEST: on_suggestion,
-        SUMMARY: on_summary,
-        EDIT: on_edit_choice,
-    }
-    if name in pages:
-        return [_button(name, pages[name])]
+    if name in _PAGE_BUTTONS:
+        return [_button(name, _PAGE_BUTTONS[name])]
     own: list[BaseHandler[Update, Any, Any]] = []
     if step.optional:
         own.append(_button(name, on_skip, "lewati"))
