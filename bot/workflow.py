@@ -20,6 +20,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import Now
 from bot.domain.errors import IllegalTransition, InvalidInput, TicketNotFound
 from bot.domain.priority import PriorityTable
 from bot.domain.sop import FINAL, Action, Actor, State, Step, automatic_step, plan
@@ -29,9 +30,6 @@ from bot.storage.tickets import TicketStore
 from bot.storage.timefmt import to_db
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-"""Returns the current aware instant; tests pass a controllable one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +99,7 @@ class Workflow:
         db: Database,
         lpse_code: str,
         priorities: PriorityTable,
-        clock: Clock,
+        clock: Now,
         *,
         auto_forward_user_data: bool = False,
     ) -> None:

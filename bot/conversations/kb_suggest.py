@@ -22,8 +22,8 @@ from telegram.ext import ConversationHandler
 from bot.callbacks import pack
 from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
 from bot.conversations.report_draft import ReportDraft, save
+from bot.domain.kb_entries import Entry, Status
 from bot.kb.base import ANSWERED, INTAKE, READ, SHOWN, knowledge_of
-from bot.kb.entries import Entry, Status
 from bot.notify import Keyboard, edit_pressed
 from bot.storage.drafts import REPORT
 
@@ -67,7 +67,7 @@ async def _offered(context: Context, update: Update, draft: ReportDraft) -> list
 def _list(context: Context, entries: list[Entry]) -> tuple[str, Keyboard]:
     services = services_of(context)
     html = services.texts.render("kb_saran", entri=entries)
-    buttons: Keyboard = [
+    buttons: list[list[tuple[str, str]]] = [
         [(label(services, "kb_tombol.baca", judul=e.title[:50]), _data(f"b{e.id}"))]
         for e in entries
     ]
@@ -111,7 +111,7 @@ async def on_button(
     if arg.startswith("b"):
         await kb.record_use([chosen.id], chat_id, INTAKE, READ)
         html = services.texts.render("kb_jawaban", e=chosen)
-        buttons: Keyboard = [
+        buttons: list[list[tuple[str, str]]] = [
             [(label(services, "kb_tombol.selesai"), _data(f"ok{chosen.id}"))],
             [(label(services, "kb_tombol.kembali"), _data("daftar"))],
             [(label(services, "kb_tombol.lanjut_lapor"), _data("lanjut"))],

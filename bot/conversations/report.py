@@ -28,6 +28,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.conversations.anytime import show_help, show_tickets
 from bot.conversations.common import Context, answer, drop_keyboard, label, services_of
 from bot.conversations.report_answers import (
     on_answer,
@@ -72,7 +73,6 @@ from bot.conversations.report_steps import (
     Step,
     data,
 )
-from bot.handlers.user_tickets import show_help, show_tickets
 from bot.notify import Keyboard
 from bot.services import Services
 

@@ -2,7 +2,8 @@
 
 Names only, no rules: which action may happen in which state, at which SOP step, is the step table
 in :mod:`bot.domain.sop_steps`, and deciding it is :func:`bot.domain.sop.plan`. Import these names
-from :mod:`bot.domain.sop`, the SOP's front door.
+from :mod:`bot.domain.sop`, the SOP's front door. They live apart so that
+:mod:`bot.domain.errors`, which :mod:`bot.domain.sop` raises, can name them too.
 """
 
 from __future__ import annotations

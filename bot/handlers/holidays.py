@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from telegram import Update
 
+from bot.guards import Context, is_admin, refuse, services_of
 from bot.handlers.cards import cards_of
-from bot.handlers.guards import Context, is_admin, refuse, services_of
 from bot.handlers.staff_buttons import by_of
 from bot.handlers.staff_command import Usage, arguments
 from bot.services import Services

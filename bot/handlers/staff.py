@@ -27,6 +27,14 @@ from telegram.ext import (
 from bot.domain.sop import OPEN, Action, Actor, State, reply_takes_first
 from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket
+from bot.guards import (
+    Context,
+    Handler,
+    anonymous,
+    is_admin,
+    refuse_anonymous,
+    services_of,
+)
 from bot.handlers import holidays, withdrawal
 from bot.handlers.announce import Announcer
 from bot.handlers.cards import (
@@ -37,14 +45,6 @@ from bot.handlers.cards import (
 )
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
-from bot.handlers.guards import (
-    Context,
-    Handler,
-    anonymous,
-    is_admin,
-    refuse_anonymous,
-    services_of,
-)
 from bot.handlers.staff_buttons import (
     by_of,
     cannot_handle,

@@ -14,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.domain.errors import IllegalTransition
 from bot.domain.text_input import normalise
 from bot.domain.ticket import normalise_number
-from bot.handlers.guards import Context, Handler, services_of, staff_only
+from bot.guards import Context, Handler, services_of, staff_only
 from bot.handlers.staff_buttons import explain_refusal
 from bot.services import Services
 from bot.text import echo
