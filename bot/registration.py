@@ -41,7 +41,15 @@ from bot.conversations.persistence import flush_conversations
 from bot.deadlines import component as deadlines
 from bot.deadlines.briefing import briefing_job, catch_up_job
 from bot.deadlines.report_command import laporan, outside_staff_group
-from bot.handlers import health_command, kb_staff, kb_user, staff, staff_buttons, user
+from bot.handlers import (
+    health_command,
+    kb_staff,
+    kb_user,
+    staff,
+    staff_buttons,
+    staff_command,
+    user,
+)
 from bot.handlers.errors import on_error
 from bot.mail import bridge
 from bot.mail.staff_view import StaffView
@@ -175,7 +183,7 @@ def add_handlers(application: App, services: Services) -> None:
     for name, handler in staff.COMMANDS.items():
         where = messages & ~private if name in staff.SHARED_WITH_PRIVATE else messages
         application.add_handler(
-            CommandHandler(name, staff.command(name, handler), where), Group.STAFF
+            CommandHandler(name, staff_command.command(name, handler), where), Group.STAFF
         )
     application.add_handlers(
         [
@@ -193,7 +201,7 @@ def add_handlers(application: App, services: Services) -> None:
         [
             CommandHandler(
                 "kesehatan",
-                staff.command("kesehatan", health_command.cmd_kesehatan),
+                staff_command.command("kesehatan", health_command.cmd_kesehatan),
                 messages,
             ),
             CommandHandler("dasbor", web.cmd_dasbor, messages),

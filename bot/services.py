@@ -126,7 +126,13 @@ def build_services(settings: Settings, clock: Now, db: Database | None = None) -
     return Services(
         settings=settings,
         db=db,
-        workflow=Workflow(db, settings.lpse_code, priorities, clock),
+        workflow=Workflow(
+            db,
+            settings.lpse_code,
+            priorities,
+            clock,
+            auto_forward_user_data=settings.auto_forward_user_data,
+        ),
         texts=Texts(settings.tz),
         calendar=calendar,
         priorities=priorities,

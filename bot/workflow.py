@@ -3,7 +3,9 @@
 A Telegram button, an LKPP email and the deadline sweep all call :meth:`Workflow.apply`. It asks
 the domain (:func:`bot.domain.sop.plan`) whether the action may happen, then, in one
 transaction, updates the ticket, appends the event, and lets the listeners (deadline clocks,
-mail outbox) write their rows, so a state change never commits without its consequences.
+mail outbox) write their rows, so a state change never commits without its consequences. Once
+a step committed, the step the SOP lets the bot take by itself follows
+(:func:`bot.domain.sop.automatic_step`: step 9 when the LPSE forwards users' data automatically).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import aiosqlite
 from bot.clock import Now
 from bot.domain.errors import IllegalTransition, InvalidInput, TicketNotFound
 from bot.domain.priority import PriorityTable
-from bot.domain.sop import FINAL, Action, Actor, State, Step, plan
+from bot.domain.sop import FINAL, Action, Actor, State, Step, automatic_step, plan
 from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole
 from bot.storage.db import Database
 from bot.storage.tickets import TicketStore
@@ -68,6 +70,9 @@ class Applied:
     at: datetime
     by: By
     details: dict[str, Any]
+    confirmed_by_caller: bool = False
+    """The caller tells the person who acted that the step is done (a staff command's answer),
+    so listeners need not announce it to them again."""
 
 
 Listener = Callable[[aiosqlite.Connection, Applied], Awaitable[None]]
@@ -85,12 +90,21 @@ class Workflow:
         lpse_code: Prefix of ticket numbers (``BTG``).
         priorities: The priority table; new tickets get its default level.
         clock: The current instant, a parameter so tests can set the time.
+        auto_forward_user_data: The bot forwards a user's data to LKPP itself (SOP step 9,
+            ``AUTO_FORWARD_USER_DATA``) instead of waiting for staff.
     """
 
     def __init__(
-        self, db: Database, lpse_code: str, priorities: PriorityTable, clock: Now
+        self,
+        db: Database,
+        lpse_code: str,
+        priorities: PriorityTable,
+        clock: Now,
+        *,
+        auto_forward_user_data: bool = False,
     ) -> None:
         self.db = db
+        self.auto_forward_user_data = auto_forward_user_data
         self.store = TicketStore(db)
         self.lpse_code = lpse_code.upper()
         self.priorities = priorities
@@ -111,7 +125,8 @@ class Workflow:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A transaction in which several :meth:`apply_in` calls commit together.
 
-        The after-commit hooks run for each applied step once the whole transaction commits.
+        The after-commit hooks run for each applied step once the whole transaction commits,
+        then the step the bot takes by itself after it, if any (:meth:`automatic_step`).
         """
         pending: list[Applied] = []
         token = self._pending.set(pending)
@@ -122,6 +137,7 @@ class Workflow:
             self._pending.reset(token)
         for applied in pending:
             await self._run_after_commit(applied)
+            await self._take_automatic_step(applied)
 
     async def _run_after_commit(self, applied: Applied) -> None:
         for hook in self.after_commit:
@@ -134,6 +150,22 @@ class Workflow:
                     applied.ticket.number,
                     applied.step.action,
                 )
+
+    def automatic_step(self, action: Action) -> Action | None:
+        """The step the bot takes by itself once ``action`` committed (nobody need press it)."""
+        return automatic_step(action, forward_user_data=self.auto_forward_user_data)
+
+    async def _take_automatic_step(self, applied: Applied) -> None:
+        action = self.automatic_step(applied.step.action)
+        if action is None:
+            return
+        number = applied.ticket.number
+        try:
+            await self.apply(number, action, Actor.SYSTEM)
+        except IllegalTransition as exc:  # staff were faster: nothing left to do
+            log.info("automatic %s of %s not needed: %s", action.value, number, exc)
+        except Exception:  # the step that committed stands; staff can still do this one
+            log.exception("automatic %s of %s failed", action.value, number)
 
     async def report(
         self,
@@ -182,15 +214,24 @@ class Workflow:
         by: By = SYSTEM,
         details: dict[str, Any] | None = None,
         attachments: list[Attachment] | None = None,
+        *,
+        confirmed_by_caller: bool = False,
     ) -> Applied:
         """Apply ``action`` to ticket ``number`` in its own transaction.
+
+        Args:
+            confirmed_by_caller: The caller answers the person who acted itself (a staff
+                command's reply), so listeners do not announce the step to them again.
 
         Raises:
             TicketNotFound: No such ticket.
             IllegalTransition: The domain refuses (wrong state or actor, guard not met).
         """
         async with self.transaction() as conn:
-            return await self.apply_in(conn, number, action, actor, by, details, attachments)
+            return await self.apply_in(
+                conn, number, action, actor, by, details, attachments,
+                confirmed_by_caller=confirmed_by_caller,
+            )  # fmt: skip
 
     async def apply_in(
         self,
@@ -201,6 +242,8 @@ class Workflow:
         by: By = SYSTEM,
         details: dict[str, Any] | None = None,
         attachments: list[Attachment] | None = None,
+        *,
+        confirmed_by_caller: bool = False,
     ) -> Applied:
         """Like :meth:`apply`, inside a :meth:`transaction` the caller holds (to chain steps)."""
         details = dict(details or {})
@@ -228,7 +271,7 @@ class Workflow:
             await self.store.add_attachment(conn, attachment, event_id)
         updated = await self.store.get_by_id(ticket.id)
         assert updated is not None
-        applied = Applied(updated, step, event_id, now, by, details)
+        applied = Applied(updated, step, event_id, now, by, details, confirmed_by_caller)
         await self._notify(conn, applied)
         self._queue(applied)
         return applied

@@ -15,20 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.callbacks import Prefix, pack
-from bot.conversations.common import (
-    Context,
-    answer,
-    drafts_of,
-    drop_keyboard,
-    label,
-    services_of,
-)
+from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
+from bot.conversations.report_draft import ReportDraft, save
 from bot.domain.kb_entries import Entry, Status
 from bot.kb.base import ANSWERED, INTAKE, READ, SHOWN, knowledge_of
 from bot.notify import Keyboard, edit_pressed
@@ -39,7 +32,7 @@ log = logging.getLogger(__name__)
 STEP = "saran"
 MAX_OFFERED = 3
 
-Advance = Callable[[Update, Context, dict[str, Any], str], Awaitable[str]]
+Advance = Callable[[Update, Context, ReportDraft, str], Awaitable[str]]
 """The report's own "go to the step after this one"."""
 
 
@@ -52,22 +45,22 @@ def _chat_id(update: Update) -> int:
     return update.effective_chat.id
 
 
-async def _offered(context: Context, update: Update, draft: dict[str, Any]) -> list[Entry]:
+async def _offered(context: Context, update: Update, draft: ReportDraft) -> list[Entry]:
     """The entries offered for this draft: searched once, then read back from the draft."""
     services = services_of(context)
     kb = knowledge_of(services)
-    if draft.get(STEP) is None:
-        text = "\n".join(p for p in (draft.get("judul"), draft.get("deskripsi")) if p)
+    if draft.saran is None:
+        text = "\n".join(p for p in (draft.judul, draft.deskripsi) if p)
         try:
-            hits = [h for h in await kb.search(text, draft.get("aplikasi"), MAX_OFFERED)
+            hits = [h for h in await kb.search(text, draft.aplikasi, MAX_OFFERED)
                     if h.good()]  # fmt: skip
         except Exception:  # the report matters more than a suggestion
             log.exception("knowledge-base search at intake failed")
             hits = []
-        draft[STEP] = [h.id for h in hits]
+        draft.saran = [h.id for h in hits]
         if hits:
-            await kb.record_use(draft[STEP], _chat_id(update), INTAKE, SHOWN)
-    entries = [await kb.get(entry_id) for entry_id in draft[STEP]]
+            await kb.record_use(draft.saran, _chat_id(update), INTAKE, SHOWN)
+    entries = [await kb.get(entry_id) for entry_id in draft.saran]
     return [e for e in entries if e is not None and e.status is Status.ACTIVE]
 
 
@@ -82,10 +75,10 @@ def _list(context: Context, entries: list[Entry]) -> tuple[str, Keyboard]:
     return html, buttons
 
 
-async def prompt(update: Update, context: Context, draft: dict[str, Any], advance: Advance) -> str:
+async def prompt(update: Update, context: Context, draft: ReportDraft, advance: Advance) -> str:
     """Offer the matching entries, or go straight on when none matches well."""
     entries = await _offered(context, update, draft)
-    await drafts_of(services_of(context)).put(_chat_id(update), REPORT, draft)
+    await save(services_of(context), _chat_id(update), draft)
     if not entries:
         return await advance(update, context, draft, STEP)
     html, buttons = _list(context, entries)
@@ -99,7 +92,7 @@ async def _edit(update: Update, html: str, buttons: Keyboard | None) -> None:
 
 
 async def on_button(
-    update: Update, context: Context, draft: dict[str, Any], arg: str, advance: Advance
+    update: Update, context: Context, draft: ReportDraft, arg: str, advance: Advance
 ) -> str | int:
     """Read an entry, go back to the list, be answered by one, or go on with the report."""
     services = services_of(context)

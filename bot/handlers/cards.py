@@ -6,14 +6,15 @@ just do themselves (a user's message, the user's additional data, LKPP's mail, t
 steps) also get a short notice under the card, so the group hears about them. Every message
 posted about a ticket is remembered in :class:`~bot.storage.telegram.MessageMap`, so a staff
 reply to any of them reaches the ticket's user.
+
+Cards only render and send: which staff steps a card offers is the SOP's
+(:func:`bot.domain.sop.allowed_actions`), and a step the bot takes by itself (step 9 when the
+LPSE forwards users' data automatically) is the workflow's (:meth:`Workflow.automatic_step`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -21,8 +22,7 @@ from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest
 
 from bot.callbacks import TicketVerb, ticket_action
-from bot.domain.errors import IllegalTransition
-from bot.domain.sop import Action, Actor, State, allowed_actions
+from bot.domain.sop import Action, Actor, State, allowed_actions, reply_takes_first
 from bot.domain.ticket import Attachment, Ticket
 from bot.notify import LIMIT, Keyboard, Notifier, keyboard
 from bot.outbox.notifier import QueuedNotifier
@@ -80,21 +80,6 @@ CARD_VERBS: dict[Action, TicketVerb] = {
 NOTICE_VERBS: dict[Action, TicketVerb] = {Action.USER_SENDS_DATA: TicketVerb.FORWARD_DATA}
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_confirmed_here: ContextVar[bool] = ContextVar("staf_confirmed_here", default=False)
-
-
-@contextmanager
-def confirmed_by_handler() -> Iterator[None]:
-    """Steps applied inside this block get no notice: the handler confirms them itself.
-
-    After-commit hooks run inside :meth:`Workflow.apply`, in the caller's context, so a staff
-    command that answers "Tiket diambil" does not also produce a notice saying the same.
-    """
-    token = _confirmed_here.set(True)
-    try:
-        yield
-    finally:
-        _confirmed_here.reset(token)
 
 
 def cards_of(services: Services) -> Cards:
@@ -102,20 +87,6 @@ def cards_of(services: Services) -> Cards:
     if services.cards is None:
         raise RuntimeError("the staff side is not registered")
     return services.cards
-
-
-def reply_takes_first(ticket: Ticket) -> bool:
-    """Whether answering the user must take the ticket first (nobody holds it yet).
-
-    The SOP lets staff answer only a ticket someone holds; a staff member who answers a new
-    report is the one taking it, so the reply chains TAKE and REPLY_TO_USER in one transaction.
-    """
-    staff_can = allowed_actions(ticket.state, Actor.STAFF)
-    return (
-        ticket.assignee_id is None
-        and Action.TAKE in staff_can
-        and Action.REPLY_TO_USER not in staff_can
-    )
 
 
 def event_text(details: dict[str, Any]) -> str | None:
@@ -191,7 +162,7 @@ class Cards:
     def card_buttons(self, ticket: Ticket) -> Keyboard:
         """Buttons for the staff steps the SOP allows in the ticket's state, plus Detail."""
         allowed = set(allowed_actions(ticket.state, Actor.STAFF))
-        if reply_takes_first(ticket):
+        if reply_takes_first(ticket.facts):
             allowed.add(Action.REPLY_TO_USER)
         verbs = [
             verb
@@ -363,7 +334,7 @@ class Cards:
         )
         buttons: Keyboard | None = None
         verb = NOTICE_VERBS.get(step.action)
-        if verb is not None and not self._auto_forwards(step.action):
+        if verb is not None and not self._bot_does_next(step.action):
             buttons = [[(self.label(verb), ticket_action(verb, ticket.number))]]
         first = await self.queue.staff(
             conn, html, buttons, Priority.EDIT, ticket_id=ticket.id, remember=NOTICE,
@@ -435,29 +406,22 @@ class Cards:
                 self.services.clock(),
             )  # fmt: skip
 
-    def _auto_forwards(self, action: Action) -> bool:
-        return action is Action.USER_SENDS_DATA and self.services.settings.auto_forward_user_data
+    def _bot_does_next(self, action: Action) -> bool:
+        """The step after ``action`` is the bot's own (no button for staff to press)."""
+        return self.services.workflow.automatic_step(action) is not None
 
-    # --- the workflow listener and after-commit hook ----------------------------------------
+    # --- the workflow listener ---------------------------------------------------------------
     async def on_step(self, conn: aiosqlite.Connection, applied: Applied) -> None:
-        """Inside every step's transaction: queue the card (or its edit) and the notice."""
+        """Inside every step's transaction: queue the card (or its edit) and the notice.
+
+        A step the caller confirms itself (a staff command's "Tiket diambil") gets no notice
+        saying the same.
+        """
         ticket, action = applied.ticket, applied.step.action
         assert ticket.id is not None
         if action is Action.REPORT:
             await self.queue_new(conn, ticket)
             return
         await self.queue.card(conn, ticket.id, new=False)
-        if action not in SILENT and not _confirmed_here.get():
+        if action not in SILENT and not applied.confirmed_by_caller:
             await self.queue_notice(conn, applied)
-
-    async def on_commit(self, applied: Applied) -> None:
-        """After a user's data committed: SOP step 9 by the bot, when the LPSE wants it."""
-        if self._auto_forwards(applied.step.action):
-            await self._forward_automatically(applied.ticket.number)
-
-    async def _forward_automatically(self, number: str) -> None:
-        """SOP step 9 by the bot itself, when the LPSE turned on ``AUTO_FORWARD_USER_DATA``."""
-        try:
-            await self.services.workflow.apply(number, Action.FORWARD_DATA, Actor.SYSTEM)
-        except IllegalTransition as exc:  # staff were faster: nothing left to do
-            log.info("automatic forward of %s not needed: %s", number, exc)

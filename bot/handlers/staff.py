@@ -1,7 +1,9 @@
 """The LPSE staff group: commands, replies relayed to users, and the component's hooks.
 
-Staff work every LPSE-side step of the SOP from the group (``STAFF_CHAT_ID``): commands here,
-buttons in :mod:`bot.handlers.staff_buttons`, the ticket card in :mod:`bot.handlers.cards`.
+Staff work every LPSE-side step of the SOP from the group (``STAFF_CHAT_ID``): commands here
+(each run by :func:`bot.handlers.staff_command.command`; ``/libur`` is
+:mod:`bot.handlers.holidays`), buttons in :mod:`bot.handlers.staff_buttons`, the ticket card in
+:mod:`bot.handlers.cards`.
 Commands and buttons live in group -1 and stop further processing, so a staff command never
 also reaches the user-side handlers; replies are relayed from group 0, after other components'
 reply prompts had their turn.
@@ -10,7 +12,6 @@ reply prompts had their turn.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
 from typing import Any
 
 from telegram import Message, Update
@@ -21,109 +22,45 @@ from telegram.ext import (
 
 from bot.context import by_of
 from bot.conversations.common import NotAFile, attachment_from
-from bot.domain.errors import IllegalTransition
-from bot.domain.sop import OPEN, Action, Actor, State
+from bot.domain.sop import OPEN, Action, Actor, State, reply_takes_first
 from bot.domain.text_input import normalise
-from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.domain.ticket import Attachment, Ticket
 from bot.guards import (
     Context,
     Handler,
     anonymous,
     is_admin,
-    refuse,
     refuse_anonymous,
     services_of,
-    staff_only,
 )
-from bot.handlers import withdrawal
+from bot.handlers import holidays, withdrawal
 from bot.handlers.announce import Announcer
 from bot.handlers.cards import (
     SOLVE_PROMPT,
     Cards,
     cards_of,
-    confirmed_by_handler,
-    reply_takes_first,
 )
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.staff_buttons import (
     cannot_handle,
-    explain_refusal,
 )
+from bot.handlers.staff_command import Usage, arguments, level_keys, ticket_number
 from bot.outbox.component import sender_of
 from bot.outbox.queue import CARD
 from bot.services import Services
-from bot.text import echo
 from bot.workflow import By
 
 log = logging.getLogger(__name__)
-
-HOLIDAY_HORIZON_DAYS = 90
-"""How far ahead ``/libur`` lists non-working days."""
-MAX_HOLIDAY_NOTE = 200
-"""Characters of a closure's note ("Cuti bersama Idul Fitri"): it is shown in every list."""
-
-
-class Usage(Exception):
-    """A command typed wrongly: the reply is the catalog message ``key``."""
-
-    def __init__(self, key: str, **context: Any) -> None:
-        self.key = key
-        self.context = context
-        super().__init__(key)
-
-
-def _levels(services: Services) -> str:
-    return "|".join(services.priorities.levels)
-
-
-def _args(message: Message, count: int) -> list[str]:
-    """The command's arguments, the last one keeping its own spaces and line breaks."""
-    text = normalise(message.text or "")  # staff text is stored and mailed: no invisibles
-    return text.split(maxsplit=count)[1:]
-
-
-def _number(raw: str) -> str:
-    number = normalise_number(raw)
-    if number is None:
-        raise Usage("staf_pakai.nomor_salah", teks=raw)
-    return number
-
-
-def command(name: str, handler: Handler) -> Handler:
-    """Staff-only, with usage errors answered in place and no other group seeing the update."""
-
-    @staff_only
-    async def run(update: Update, context: Context) -> None:
-        services = services_of(context)
-        try:
-            await handler(update, context)
-        except IllegalTransition as exc:  # someone else was faster, or the state is wrong
-            message = update.effective_message
-            assert message is not None
-            await message.reply_text(await explain_refusal(services, exc))
-        except Usage as usage:
-            message = update.effective_message
-            assert message is not None
-            # What the person typed is quoted back cut short (a 5,000-digit "number" too).
-            echoed = {k: echo(v) if isinstance(v, str) else v for k, v in usage.context.items()}
-            context_ = {"tingkat": _levels(services), **echoed}
-            text = services.texts.msg(usage.key, **context_)
-            if usage.key != f"staf_pakai.{name}":
-                text += "\n" + services.texts.msg(f"staf_pakai.{name}", tingkat=_levels(services))
-            await message.reply_text(text)
-        raise ApplicationHandlerStop
-
-    return run
 
 
 # --- showing tickets ---------------------------------------------------------------------------
 async def cmd_tiket(update: Update, context: Context) -> None:
     """/tiket <no>: everything about one ticket, for staff who were not there."""
     services = services_of(context)
-    args = _args(update.effective_message, 1)  # type: ignore[arg-type]
+    args = arguments(update.effective_message, 1)  # type: ignore[arg-type]
     if not args:
         raise Usage("staf_pakai.tiket")
-    ticket = await services.workflow.get(_number(args[0]))
+    ticket = await services.workflow.get(ticket_number(args[0]))
     await cards_of(services).send_detail(ticket)
 
 
@@ -160,10 +97,9 @@ async def _apply(
     details: dict[str, Any],
     attachments: list[Attachment] | None = None,
 ) -> Ticket:
-    with confirmed_by_handler():
-        applied = await services.workflow.apply(
-            number, action, Actor.STAFF, by, details, attachments
-        )
+    applied = await services.workflow.apply(
+        number, action, Actor.STAFF, by, details, attachments, confirmed_by_caller=True
+    )
     return applied.ticket
 
 
@@ -172,11 +108,11 @@ async def cmd_ambil(update: Update, context: Context) -> None:
     services = services_of(context)
     message = update.effective_message
     assert message is not None
-    args = _args(message, 1)
+    args = arguments(message, 1)
     if not args:
         raise Usage("staf_pakai.ambil")
     by = by_of(update)
-    ticket = await _apply(services, _number(args[0]), Action.TAKE, by, {})
+    ticket = await _apply(services, ticket_number(args[0]), Action.TAKE, by, {})
     await message.reply_text(
         services.texts.msg("staf_info.diambil", nomor=ticket.number, nama=by.name)
     )
@@ -190,14 +126,16 @@ async def relay_to_user(
     A reply to a report nobody holds yet takes it in the same transaction.
     """
     workflow = services.workflow
-    take = reply_takes_first(await workflow.get(number))
-    with confirmed_by_handler():
-        async with workflow.transaction() as conn:
-            if take:
-                await workflow.apply_in(conn, number, Action.TAKE, Actor.STAFF, by)
-            applied = await workflow.apply_in(
-                conn, number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments
+    take = reply_takes_first((await workflow.get(number)).facts)
+    async with workflow.transaction() as conn:
+        if take:
+            await workflow.apply_in(
+                conn, number, Action.TAKE, Actor.STAFF, by, confirmed_by_caller=True
             )
+        applied = await workflow.apply_in(
+            conn, number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments,
+            confirmed_by_caller=True,
+        )  # fmt: skip
     ticket = applied.ticket
     cards = cards_of(services)
     if await cards.messages.is_blocked(ticket.user_chat_id):
@@ -211,10 +149,10 @@ async def cmd_balas(update: Update, context: Context) -> None:
     services = services_of(context)
     message = update.effective_message
     assert message is not None
-    args = _args(message, 2)
+    args = arguments(message, 2)
     if len(args) < 2 or not args[1].strip():
         raise Usage("staf_pakai.balas")
-    number = _number(args[0])
+    number = ticket_number(args[0])
     await message.reply_text(await relay_to_user(services, number, by_of(update), args[1], []))
 
 
@@ -223,11 +161,13 @@ async def cmd_selesai(update: Update, context: Context) -> None:
     services = services_of(context)
     message = update.effective_message
     assert message is not None
-    args = _args(message, 2)
+    args = arguments(message, 2)
     if len(args) < 2 or not args[1].strip():
         raise Usage("staf_pakai.selesai")
     by = by_of(update)
-    ticket = await _apply(services, _number(args[0]), Action.SOLVE_LOCALLY, by, {"text": args[1]})
+    ticket = await _apply(
+        services, ticket_number(args[0]), Action.SOLVE_LOCALLY, by, {"text": args[1]}
+    )
     await message.reply_text(
         services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
     )
@@ -236,10 +176,10 @@ async def cmd_selesai(update: Update, context: Context) -> None:
 async def cmd_eskalasi(update: Update, context: Context) -> None:
     """/eskalasi <no>: cannot handle; step 1's 5-minute clock starts, the draft shows."""
     services = services_of(context)
-    args = _args(update.effective_message, 1)  # type: ignore[arg-type]
+    args = arguments(update.effective_message, 1)  # type: ignore[arg-type]
     if not args:
         raise Usage("staf_pakai.eskalasi")
-    await cannot_handle(cards_of(services), _number(args[0]), by_of(update))
+    await cannot_handle(cards_of(services), ticket_number(args[0]), by_of(update))
 
 
 async def cmd_prioritas(update: Update, context: Context) -> None:
@@ -247,10 +187,10 @@ async def cmd_prioritas(update: Update, context: Context) -> None:
     services = services_of(context)
     message = update.effective_message
     assert message is not None
-    args = _args(message, 2)
+    args = arguments(message, 2)
     if len(args) < 2:
         raise Usage("staf_pakai.prioritas")
-    number = _number(args[0])
+    number = ticket_number(args[0])
     try:
         level = services.priorities.level(args[1])
     except KeyError:
@@ -266,10 +206,10 @@ async def cmd_catat(update: Update, context: Context) -> None:
     services = services_of(context)
     message = update.effective_message
     assert message is not None
-    args = _args(message, 2)
+    args = arguments(message, 2)
     if len(args) < 2 or not args[1].strip():
         raise Usage("staf_pakai.catat")
-    number = _number(args[0])
+    number = ticket_number(args[0])
     await _apply(services, number, Action.NOTE, by_of(update), {"text": args[1]})
     await message.reply_text(services.texts.msg("staf_info.catatan_disimpan", nomor=number))
 
@@ -280,73 +220,8 @@ async def cmd_bantuan(update: Update, context: Context) -> None:
     html = services.texts.render(
         "staf_bantuan",
         menit=services.settings.escalate_minutes,
-        tingkat=_levels(services),
+        tingkat=level_keys(services),
         admin=is_admin(update, services),
-    )
-    await cards_of(services).direct.staff(html)
-
-
-# --- /libur --------------------------------------------------------------------------------------
-def _day(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Usage("staf_pakai.tanggal_salah", teks=raw) from None
-
-
-async def cmd_libur(update: Update, context: Context) -> None:
-    """/libur: upcoming closures; admins add, reopen or remove local days."""
-    services = services_of(context)
-    message = update.effective_message
-    assert message is not None
-    args = _args(message, 3)
-    if not args:
-        await _list_holidays(update, services)
-        return
-    if not is_admin(update, services):
-        await refuse(update, services, "staf_tolak.bukan_admin")
-        return
-    verb = args[0].lower()
-    if verb not in ("tambah", "buka", "hapus") or len(args) < 2:
-        raise Usage("staf_pakai.libur")
-    day = _day(args[1])
-    note = args[2].strip() if len(args) > 2 else ""
-    if len(note) > MAX_HOLIDAY_NOTE:
-        raise Usage("staf_pakai.libur_terlalu_panjang", batas=MAX_HOLIDAY_NOTE)
-    texts = services.texts
-    by = by_of(update)
-    store = services.tickets
-    if verb == "hapus":
-        async with services.db.transaction() as conn:
-            removed = await store.delete_override(conn, day)
-        key = "staf_info.libur_dihapus" if removed else "staf_info.libur_tidak_ada"
-        reply = texts.msg(key, tanggal=texts.date(day))
-    else:
-        if not note:
-            raise Usage("staf_pakai.libur")
-        kind = "tutup" if verb == "tambah" else "buka"
-        async with services.db.transaction() as conn:
-            await store.set_override(conn, day, kind, note, by.id, services.clock())
-        key = "staf_info.libur_ditambah" if kind == "tutup" else "staf_info.libur_dibuka"
-        reply = texts.msg(key, tanggal=texts.date(day), keterangan=note)
-    await services.reload_calendar()
-    await message.reply_text(reply)
-
-
-async def _list_holidays(update: Update, services: Services) -> None:
-    today = services.clock().astimezone(services.settings.tz).date()
-    until = today + timedelta(days=HOLIDAY_HORIZON_DAYS)
-    days = [
-        {
-            "day": info.day,
-            "working": info.working,
-            "reason": info.reason,
-            "catatan": services.calendar.openings.get(info.day, ""),
-        }
-        for info in services.calendar.non_working_days(today, until)
-    ]
-    html = services.texts.render(
-        "staf_libur", dari=today, sampai=until, hari=days, admin=is_admin(update, services)
     )
     await cards_of(services).direct.staff(html)
 
@@ -403,7 +278,7 @@ COMMANDS: dict[str, Handler] = {
     "eskalasi": cmd_eskalasi,
     "prioritas": cmd_prioritas,
     "catat": cmd_catat,
-    "libur": cmd_libur,
+    "libur": holidays.cmd_libur,
     "bantuan": cmd_bantuan,
 }
 #: Commands the user side also has in private chat: there they are the user's, not refused.
@@ -415,7 +290,6 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], services: Se
     cards = Cards(services, application.bot)
     services.cards = cards
     services.workflow.add_listener(cards.on_step)
-    services.workflow.add_after_commit(cards.on_commit)
     services.workflow.add_after_commit(withdrawal.after_commit(cards))
     sender = sender_of(services)
     sender.add_kind(CARD, cards.send_card, cards.card_sent)

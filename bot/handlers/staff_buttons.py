@@ -22,7 +22,7 @@ from bot.domain.errors import DomainError, IllegalTransition
 from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
 from bot.guards import Context, services_of, staff_only
-from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
+from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, rows_of
 from bot.handlers.withdrawal import tell_lkpp
 from bot.mail import compose
 from bot.notify import Keyboard, edit_pressed, keyboard
@@ -125,10 +125,10 @@ async def cannot_handle(cards: Cards, number: str, by: By) -> int:
     """Record "cannot handle" (step 1's clock starts) and show the draft; once is enough."""
     ticket = await cards.services.workflow.get(number)
     if ticket.state is not State.CANNOT_HANDLE:
-        with confirmed_by_handler():
-            ticket = (
-                await cards.services.workflow.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, by)
-            ).ticket
+        applied = await cards.services.workflow.apply(
+            number, Action.CANNOT_HANDLE, Actor.STAFF, by, confirmed_by_caller=True
+        )
+        ticket = applied.ticket
     return await show_draft(cards, ticket)
 
 
@@ -206,8 +206,7 @@ async def _perform(
     ticket = await services.workflow.get(number)
     if verb in DIRECT:
         action, key = DIRECT[verb]
-        with confirmed_by_handler():
-            await services.workflow.apply(number, action, Actor.STAFF, by)
+        await services.workflow.apply(number, action, Actor.STAFF, by, confirmed_by_caller=True)
         answer = texts.msg(key, nomor=number, nama=by.name)
         if verb in DRAFT_VERBS and not await _on_card(cards, update, ticket):
             await _edit(update, answer, None)  # the draft is settled: say how
@@ -261,10 +260,10 @@ async def _priority(
             assert query is not None
             await query.edit_message_reply_markup(keyboard(picker))
         return None
-    with confirmed_by_handler():
-        applied = await services.workflow.apply(
-            ticket.number, Action.SET_PRIORITY, Actor.STAFF, by, {"priority": extra[0]}
-        )
+    applied = await services.workflow.apply(
+        ticket.number, Action.SET_PRIORITY, Actor.STAFF, by, {"priority": extra[0]},
+        confirmed_by_caller=True,
+    )  # fmt: skip
     name = cards.priority_name(applied.ticket.priority)
     answer = services.texts.msg("staf_info.prioritas_diubah", nomor=ticket.number, tingkat=name)
     if on_card:

@@ -28,7 +28,7 @@ from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, 
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor
 from bot.domain.ticket import Ticket
-from bot.handlers.cards import Cards, confirmed_by_handler
+from bot.handlers.cards import Cards
 from bot.mail import compose
 from bot.notify import Keyboard
 from bot.storage.drafts import WITHDRAW
@@ -163,8 +163,8 @@ async def tell_lkpp(cards: Cards, number: str, by: By) -> str:
         return texts.msg("staf_info.pembatalan_sudah_dikirim", nomor=number, nama=told.actor_name)
     cancelled = await store.last_event(ticket.id, (Action.USER_CANCELS,))
     reason = cancelled.details.get("reason") if cancelled else None
-    with confirmed_by_handler():
-        await services.workflow.apply(
-            number, Action.TELL_LKPP_WITHDRAWN, Actor.STAFF, by, {"reason": reason}
-        )
+    await services.workflow.apply(
+        number, Action.TELL_LKPP_WITHDRAWN, Actor.STAFF, by, {"reason": reason},
+        confirmed_by_caller=True,
+    )  # fmt: skip
     return texts.msg("staf_info.pembatalan_dikirim", nomor=number, nama=by.name)

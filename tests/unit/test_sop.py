@@ -228,3 +228,22 @@ def test_a_ticket_not_waiting_for_lkpp_refuses_its_reply(
 def test_every_state_has_a_verdict_for_an_lkpp_reply() -> None:
     accepting = {s for s in State if lkpp_reply_fit(s, escalated=True) is LkppReplyFit.ACCEPTED}
     assert accepting == set(ACCEPTS_LKPP_REPLY) == set(WITH_LKPP)
+
+
+def test_only_step_8_is_followed_by_the_bot_and_only_when_the_lpse_wants_it():
+    from bot.domain.sop import automatic_step
+
+    assert automatic_step(Action.USER_SENDS_DATA, forward_user_data=True) is Action.FORWARD_DATA
+    assert automatic_step(Action.USER_SENDS_DATA, forward_user_data=False) is None
+    for action in set(Action) - {Action.USER_SENDS_DATA}:
+        assert automatic_step(action, forward_user_data=True) is None
+
+
+@pytest.mark.parametrize(
+    ("state", "assignee", "takes"),
+    [(State.NEW, None, True), (State.IN_PROGRESS, 1, False), (State.ESCALATED, None, False)],
+)
+def test_answering_a_report_nobody_holds_takes_it_first(state, assignee, takes):
+    from bot.domain.sop import reply_takes_first
+
+    assert reply_takes_first(TicketFacts(state=state, assignee_id=assignee)) is takes

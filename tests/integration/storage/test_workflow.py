@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from bot.domain.errors import GuardFailed, IllegalTransition, InvalidInput, TicketNotFound
@@ -153,3 +155,72 @@ async def test_priority_change_validates_against_the_table(services):
         await services.workflow.apply(
             number, Action.SET_PRIORITY, Actor.STAFF, STAFF, {"priority": "darurat"}
         )
+
+
+async def _awaiting_data(services) -> str:
+    """A ticket at SOP step 8: LKPP asked for data and staff passed the request on."""
+    number = await escalated(services)
+    wf = services.workflow
+    await wf.apply(number, Action.LKPP_REQUEST_DATA, Actor.LKPP)
+    await wf.apply(number, Action.PASS_REQUEST_TO_USER, Actor.STAFF, STAFF)
+    return number
+
+
+async def test_the_bot_forwards_the_users_data_itself_when_the_lpse_wants_it(services):
+    services.workflow.auto_forward_user_data = True
+    number = await _awaiting_data(services)
+    seen = []
+
+    async def hook(applied):
+        seen.append((applied.step.action, applied.step.actor))
+
+    services.workflow.add_after_commit(hook)
+    await services.workflow.apply(
+        number, Action.USER_SENDS_DATA, Actor.USER, details={"text": "x"}
+    )
+    # Step 8's hooks run first, then step 9 follows by the bot, with hooks of its own.
+    assert seen == [
+        (Action.USER_SENDS_DATA, Actor.USER),
+        (Action.FORWARD_DATA, Actor.SYSTEM),
+    ]
+    assert (await services.workflow.get(number)).state is State.ESCALATED
+
+
+async def test_without_it_the_users_data_waits_for_staff(services):
+    number = await _awaiting_data(services)
+    await services.workflow.apply(
+        number, Action.USER_SENDS_DATA, Actor.USER, details={"text": "x"}
+    )
+    assert (await services.workflow.get(number)).state is State.USER_DATA_RECEIVED
+
+
+async def test_a_step_staff_took_first_leaves_the_bot_nothing_to_do(services, caplog):
+    caplog.set_level(logging.INFO, logger="bot.workflow")
+    services.workflow.auto_forward_user_data = True
+    number = await _awaiting_data(services)
+    wf = services.workflow
+
+    async def staff_were_faster(applied):
+        if applied.step.action is Action.USER_SENDS_DATA:
+            await wf.apply(number, Action.FORWARD_DATA, Actor.STAFF, STAFF)
+
+    wf.add_after_commit(staff_were_faster)
+    await wf.apply(number, Action.USER_SENDS_DATA, Actor.USER, details={"text": "x"})
+    events = await wf.store.events((await wf.get(number)).id)
+    assert [e.actor for e in events if e.action is Action.FORWARD_DATA] == [Actor.STAFF]
+    assert "not needed" in caplog.text
+
+
+async def test_listeners_hear_which_steps_the_caller_confirms_itself(services):
+    number = (await reported(services)).ticket.number
+    heard = []
+
+    async def listener(conn, applied):
+        heard.append((applied.step.action, applied.confirmed_by_caller))
+
+    services.workflow.add_listener(listener)
+    await services.workflow.apply(
+        number, Action.TAKE, Actor.STAFF, STAFF, confirmed_by_caller=True
+    )
+    await services.workflow.apply(number, Action.NOTE, Actor.STAFF, STAFF, {"text": "catatan"})
+    assert heard == [(Action.TAKE, True), (Action.NOTE, False)]

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversations.report import ORDER, STEPS, _next, _validate, data
+from bot.conversations.report_draft import ReportDraft
+from bot.conversations.report_steps import ORDER, STEPS, data, next_step, validate
 
 
 def test_the_steps_run_in_order_to_the_summary():
-    draft = {"aplikasi": "SiRUP"}
+    draft = ReportDraft(step="jenis", aplikasi="SiRUP")
     step, seen = "jenis", ["jenis"]
     while step != "ringkasan":
-        step = _next(draft, step)
+        step = next_step(draft, step)
         seen.append(step)
     assert seen == list(ORDER)
 
 
 def test_lainnya_asks_for_the_application_by_name():
-    assert _next({"aplikasi": None}, "aplikasi") == "aplikasi_lain"
-    assert _next({"aplikasi": "X"}, "aplikasi_lain") == "kode_paket"
+    assert next_step(ReportDraft(step="aplikasi"), "aplikasi") == "aplikasi_lain"
+    assert (
+        next_step(ReportDraft(step="aplikasi_lain", aplikasi="X"), "aplikasi_lain") == "kode_paket"
+    )
 
 
 def test_an_edit_returns_to_the_summary_but_urgency_still_asks_impact():
-    assert _next({"ubah": True}, "email") == "ringkasan"
-    draft = {"ubah": True}
-    assert _next(draft, "urgensi") == "dampak"
-    assert _next(draft, "dampak") == "ringkasan"
-    assert "ubah" not in draft
+    assert next_step(ReportDraft(step="email", ubah=True), "email") == "ringkasan"
+    draft = ReportDraft(step="urgensi", ubah=True)
+    assert next_step(draft, "urgensi") == "dampak"
+    assert next_step(draft, "dampak") == "ringkasan"
+    assert "ubah" not in draft.to_stored()
 
 
 @pytest.mark.parametrize(
@@ -51,7 +54,7 @@ def test_an_edit_returns_to_the_summary_but_urgency_still_asks_impact():
     ],
 )
 def test_answers_are_validated(step, text, expected):
-    assert _validate(step, text) == expected
+    assert validate(step, text) == expected
 
 
 def test_callback_data_fits_telegram_limit_for_every_step():

@@ -6,7 +6,8 @@ import pytest
 from telegram import Message
 
 from bot.handlers.commands_menu import STAFF_COMMANDS
-from bot.handlers.staff import COMMANDS, Usage, _args, _attachments_of, _number
+from bot.handlers.staff import COMMANDS, _attachments_of
+from bot.handlers.staff_command import Usage, arguments, ticket_number
 
 
 def message(**fields: object) -> Message:
@@ -21,14 +22,14 @@ def message(**fields: object) -> Message:
 
 def test_the_last_argument_keeps_its_spaces_and_line_breaks():
     msg = message(text="/balas  BTG-2026-1  Baris satu,\n  baris *dua* & <tiga>")
-    assert _args(msg, 2) == ["BTG-2026-1", "Baris satu,\n  baris *dua* & <tiga>"]
-    assert _args(message(text="/antrian"), 1) == []
+    assert arguments(msg, 2) == ["BTG-2026-1", "Baris satu,\n  baris *dua* & <tiga>"]
+    assert arguments(message(text="/antrian"), 1) == []
 
 
 def test_ticket_numbers_are_normalised_or_refused_with_usage():
-    assert _number("btg-2026-42") == "BTG-2026-00042"
+    assert ticket_number("btg-2026-42") == "BTG-2026-00042"
     with pytest.raises(Usage) as caught:
-        _number("42")
+        ticket_number("42")
     assert caught.value.key == "staf_pakai.nomor_salah"
     assert caught.value.context == {"teks": "42"}
 
