@@ -23,7 +23,6 @@ from typing import Any
 import aiosqlite
 from markupsafe import Markup
 from telegram import Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -52,8 +51,9 @@ from bot.kb.entries import (
     Status,
 )
 from bot.kb.search import Hit
-from bot.notify import Keyboard, keyboard
+from bot.notify import Keyboard
 from bot.outbox.component import SENDER_KEY
+from bot.outbox.edits import edit_message
 from bot.services import Services
 from bot.storage.telegram_outbox import OutRow
 from bot.workflow import Applied
@@ -178,16 +178,11 @@ async def _entry_sent(
 
 
 async def _redraw(services: Services, chat_id: int, message_id: int, entry: Entry) -> None:
-    try:
-        await cards_of(services).bot.edit_message_text(
-            entry_html(services, entry),
-            chat_id=chat_id,
-            message_id=message_id,
-            reply_markup=keyboard(entry_buttons(services, entry)),
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    """Show the entry's new state in its message (queued in the group: it counts there)."""
+    await edit_message(
+        services, cards_of(services).bot, chat_id, message_id,
+        entry_html(services, entry), entry_buttons(services, entry),
+    )  # fmt: skip
 
 
 # --- buttons -------------------------------------------------------------------------------------

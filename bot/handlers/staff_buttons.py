@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 from telegram import ForceReply, Message, ReplyParameters, Update
-from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import TicketVerb, ticket_action, unpack
@@ -24,7 +23,8 @@ from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_
 from bot.handlers.guards import Context, services_of, staff_only
 from bot.handlers.stale_buttons import answer_stale
 from bot.handlers.withdrawal import tell_lkpp
-from bot.notify import Keyboard, edit_pressed, keyboard
+from bot.notify import Keyboard
+from bot.outbox.edits import edit_pressed
 from bot.workflow import By
 
 if TYPE_CHECKING:
@@ -155,21 +155,14 @@ async def send_prompt(cards: Cards, ticket: Ticket, key: str, placeholder: str) 
 
 
 # --- the handler ----------------------------------------------------------------------------
-async def _edit(update: Update, html: str, buttons: Keyboard | None) -> None:
-    """Edit the pressed message (a draft, a notice, a picker) in place."""
+async def _edit(cards: Cards, update: Update, html: str | None, buttons: Keyboard | None) -> None:
+    """Edit the pressed message (a draft, a notice, a picker) in place, through the outbox.
+
+    ``html=None`` changes only its keyboard (a notice keeps its text: the user's data).
+    """
     query = update.callback_query
     assert query is not None
-    await edit_pressed(query, html, buttons)
-
-
-async def _drop_buttons(update: Update) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_pressed(cards.services, query, html, buttons)
 
 
 async def _on_card(cards: Cards, update: Update, ticket: Ticket) -> bool:
@@ -216,9 +209,9 @@ async def _perform(
             await services.workflow.apply(number, action, Actor.STAFF, by)
         answer = texts.msg(key, nomor=number, nama=by.name)
         if verb in DRAFT_VERBS and not await _on_card(cards, update, ticket):
-            await _edit(update, answer, None)  # the draft is settled: say how
+            await _edit(cards, update, answer, None)  # the draft is settled: say how
         elif not await _on_card(cards, update, ticket):
-            await _drop_buttons(update)  # a notice keeps its text (the user's data)
+            await _edit(cards, update, None, None)  # a notice keeps its text (the user's data)
         return answer
     if verb is TicketVerb.CANNOT_HANDLE:
         await cannot_handle(cards, number, by)
@@ -239,7 +232,7 @@ async def _perform(
         return await _priority(cards, update, ticket, by, extra)
     if verb is TicketVerb.TELL_LKPP:
         answer = await tell_lkpp(cards, number, by)
-        await _edit(update, answer, None)  # the draft is settled: say how
+        await _edit(cards, update, answer, None)  # the draft is settled: say how
         return answer
     if verb is TicketVerb.DETAIL:
         await cards.send_detail(ticket)
@@ -263,9 +256,7 @@ async def _priority(
                 reply_card=True,
             )
         else:
-            query = update.callback_query
-            assert query is not None
-            await query.edit_message_reply_markup(keyboard(picker))
+            await _edit(cards, update, None, picker)
         return None
     with confirmed_by_handler():
         applied = await services.workflow.apply(
@@ -277,7 +268,7 @@ async def _priority(
         return answer
     if applied.ticket.state is State.CANNOT_HANDLE:
         html = await draft_html(services, applied.ticket)
-        await _edit(update, html, draft_buttons(cards, ticket.number))
+        await _edit(cards, update, html, draft_buttons(cards, ticket.number))
     else:
-        await _edit(update, answer, None)
+        await _edit(cards, update, answer, None)
     return answer

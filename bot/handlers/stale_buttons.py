@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.notify import keyboard_data
+from bot.outbox.edits import edit_pressed
 from bot.services import SERVICES_KEY
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(services.texts.plain_msg("tombol.tidak_berlaku"), show_alert=False)
     if not _on_keyboard(query):
         return
-    try:
-        await query.edit_message_reply_markup(None)
+    try:  # in the group queued like every edit there (it counts in the group's budget)
+        await edit_pressed(services, query, None, None)
     except TelegramError as exc:  # too old to edit, or already changed: the answer is enough
         log.debug("dead keyboard not removed: %s", exc)
 

@@ -380,15 +380,30 @@ class Sender:
         return None
 
     async def _send_edit(self, row: OutRow) -> Message | None:
+        """Edit a message in place: its text and keyboard, or (without ``html``) the keyboard.
+
+        An edit that changes nothing, or of a message gone or too old to edit, is done: the
+        message it meant to change no longer matters, and no admin needs to hear of it.
+        """
         payload = row.payload
+        where = {"chat_id": row.chat_id, "message_id": payload["message_id"]}
+        buttons = markup(payload.get("buttons"))
         try:
-            result = await self.bot.edit_message_text(
-                payload["html"], chat_id=row.chat_id, message_id=payload["message_id"],
-                reply_markup=markup(payload.get("buttons")), link_preview_options=_NO_PREVIEW,
-                **outbox_args(self.bot),
-            )  # fmt: skip
+            if "html" in payload:
+                result = await self.bot.edit_message_text(
+                    payload["html"], **where, reply_markup=buttons,
+                    link_preview_options=_NO_PREVIEW, **outbox_args(self.bot),
+                )  # fmt: skip
+            else:
+                result = await self.bot.edit_message_reply_markup(
+                    **where, reply_markup=buttons, **outbox_args(self.bot)
+                )
         except BadRequest as exc:
-            if "not modified" in str(exc).lower():
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return None
+            if "message to edit not found" in reason or "can't be edited" in reason:
+                log.info("Telegram edit %s of a message gone: %s", row.id, exc)
                 return None
             raise
         return result if isinstance(result, Message) else None

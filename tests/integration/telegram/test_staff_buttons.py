@@ -38,6 +38,14 @@ async def answer(bot: StaffBot) -> ApiCall:
     return await bot.api.wait_for("answerCallbackQuery")
 
 
+async def edited(bot: StaffBot, message_id: int) -> ApiCall:
+    """The next edit of ``message_id`` in the group (press edits go through the outbox)."""
+    return await bot.api.wait_for(
+        lambda c: c.method.startswith("editMessage") and c.message_id == message_id,
+        chat_id=STAFF_CHAT,
+    )
+
+
 async def actions(bot: StaffBot, number: str) -> list[Action]:
     ticket = await bot.services.workflow.get(number)
     assert ticket.id is not None
@@ -102,6 +110,7 @@ async def test_kirim_escalates_once_even_when_pressed_twice(staff_bot: StaffBot)
     assert ticket.id is not None
     outbox = await MailStore(staff_bot.services.db).outbox_for_ticket(ticket.id)
     assert len(outbox) == 1  # one email: the mail bridge queues it with the one transition
+    await edited(staff_bot, draft)
     settled = staff_bot.api.message(STAFF_CHAT, draft)
     assert settled is not None
     assert "masuk antrean kirim" in settled["text"]
@@ -112,8 +121,10 @@ async def test_ubah_prioritas_on_the_draft_sets_it_and_redraws_the_draft(staff_b
     number, _, draft = await open_draft(staff_bot)
     press(staff_bot, draft, "🎚 Ubah prioritas")
     await answer(staff_bot)
+    await edited(staff_bot, draft)
     press(staff_bot, draft, "Tinggi")
     toast = await answer(staff_bot)
+    await edited(staff_bot, draft)
     assert "diubah menjadi Tinggi" in toast.params["text"]
     assert (await staff_bot.services.workflow.get(number)).priority == "tinggi"
     redrawn = staff_bot.api.message(STAFF_CHAT, draft)
@@ -129,6 +140,7 @@ async def test_batal_cancels_the_draft(staff_bot: StaffBot):
     toast = await answer(staff_bot)
     assert "dibatalkan" in toast.params["text"]
     assert (await staff_bot.services.workflow.get(number)).state is State.IN_PROGRESS
+    await edited(staff_bot, draft)
     assert "dibatalkan" in staff_bot.api.message(STAFF_CHAT, draft)["text"]
 
 
@@ -173,6 +185,7 @@ async def test_prioritas_on_the_card_offers_the_levels(staff_bot: StaffBot):
     press(staff_bot, picker.message_id, "Rendah")
     await answer(staff_bot)
     assert (await staff_bot.services.workflow.get(number)).priority == "rendah"
+    await edited(staff_bot, picker.message_id)
     assert "diubah menjadi Rendah" in staff_bot.api.message(STAFF_CHAT, picker.message_id)["text"]
 
 
