@@ -25,7 +25,7 @@ from bot.conversations.persistence import SqliteConversationPersistence
 from bot.handlers import stale_buttons
 from bot.outbox.component import SENDER_KEY
 from bot.outbox.direct import DirectSendMeter
-from bot.outbox.update_journal import JournalingRequest
+from bot.outbox.update_journal import JournalingQueue, JournalingRequest
 from bot.services import SERVICES_KEY, Services, open_services
 from bot.storage.db import Database
 from bot.storage.telegram_outbox import TelegramOutboxStore
@@ -68,10 +68,11 @@ def build_application(
     """
     db = Database(settings.db_path)
     journal = JournalingRequest()
+    webhook_journal = JournalingQueue()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services = await open_services(settings, clock, db)
-        journal.store = TelegramOutboxStore(db)
+        journal.store = webhook_journal.store = TelegramOutboxStore(db)
         application.bot_data[SERVICES_KEY] = services
         started = []
         try:
@@ -112,6 +113,8 @@ def build_application(
         await services.db.close()
 
     builder = Application.builder().rate_limiter(DirectSendMeter(db, settings))
+    if settings.webhook_url:  # polling journals in its getUpdates request instead
+        builder = builder.update_queue(webhook_journal)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
