@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import (
     Bot,
@@ -34,6 +35,7 @@ __all__ = [
     "UserBlocked",
     "keyboard",
     "keyboard_data",
+    "reply_html",
     "split_html",
 ]
 
@@ -60,6 +62,24 @@ async def edit_pressed(query: CallbackQuery, html: str, buttons: Keyboard | None
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def reply_html(message: Message, html: str, **kwargs: Any) -> Message:
+    """Answer ``message`` directly with ``html``, split past Telegram's 4,096 characters.
+
+    The answer to a command just typed stays direct (the person waits for it); a long one
+    (a list, a search, an error quoting long input) goes out in parts of valid HTML, the first
+    replying to the command and ``reply_markup`` on the last. Returns the last part.
+    """
+    markup = kwargs.pop("reply_markup", None)
+    parts = split_html(html)
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await (message.reply_text(part, reply_markup=markup, **kwargs) if last else
+                      message.reply_text(part, **kwargs))  # fmt: skip
+    assert sent is not None
+    return sent
 
 
 def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.notify import reply_html
 from bot.services import SERVICES_KEY, Services
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -44,7 +45,7 @@ async def refuse(update: Update, services: Services, key: str) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(Markup(text).striptags(), show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await reply_html(update.effective_message, text)
 
 
 def anonymous(update: Update) -> bool:

@@ -51,7 +51,7 @@ from bot.kb.entries import (
     Status,
 )
 from bot.kb.search import Hit
-from bot.notify import Keyboard
+from bot.notify import Keyboard, reply_html
 from bot.outbox.component import SENDER_KEY
 from bot.outbox.edits import edit_message
 from bot.services import Services
@@ -267,18 +267,19 @@ async def on_reply(update: Update, context: Context) -> None:
     entry = await kb.get(entry_id)
     fields = parse_edit(message.text or "")
     if entry is None or not fields:
-        await message.reply_text(
-            texts.msg("kb_staf.ubah_tanpa_kolom") + "\n" + texts.msg("kb_staf.ubah_petunjuk")
+        await reply_html(
+            message,
+            texts.msg("kb_staf.ubah_tanpa_kolom") + "\n" + texts.msg("kb_staf.ubah_petunjuk"),
         )
         raise ApplicationHandlerStop
     try:
         edited = apply_edit(entry, fields)
     except EntryFileError as exc:
-        await message.reply_text(texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
+        await reply_html(message, texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
         raise ApplicationHandlerStop from None
     await kb.save(edited, by_of(update))
     await _redraw(services, message.chat_id, replied, edited)
-    await message.reply_text(texts.msg("kb_staf.diubah", id=entry_id, kolom=", ".join(fields)))
+    await reply_html(message, texts.msg("kb_staf.diubah", id=entry_id, kolom=", ".join(fields)))
     raise ApplicationHandlerStop
 
 
@@ -295,7 +296,7 @@ async def cmd_faq(update: Update, context: Context) -> None:
         status = Status.DRAFT if args else Status.ACTIVE
         entries = list(reversed(await kb.entries((status,))))
         if not entries and not args:
-            await message.reply_text(texts.msg("kb_staf.kosong"))
+            await reply_html(message, texts.msg("kb_staf.kosong"))
             return
         html = texts.render(
             "kb_daftar", entri=entries[:LISTED], jumlah=len(entries), draf=bool(args)
@@ -308,7 +309,7 @@ async def cmd_faq(update: Update, context: Context) -> None:
         key = (
             "kb_staf.pakai_faq" if entry is not None or not raw.isdigit() else "kb_staf.tidak_ada"
         )
-        await message.reply_text(texts.msg(key, id=raw))
+        await reply_html(message, texts.msg(key, id=raw))
         return
     if verb in ("pensiun", "aktifkan"):
         wanted = Status.RETIRED if verb == "pensiun" else Status.ACTIVE
@@ -316,15 +317,15 @@ async def cmd_faq(update: Update, context: Context) -> None:
             try:
                 checked(entry)
             except EntryFileError as exc:
-                await message.reply_text(texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
+                await reply_html(message, texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
                 return
         await kb.set_status(entry, wanted, by_of(update))
         key = "kb_staf.dipensiunkan" if wanted is Status.RETIRED else "kb_staf.diaktifkan"
-        await message.reply_text(texts.msg(key, id=entry.id))
+        await reply_html(message, texts.msg(key, id=entry.id))
         return
     await queue_entry(services, entry)
     if verb == "ubah":
-        await message.reply_text(texts.msg("kb_staf.ubah_petunjuk"))
+        await reply_html(message, texts.msg("kb_staf.ubah_petunjuk"))
 
 
 async def cmd_cari(update: Update, context: Context) -> None:
@@ -335,13 +336,13 @@ async def cmd_cari(update: Update, context: Context) -> None:
     texts = services.texts
     text = " ".join(context.args or [])
     if not text.strip():
-        await message.reply_text(texts.msg("kb_staf.pakai_cari"))
+        await reply_html(message, texts.msg("kb_staf.pakai_cari"))
         return
     kb: KnowledgeBase = knowledge_of(services)
     entries = await kb.search(text, limit=5)
     tickets = await kb.search_tickets(text, limit=5)
     if not entries and not tickets:
-        await message.reply_text(texts.msg("kb_staf.tidak_ditemukan", teks=text))
+        await reply_html(message, texts.msg("kb_staf.tidak_ditemukan", teks=text))
         return
     html = texts.render("kb_cari", teks=text, entri=entries, tiket=tickets)
     await cards_of(services).notifier.staff(html)

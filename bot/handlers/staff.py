@@ -55,6 +55,7 @@ from bot.handlers.staff_buttons import (
     explain_refusal,
     on_button,
 )
+from bot.notify import reply_html
 from bot.outbox.component import sender_of
 from bot.outbox.queue import CARD
 from bot.services import Services
@@ -111,7 +112,7 @@ def command(name: str, handler: Handler) -> Handler:
         except IllegalTransition as exc:  # someone else was faster, or the state is wrong
             message = update.effective_message
             assert message is not None
-            await message.reply_text(await explain_refusal(services, exc))
+            await reply_html(message, await explain_refusal(services, exc))
         except Usage as usage:
             message = update.effective_message
             assert message is not None
@@ -121,7 +122,7 @@ def command(name: str, handler: Handler) -> Handler:
             text = services.texts.msg(usage.key, **context_)
             if usage.key != f"staf_pakai.{name}":
                 text += "\n" + services.texts.msg(f"staf_pakai.{name}", tingkat=_levels(services))
-            await message.reply_text(text)
+            await reply_html(message, text)
         raise ApplicationHandlerStop
 
     return run
@@ -188,8 +189,8 @@ async def cmd_ambil(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.ambil")
     by = by_of(update)
     ticket = await _apply(services, _number(args[0]), Action.TAKE, by, {})
-    await message.reply_text(
-        services.texts.msg("staf_info.diambil", nomor=ticket.number, nama=by.name)
+    await reply_html(
+        message, services.texts.msg("staf_info.diambil", nomor=ticket.number, nama=by.name)
     )
 
 
@@ -226,7 +227,7 @@ async def cmd_balas(update: Update, context: Context) -> None:
     if len(args) < 2 or not args[1].strip():
         raise Usage("staf_pakai.balas")
     number = _number(args[0])
-    await message.reply_text(await relay_to_user(services, number, by_of(update), args[1], []))
+    await reply_html(message, await relay_to_user(services, number, by_of(update), args[1], []))
 
 
 async def cmd_selesai(update: Update, context: Context) -> None:
@@ -239,8 +240,8 @@ async def cmd_selesai(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.selesai")
     by = by_of(update)
     ticket = await _apply(services, _number(args[0]), Action.SOLVE_LOCALLY, by, {"text": args[1]})
-    await message.reply_text(
-        services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
+    await reply_html(
+        message, services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
     )
 
 
@@ -267,8 +268,8 @@ async def cmd_prioritas(update: Update, context: Context) -> None:
     except KeyError:
         raise Usage("staf_pakai.prioritas_salah", teks=args[1]) from None
     await _apply(services, number, Action.SET_PRIORITY, by_of(update), {"priority": level.key})
-    await message.reply_text(
-        services.texts.msg("staf_info.prioritas_diubah", nomor=number, tingkat=level.name)
+    await reply_html(
+        message, services.texts.msg("staf_info.prioritas_diubah", nomor=number, tingkat=level.name)
     )
 
 
@@ -282,7 +283,7 @@ async def cmd_catat(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.catat")
     number = _number(args[0])
     await _apply(services, number, Action.NOTE, by_of(update), {"text": args[1]})
-    await message.reply_text(services.texts.msg("staf_info.catatan_disimpan", nomor=number))
+    await reply_html(message, services.texts.msg("staf_info.catatan_disimpan", nomor=number))
 
 
 async def cmd_bantuan(update: Update, context: Context) -> None:
@@ -341,7 +342,7 @@ async def cmd_libur(update: Update, context: Context) -> None:
         key = "staf_info.libur_ditambah" if kind == "tutup" else "staf_info.libur_dibuka"
         reply = texts.msg(key, tanggal=texts.date(day), keterangan=note)
     await services.reload_calendar()
-    await message.reply_text(reply)
+    await reply_html(message, reply)
 
 
 async def _list_holidays(update: Update, services: Services) -> None:
@@ -393,19 +394,20 @@ async def on_reply(update: Update, context: Context) -> None:
         return
     if found[1] == SOLVE_PROMPT:
         if not text:
-            await message.reply_text(services.texts.msg("staf_pakai.selesai"))
+            await reply_html(message, services.texts.msg("staf_pakai.selesai"))
             raise ApplicationHandlerStop
         by = by_of(update)
         await _apply(services, ticket.number, Action.SOLVE_LOCALLY, by, {"text": text})
-        await message.reply_text(
-            services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
+        await reply_html(
+            message,
+            services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name),
         )
         raise ApplicationHandlerStop
     text = text or services.texts.plain_msg("staf_info.lampiran_tanpa_teks")
     reply = await relay_to_user(
         services, ticket.number, by_of(update), text, _attachments_of(message)
     )
-    await message.reply_text(reply)
+    await reply_html(message, reply)
     raise ApplicationHandlerStop
 
 

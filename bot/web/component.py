@@ -18,6 +18,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, fi
 
 from bot.handlers.guards import Context, in_staff_chat, is_admin, services_of
 from bot.handlers.staff import GROUP
+from bot.notify import reply_html
 from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
@@ -45,13 +46,13 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
     gate: Gate | None = services.extras.get(GATE_KEY)
     private = chat.type == ChatType.PRIVATE
     if not (in_staff_chat(update, services) or (private and is_admin(update, services))):
-        await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
+        await reply_html(message, texts.msg("web.dasbor.bukan_staf"))
         raise ApplicationHandlerStop
     if gate is None:
-        await message.reply_text(texts.msg("web.dasbor.mati"))
+        await reply_html(message, texts.msg("web.dasbor.mati"))
         raise ApplicationHandlerStop
     if not await gate.membership.is_staff(user.id, services.clock()):
-        await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
+        await reply_html(message, texts.msg("web.dasbor.bukan_staf"))
         raise ApplicationHandlerStop
     url = await gate.issue(user.id, user.full_name, services.clock())
     try:
@@ -62,12 +63,12 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
             protect_content=True,
         )
     except Forbidden:
-        await message.reply_text(
-            texts.msg("web.dasbor.mulai_dulu", bot=context.bot.username or "")
+        await reply_html(
+            message, texts.msg("web.dasbor.mulai_dulu", bot=context.bot.username or "")
         )
         raise ApplicationHandlerStop from None
     if not private:
-        await message.reply_text(texts.msg("web.dasbor.terkirim", nama=user.first_name))
+        await reply_html(message, texts.msg("web.dasbor.terkirim", nama=user.first_name))
     raise ApplicationHandlerStop
 
 
