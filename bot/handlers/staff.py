@@ -434,7 +434,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     services.extras[CARDS_KEY] = cards
     services.workflow.add_listener(cards.on_step)
     services.workflow.add_after_commit(cards.on_commit)
-    services.workflow.add_after_commit(withdrawal.after_commit(cards))
+    services.workflow.add_listener(withdrawal.listener(cards))
     sender = sender_of(services)
     sender.add_kind(CARD, cards.send_card, cards.card_sent)
     announcer = Announcer(cards)

@@ -59,6 +59,11 @@ MAX_ATTEMPTS = 8
 """Failed tries (network errors, Telegram refusing) before a message is given up."""
 RETRY_BASE = timedelta(seconds=1)
 """First wait after a failed try; doubled each time up to ``OUTBOX_RETRY_MAX_SECONDS``."""
+THEN = "lalu"
+"""Payload key: a message (``chat_id``, ``html``, ``reply_to``) queued once the row is sent."""
+IF_BLOCKED = "bila_diblokir"
+"""Payload key: a message queued when the row's private chat refuses the bot (never started,
+or blocked), e.g. telling the group how to start the bot."""
 PRUNE_EVERY = timedelta(hours=1)
 KEEP_SENT = timedelta(days=2)
 
@@ -296,6 +301,7 @@ class Sender:
                 )
             if kind.sent is not None:
                 await kind.sent(conn, row, message)
+            await self._follow(conn, row.payload.get(THEN))
         if is_group(row.chat_id):
             self.incidents.reachable(row.chat_id)
 
@@ -329,8 +335,17 @@ class Sender:
         async with self.queue.services.db.transaction() as conn:
             await self.store.fail(conn, row.id, repr(exc))
             dropped = await self.store.fail_lane(conn, row.chat_id, "diblokir")
+            await self._follow(conn, row.payload.get(IF_BLOCKED))
         log.warning("chat %s blocked the bot: %d more messages dropped", row.chat_id, dropped)
         await self.incidents.user_blocked(row)
+
+    async def _follow(self, conn: aiosqlite.Connection, follow: dict[str, Any] | None) -> None:
+        """Queue the message a row asked for once it was sent (``THEN``) or refused
+        (``IF_BLOCKED``), in the transaction that records the outcome."""
+        if follow:
+            await self.queue.text(
+                conn, int(follow["chat_id"]), follow["html"], reply_to=follow.get("reply_to")
+            )
 
     # --- the built-in kinds ---------------------------------------------------------------------
     async def reply_target(self, row: OutRow) -> ReplyParameters | None:
@@ -352,6 +367,7 @@ class Sender:
             reply_markup=markup(row.payload.get("buttons")),
             reply_parameters=await self.reply_target(row),
             link_preview_options=_NO_PREVIEW,
+            protect_content=True if row.payload.get("protect") else None,
             **outbox_args(self.bot),
         )
 

@@ -119,6 +119,6 @@ async def test_with_the_budget_spent_the_press_is_answered_and_its_edits_collaps
         assert state == "queued"
         edit = json.loads(payload)  # the redrawn draft, with its buttons back
         assert "Tinggi" in edit["html"] and DRAFT in edit["html"]
-        assert [b[0] for row in edit["buttons"] for b in row][0] == "📤 Kirim eskalasi"
+        assert next(b[0] for row in edit["buttons"] for b in row) == "📤 Kirim eskalasi"
         backlog = await TelegramOutboxStore(services.db).backlog()
         assert backlog.waiting >= 1  # waiting in the database, not lost
