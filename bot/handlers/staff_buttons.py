@@ -9,6 +9,7 @@ is told who already did it.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -155,11 +156,22 @@ async def send_prompt(cards: Cards, ticket: Ticket, key: str, placeholder: str) 
 
 
 # --- the handler ----------------------------------------------------------------------------
+_after_answer: ContextVar[list[tuple[str | None, Keyboard | None]] | None] = ContextVar(
+    "staff_press_edits", default=None
+)
+"""Edits a press asks for, queued once the press is answered (the answer comes first)."""
+
+
 async def _edit(cards: Cards, update: Update, html: str | None, buttons: Keyboard | None) -> None:
     """Edit the pressed message (a draft, a notice, a picker) in place, through the outbox.
 
-    ``html=None`` changes only its keyboard (a notice keeps its text: the user's data).
+    ``html=None`` changes only its keyboard (a notice keeps its text: the user's data). Inside
+    :func:`on_button` the edit is queued right after the press is answered.
     """
+    pending = _after_answer.get()
+    if pending is not None:
+        pending.append((html, buttons))
+        return
     query = update.callback_query
     assert query is not None
     await edit_pressed(cards.services, query, html, buttons)
@@ -184,6 +196,8 @@ async def on_button(update: Update, context: Context) -> None:
     except (IndexError, ValueError):  # a keyboard of an older version, or a forged press
         await answer_stale(update, context)
         raise ApplicationHandlerStop from None
+    edits: list[tuple[str | None, Keyboard | None]] = []
+    token = _after_answer.set(edits)
     try:
         answer = await _perform(cards, update, context, verb, number, extra)
     except IllegalTransition as exc:
@@ -192,6 +206,10 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(plain(services.texts.error(exc)), show_alert=True)
     else:
         await query.answer(plain(answer) if answer else None)
+    finally:
+        _after_answer.reset(token)
+    for html, buttons in edits:  # pending edits of one message collapse in the outbox
+        await edit_pressed(services, query, html, buttons)
     raise ApplicationHandlerStop
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from bot.callbacks import TicketVerb, ticket_action
 from bot.domain.sop import Action, Actor, State
 from bot.handlers.cards import SOLVE_PROMPT, cards_of
+from bot.outbox.component import sender_of
 from bot.storage.mail import MailStore
 from tests.support.botapi import ApiCall
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures
@@ -204,14 +205,14 @@ async def test_steps_7_9_and_13_from_card_and_notice(staff_bot: StaffBot):
     await wf.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.ESCALATE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.LKPP_REQUEST_DATA, Actor.LKPP, details={"text": "Kirim log"})
-    await staff_bot.api.wait_idle()
+    await sender_of(staff_bot.services).drain()  # the card's new buttons are shown
     press(staff_bot, card, "📨 Teruskan ke pengguna")
     assert "diteruskan ke pelapor" in (await answer(staff_bot)).params["text"]
     assert (await wf.get(number)).state is State.AWAITING_USER_DATA
     await wf.apply(number, Action.USER_SENDS_DATA, Actor.USER, details={"text": "log.txt"})
     notice = await staff_bot.staff_message("Pelapor mengirim data tambahan")
     assert notice.message_id is not None
-    await staff_bot.api.wait_idle()
+    await sender_of(staff_bot.services).drain()  # the card's new buttons are shown
     press(staff_bot, notice.message_id, "📤 Teruskan ke LKPP")
     assert "diteruskan ke LKPP" in (await answer(staff_bot)).params["text"]
     assert (await wf.get(number)).state is State.ESCALATED
@@ -219,7 +220,7 @@ async def test_steps_7_9_and_13_from_card_and_notice(staff_bot: StaffBot):
     assert kept is not None
     assert "log.txt" in kept["text"]
     await wf.apply(number, Action.LKPP_SOLVED, Actor.LKPP, details={"text": "Sudah diperbaiki"})
-    await staff_bot.api.wait_idle()
+    await sender_of(staff_bot.services).drain()  # the card's new buttons are shown
     press(staff_bot, card, "📨 Teruskan solusi")
     assert "Solusi LKPP" in (await answer(staff_bot)).params["text"]
     assert (await wf.get(number)).state is State.SOLVED
