@@ -137,6 +137,7 @@ class Sender:
         self._last: dict[int, datetime] = {}
         self._bucket = OverallBucket(limits.overall_per_second)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._pruned: datetime | None = None
 
     def add_kind(self, name: str, send: SendFn, sent: SentFn | None = None) -> None:
@@ -154,15 +155,18 @@ class Sender:
                 log.warning(
                     "%d Telegram messages were in flight at a crash: sent again", recovered
                 )
+            self._stopping = False
             self._task = asyncio.create_task(self.run(), name="telegram-outbox")
 
     async def stop(self) -> None:
         """Stop taking rows, let the sends in flight finish (bounded), then end."""
         task, self._task = self._task, None
         if task is not None:
+            self._stopping = True  # ends the loop even if a cancellation were lost
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done, _ = await asyncio.wait([task], timeout=STOP_SECONDS)
+            if not done:
+                log.error("Telegram outbox task did not stop in %s s", STOP_SECONDS)
         flying = list(self._flying.values())
         if flying:
             _, pending = await asyncio.wait(flying, timeout=STOP_SECONDS)
@@ -172,7 +176,14 @@ class Sender:
                 await asyncio.wait(pending, timeout=STOP_SECONDS)
 
     async def run(self) -> None:
-        while True:
+        """Round after round until stopped; a new row or a finished send wakes it early.
+
+        The sleep is ``asyncio.timeout`` around the wake-up event, not ``asyncio.wait_for``:
+        on Python 3.11, ``wait_for`` returns normally when the event fires in the same loop
+        iteration as the task's cancellation (a send finishing while the bot stops), so the
+        cancellation was lost and ``stop`` waited for this loop forever.
+        """
+        while not self._stopping:
             self.queue.woken.clear()
             try:
                 wait = await self.round()
@@ -182,7 +193,8 @@ class Sender:
                 log.exception("Telegram outbox round failed")
                 wait = IDLE_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.queue.woken.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self.queue.woken.wait()
 
     async def drain(self, seconds: float = 30.0) -> None:
         """Wait until nothing is queued or in flight (tests, the benchmark, a clean shutdown)."""

@@ -9,6 +9,7 @@ both roll back. Reads outside a transaction see the last committed state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -93,9 +94,22 @@ class Database:
     # --- transactions ----------------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block as one ``BEGIN IMMEDIATE`` transaction; roll back on any exception."""
+        """Run the block as one ``BEGIN IMMEDIATE`` transaction; roll back on any exception.
+
+        A task cancelled while its ``BEGIN`` waits for aiosqlite's worker thread still has the
+        ``BEGIN`` run there: it is awaited and rolled back, or the connection would stay inside
+        a transaction nobody commits (every later one failing, and autocommitted writes joining
+        it).
+        """
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            begin = asyncio.ensure_future(self.conn.execute("BEGIN IMMEDIATE"))
+            try:
+                await asyncio.shield(begin)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await begin
+                    await self.conn.execute("ROLLBACK")
+                raise
             try:
                 yield self.conn
             except BaseException:
