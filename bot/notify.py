@@ -73,13 +73,11 @@ async def reply_html(message: Message, html: str, **kwargs: Any) -> Message:
     """
     markup = kwargs.pop("reply_markup", None)
     parts = split_html(html)
-    sent: Message | None = None
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        sent = await (message.reply_text(part, reply_markup=markup, **kwargs) if last else
-                      message.reply_text(part, **kwargs))  # fmt: skip
-    assert sent is not None
-    return sent
+    for part in parts[:-1]:
+        await message.reply_text(part, **kwargs)
+    if markup is not None:
+        kwargs["reply_markup"] = markup
+    return await message.reply_text(parts[-1], **kwargs)
 
 
 def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
