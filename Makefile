@@ -26,9 +26,11 @@ test: $(STAMP)
 check: $(STAMP)
 	$(PY) -m bot check
 
+# What CI runs before the tests (.ci/run): lint, formatting, and the type checker on bot/.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

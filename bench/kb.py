@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.domain.kb_entries import Entry, starter_entries
 from bot.kb.base import KnowledgeBase, entry_index, ticket_index
-from bot.kb.entries import Entry, starter_entries
 from bot.storage.db import Database
 from bot.storage.timefmt import to_db
 

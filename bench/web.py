@@ -41,7 +41,8 @@ from bot.storage.db import Database
 from bot.storage.timefmt import to_db
 from bot.storage.web_sessions import WebSessionStore
 from bot.web.auth import Gate, Membership
-from bot.web.server import LOOP_SHARE, Dashboard, LoopBudget, build_app
+from bot.web.routes import build_app
+from bot.web.server import LOOP_SHARE, Dashboard, LoopBudget
 from bot.workflow import By
 from tests.support.clock import FakeClock
 from tests.support.mailservers import free_port

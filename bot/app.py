@@ -19,18 +19,18 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
-from bot.clock import utc_now
+from bot import stale_buttons
+from bot.clock import Now, utc_now
 from bot.config import Settings
 from bot.conversations.persistence import SqliteConversationPersistence
-from bot.handlers import stale_buttons
+from bot.deadlines.recompute import open_recomputed
 from bot.outbox.component import SENDER_KEY
 from bot.outbox.direct import DirectSendMeter
 from bot.outbox.update_journal import JournalingQueue, JournalingRequest
-from bot.services import SERVICES_KEY, Services, open_services
+from bot.services import SERVICES_KEY, Services
 from bot.storage.db import Database
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from bot.update_processor import PerChatUpdateProcessor
-from bot.workflow import Clock
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _components() -> list[ModuleType]:
 
 
 def build_application(
-    settings: Settings, clock: Clock = utc_now, request: BaseRequest | None = None
+    settings: Settings, clock: Now = utc_now, request: BaseRequest | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application talking to ``TELEGRAM_BASE_URL`` with the bot's defaults.
 
@@ -71,7 +71,7 @@ def build_application(
     webhook_journal = JournalingQueue()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        services = await open_services(settings, clock, db)
+        services = await open_recomputed(settings, clock, db)
         journal.store = webhook_journal.store = TelegramOutboxStore(db)
         application.bot_data[SERVICES_KEY] = services
         started = []

@@ -16,9 +16,13 @@ other component's data, built with :func:`ticket_action`, so one handler does ea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 MAX_BYTES = 64
+
+Keyboard = Sequence[Sequence[tuple[str, str]]]
+"""Rows of (label, callback data): an inline keyboard as every sender takes it."""
 
 
 class TicketVerb(StrEnum):

@@ -84,7 +84,7 @@ async def _recompute(env_file: str) -> None:
     bot starts, which opens the database the same way.
     """
     from bot.clock import utc_now
-    from bot.services import open_services
+    from bot.deadlines.recompute import open_recomputed
     from bot.storage.recompute import RecomputeStore
 
     try:
@@ -96,7 +96,7 @@ async def _recompute(env_file: str) -> None:
     try:
         if not await RecomputeStore(db).pending():
             return
-        await open_services(settings, utc_now, db)  # runs the queued recompute
+        await open_recomputed(settings, utc_now, db)
         print("Jam mutu baku semua tiket dihitung ulang dengan aturan waktu terukur.")
     finally:
         await db.close()

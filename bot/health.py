@@ -24,7 +24,7 @@ from telegram.error import InvalidToken, NetworkError, TimedOut
 from bot.clock import utc_now
 from bot.config import MailSecurity, Settings
 from bot.mail.imap_connect import ImapError, logout, open_session
-from bot.mail.tls import tls_context as tls_context  # re-exported: the outbox imports it here
+from bot.mail.tls import tls_context
 from bot.storage.backlog import mail_backlog
 from bot.storage.datadir import StorageUnusable
 from bot.storage.db import Database

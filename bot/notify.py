@@ -11,7 +11,6 @@ here (the person who typed is answered at once or sees the error).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from telegram import (
@@ -25,6 +24,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden
 
+from bot.callbacks import Keyboard
 from bot.config import Settings
 from bot.outbox.limits import LIMIT, split_html
 
@@ -41,8 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Keyboard = Sequence[Sequence[tuple[str, str]]]
-"""Rows of (label, callback data)."""
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 

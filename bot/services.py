@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.clock import Now
 from bot.config import Settings
 from bot.domain.priority import PriorityTable
 from bot.storage.db import Database
 from bot.text import Texts
 from bot.workdays import OfficeHours, WorkingCalendar
-from bot.workflow import Clock, Workflow
+from bot.workflow import Workflow
 
 SERVICES_KEY = "services"
 
@@ -25,7 +26,7 @@ class Services:
     texts: Texts
     calendar: WorkingCalendar
     priorities: PriorityTable
-    clock: Clock
+    clock: Now
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def reload_calendar(self) -> WorkingCalendar:
@@ -35,8 +36,12 @@ class Services:
         return self.calendar
 
 
-async def open_services(settings: Settings, clock: Clock, db: Database | None = None) -> Services:
+async def open_services(settings: Settings, clock: Now, db: Database | None = None) -> Services:
     """Open the database (upgrading it), load the priority table and the calendar.
+
+    A recompute of the clocks that a migration queued needs the deadline rules above this
+    module: the bot's commands open the services with
+    :func:`bot.deadlines.recompute.open_recomputed`, which runs it.
 
     Args:
         db: The bot's one :class:`Database`, if already created (shared with the conversation
@@ -66,9 +71,6 @@ async def open_services(settings: Settings, clock: Clock, db: Database | None = 
             clock=clock,
         )
         await services.reload_calendar()
-        from bot.deadlines.recompute import recompute_pending  # needs Services: imported late
-
-        await recompute_pending(services)
     except BaseException:
         await db.close()
         raise

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import Now
 from bot.domain.errors import IllegalTransition, InvalidInput, TicketNotFound
 from bot.domain.priority import PriorityTable
 from bot.domain.sop import FINAL, Action, Actor, State, Step, plan
@@ -27,9 +28,6 @@ from bot.storage.tickets import TicketStore
 from bot.storage.timefmt import to_db
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-"""Returns the current aware instant; tests pass a controllable one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +88,7 @@ class Workflow:
     """
 
     def __init__(
-        self, db: Database, lpse_code: str, priorities: PriorityTable, clock: Clock
+        self, db: Database, lpse_code: str, priorities: PriorityTable, clock: Now
     ) -> None:
         self.db = db
         self.store = TicketStore(db)

@@ -89,7 +89,8 @@ def attachment_from(message: Message) -> Attachment:
     """
     if message.photo:
         photo = message.photo[-1]
-        name, mime, size = f"foto_{photo.file_unique_id}.jpg", "image/jpeg", photo.file_size
+        name, size = f"foto_{photo.file_unique_id}.jpg", photo.file_size
+        mime: str | None = "image/jpeg"
         file_id = photo.file_id
     elif message.document is not None:
         document = message.document

@@ -29,8 +29,8 @@ from bot.conversations.common import (
     label,
     services_of,
 )
+from bot.domain.kb_entries import Entry, Status
 from bot.kb.base import ANSWERED, INTAKE, READ, SHOWN, knowledge_of
-from bot.kb.entries import Entry, Status
 from bot.notify import Keyboard, edit_pressed
 from bot.storage.drafts import REPORT
 
@@ -74,7 +74,7 @@ async def _offered(context: Context, update: Update, draft: dict[str, Any]) -> l
 def _list(context: Context, entries: list[Entry]) -> tuple[str, Keyboard]:
     services = services_of(context)
     html = services.texts.render("kb_saran", entri=entries)
-    buttons: Keyboard = [
+    buttons: list[list[tuple[str, str]]] = [
         [(label(services, "kb_tombol.baca", judul=e.title[:50]), _data(f"b{e.id}"))]
         for e in entries
     ]
@@ -118,7 +118,7 @@ async def on_button(
     if arg.startswith("b"):
         await kb.record_use([chosen.id], chat_id, INTAKE, READ)
         html = services.texts.render("kb_jawaban", e=chosen)
-        buttons: Keyboard = [
+        buttons: list[list[tuple[str, str]]] = [
             [(label(services, "kb_tombol.selesai"), _data(f"ok{chosen.id}"))],
             [(label(services, "kb_tombol.kembali"), _data("daftar"))],
             [(label(services, "kb_tombol.lanjut_lapor"), _data("lanjut"))],

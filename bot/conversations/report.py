@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.callbacks import pack, unpack
 from bot.conversations import kb_suggest
+from bot.conversations.anytime import show_help, show_tickets
 from bot.conversations.common import (
     Context,
     FileTooLarge,
@@ -51,7 +52,6 @@ from bot.domain.ticket import (
     validate_package_code,
     validate_phone,
 )
-from bot.handlers.user_tickets import show_help, show_tickets
 from bot.notify import Keyboard, split_html
 from bot.services import Services
 from bot.storage.drafts import REPORT, attachment_from_json, attachment_to_json

@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.deadlines.sweep import sweeper_of
 from bot.domain.sop import OPEN, State
 from bot.services import SERVICES_KEY, Services
 from bot.storage.deadlines import DeadlineStore
@@ -98,8 +99,6 @@ async def send_briefing(services: Services) -> bool:
     if not services.calendar.is_working_day(now):
         log.info("no briefing today: not a working day")
         return False
-    from bot.deadlines.sweep import sweeper_of
-
     store = DeadlineStore(services.db)
     today = now.astimezone(services.settings.tz).date()
     if not await store.claim_briefing(today, now):

@@ -8,7 +8,7 @@ python-telegram-bot's JobQueue, and ``/laporan`` answers in the staff group.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -82,7 +82,9 @@ async def _scheduled_sweep(context: Any) -> None:
     services.extras[LAST_SWEEP_KEY] = services.clock()
 
 
-def _final(handler: Callable[[Update, Any], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+def _final(
+    handler: Callable[[Update, Any], Awaitable[None]],
+) -> Callable[[Update, Any], Coroutine[Any, Any, None]]:
     """Stop the update after ``handler``: no other component answers ``/laporan`` again."""
 
     @functools.wraps(handler)

@@ -37,8 +37,11 @@ _MAX_STEPS = 4
 
 
 @dataclass(slots=True)
-class Outcome:
-    """What acting on one row did, for the sweep's log and the tests."""
+class Tally:
+    """What acting on the rows did, counted for the sweep's log and the tests.
+
+    (How a clock is judged, met or late, is :class:`bot.domain.measure.Outcome`.)
+    """
 
     nudges: int = 0
     reminders: int = 0
@@ -56,7 +59,7 @@ class RowActor:
         self.store = DeadlineStore(services.db)
 
     async def act(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, outcome: Outcome
+        self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, outcome: Tally
     ) -> None:
         """Do what ``row`` is due for, then whatever else is already overdue, and re-arm it."""
         ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
@@ -105,7 +108,7 @@ class RowActor:
     # --- the actions -----------------------------------------------------------------------
     async def _early(
         self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
-        outcome: Outcome,
+        outcome: Tally,
     ) -> None:  # fmt: skip
         texts = self.services.texts
         assert ticket.id is not None
@@ -148,7 +151,7 @@ class RowActor:
 
     async def _breach(
         self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
-        outcome: Outcome,
+        outcome: Tally,
     ) -> NextAction | None:  # fmt: skip
         """Record the breach and tell people; LKPP clocks go on to the status request."""
         assert ticket.id is not None
@@ -209,7 +212,7 @@ class RowActor:
 
     async def _request(
         self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
-        outcome: Outcome,
+        outcome: Tally,
     ) -> None:  # fmt: skip
         """Ask LKPP for the status (the mail component queues the email)."""
         assert ticket.id is not None

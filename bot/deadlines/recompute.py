@@ -1,7 +1,8 @@
 """The one-off repair of stored clocks: replay each ticket's event log through today's rules.
 
 Migration 8 queues it (SQL cannot do working-time arithmetic); :func:`recompute_pending` runs
-it when the services open the database (``python -m bot run``, ``report``, ``migrate``). Every
+it when the services open the database (:func:`open_recomputed`: ``python -m bot run``,
+``report``, ``migrate``). Every
 clock a ticket ever had is rebuilt from its events by the same :class:`ClockKeeper` that runs
 live, so a database from before the change reports exactly what a new one would: late stops are
 breaches, one LKPP email is one measurement, a lapsed progress window runs until LKPP writes.
@@ -18,9 +19,12 @@ import logging
 
 import aiosqlite
 
+from bot.clock import Now
+from bot.config import Settings
 from bot.deadlines.clocks import ClockKeeper
 from bot.domain.sop import FINAL, TRANSITIONS_BY_ACTION, Action, Actor, Clock, State
-from bot.services import Services
+from bot.services import Services, open_services
+from bot.storage.db import Database
 from bot.storage.deadlines import ClockState, DeadlineStore
 from bot.storage.recompute import RecomputeStore
 
@@ -82,3 +86,18 @@ async def recompute_pending(services: Services) -> int:
         await store.mark_done(conn, services.clock(), f"{len(tickets)} tiket dihitung ulang")
     log.info("clocks of %d tickets recomputed under the measured-time rules", len(tickets))
     return len(tickets)
+
+
+async def open_recomputed(settings: Settings, clock: Now, db: Database | None = None) -> Services:
+    """:func:`bot.services.open_services`, then the queued recompute of the clocks, if any.
+
+    Every command of the bot opens its services this way, so the clocks are never read or
+    changed under the old rules.
+    """
+    services = await open_services(settings, clock, db)
+    try:
+        await recompute_pending(services)
+    except BaseException:
+        await services.db.close()
+        raise
+    return services

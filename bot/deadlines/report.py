@@ -67,11 +67,11 @@ async def run_report_cli(
     from bot.clock import utc_now
     from bot.config import load_settings
     from bot.deadlines.period import PeriodError, parse_period
-    from bot.services import open_services
+    from bot.deadlines.recompute import open_recomputed
 
     out = out or sys.stdout
     settings = load_settings(env_file)
-    services = await open_services(settings, utc_now)
+    services = await open_recomputed(settings, utc_now)
     texts = services.texts
     try:
         today = services.clock().astimezone(settings.tz).date()

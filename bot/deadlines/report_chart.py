@@ -17,6 +17,7 @@ from bot.text import Texts
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
 #: Met in green; a late LPSE step in orange, a late LKPP step in red (colour-blind safe pair).
 MET_COLOUR = "#2e7d32"
@@ -68,7 +69,7 @@ def _standards(texts: Texts, report: Report, axes: Axes) -> None:
     axes.set_yticks(rows, names)
     axes.set_xlabel(_t(texts, "jumlah"))
     axes.set_title(_t(texts, "standar"), fontsize=10, loc="left")
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(axes.xaxis)
     widest = max((s.figures.measured for s in report.standards), default=0)
     axes.set_xlim(0, max(widest * 1.3, 1))
     _legend(texts, axes, with_met=True)
@@ -87,7 +88,7 @@ def _weeks(texts: Texts, report: Report, axes: Axes) -> None:
     axes.set_xlabel(_t(texts, "minggu_sumbu"))
     axes.set_ylabel(_t(texts, "pelanggaran"))
     axes.set_title(_t(texts, "minggu"), fontsize=10, loc="left")
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(axes.yaxis)
     axes.set_ylim(0, max(max(bottom, default=0) * 1.2, 1))
     _legend(texts, axes, with_met=False)
 
@@ -109,6 +110,15 @@ def _legend(texts: Texts, axes: Axes, with_met: bool) -> None:
     axes.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False
     )
+
+
+def _integer_ticks(axis: Axis) -> None:
+    """Counts are whole: no 0.5 tick. The default locator (an AutoLocator) takes ``integer``."""
+    from matplotlib.ticker import MaxNLocator
+
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
 
 
 def _t(texts: Texts, key: str, **context: str) -> str:

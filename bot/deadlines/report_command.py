@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.deadlines.period import PeriodError, parse_period
 from bot.deadlines.report import build_report, file_stem, render_report
+from bot.deadlines.sweep import sweeper_of
 from bot.notify import reply_html
 from bot.outbox.limits import cut_caption
 from bot.services import SERVICES_KEY, Services
@@ -52,8 +53,6 @@ async def laporan(update: Update, context: Any) -> None:
         log.exception("/laporan %r failed", arg)
         await reply_html(message, texts.msg("tenggat_laporan.gagal"))
         return
-    from bot.deadlines.sweep import sweeper_of
-
     await sweeper_of(services).send_staff(html, now)
     period = f"{start.isoformat()} – {end.isoformat()}"
     stem = file_stem(report)

@@ -210,7 +210,8 @@ def _bold(size: float | None = None) -> Any:
 def _header(sheet: Worksheet, titles: Sequence[str]) -> None:
     from openpyxl.cell.cell import Cell
 
-    cells = [Cell(sheet, value=title) for title in titles]
+    # types-openpyxl requires row and column; openpyxl defaults them and append() sets them.
+    cells = [Cell(sheet, value=title) for title in titles]  # type: ignore[call-arg]
     for cell in cells:
         cell.font = _bold()
     sheet.append(cells)
@@ -228,7 +229,7 @@ def _append(sheet: Worksheet, values: Sequence[Any], formats: dict[int, str]) ->
     for column, value in enumerate(values, start=1):
         if isinstance(value, str):  # a control character typed in a note would refuse the file
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = Cell(sheet, value=value)
+        cell = Cell(sheet, value=value)  # type: ignore[call-arg]  # stubs: see _header
         if column in formats:
             cell.number_format = formats[column]
         cells.append(cell)

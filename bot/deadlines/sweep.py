@@ -25,7 +25,7 @@ from markupsafe import Markup
 from telegram.error import TelegramError
 
 from bot.deadlines.clocks import ClockKeeper
-from bot.deadlines.nudges import Outcome, RowActor
+from bot.deadlines.nudges import RowActor, Tally
 from bot.notify import Notifier, UserBlocked, split_html
 from bot.outbox.notifier import QueuedNotifier
 from bot.services import SERVICES_KEY, Services
@@ -44,7 +44,7 @@ class SweepResult:
     """What one run did: rows claimed, actions taken, messages sent."""
 
     claimed: int = 0
-    outcome: Outcome = field(default_factory=Outcome)
+    outcome: Tally = field(default_factory=Tally)
     messages: int = 0
     failed_rows: int = 0
 

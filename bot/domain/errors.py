@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.domain.sop import Action, Actor, State
+    from bot.domain.sop_terms import Action, Actor, State
 
 
 class DomainError(Exception):

@@ -70,9 +70,9 @@ class Announcer:
             conn, head.chat_id, TEXT, {"html": html, "buttons": buttons}, Priority.NEW
         )
         await self.queue.store.mark_announced(conn, announced, now, int(Priority.NEW))
-        row = await self.queue.store.get(conn, row_id)
-        assert row is not None
-        return row
+        announcement = await self.queue.store.get(conn, row_id)
+        assert announcement is not None
+        return announcement
 
     def render(self, tickets: list[Ticket]) -> tuple[str, list[list[list[str]]]]:
         texts = self.cards.services.texts

@@ -18,7 +18,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot.clock import utc_now
 from bot.deadlines.component import LAST_SWEEP_KEY, SWEEP_JOB
-from bot.handlers.guards import Context, services_of
+from bot.guards import Context, services_of
 from bot.handlers.staff import GROUP, command
 from bot.health import (
     TELEGRAM_STUCK,

@@ -34,14 +34,7 @@ from telegram.ext import (
 
 from bot.callbacks import pack, unpack
 from bot.domain.errors import DomainError
-from bot.domain.sop import Action, State
-from bot.domain.ticket import Ticket
-from bot.handlers.cards import EXTRA_BUTTONS_KEY, SIMILAR_KEY, cards_of
-from bot.handlers.guards import Context, services_of, staff_only
-from bot.handlers.staff_buttons import by_of
-from bot.kb.base import KnowledgeBase, knowledge_of
-from bot.kb.editing import apply_edit, checked, parse_edit
-from bot.kb.entries import (
+from bot.domain.kb_entries import (
     MAX_ANSWER,
     MAX_APPLICATION,
     MAX_SYMPTOM,
@@ -50,6 +43,13 @@ from bot.kb.entries import (
     Source,
     Status,
 )
+from bot.domain.sop import Action, State
+from bot.domain.ticket import Ticket
+from bot.guards import Context, services_of, staff_only
+from bot.handlers.cards import EXTRA_BUTTONS_KEY, SIMILAR_KEY, cards_of
+from bot.handlers.staff_buttons import by_of
+from bot.kb.base import KnowledgeBase, knowledge_of
+from bot.kb.editing import apply_edit, checked, parse_edit
 from bot.kb.search import Hit
 from bot.notify import Keyboard, reply_html
 from bot.outbox.component import SENDER_KEY

@@ -32,9 +32,8 @@ from bot.conversations.common import (
     label,
     services_of,
 )
+from bot.domain.kb_entries import Status
 from bot.kb.base import ANSWERED, FAQ, READ, knowledge_of
-from bot.kb.entries import Status
-from bot.notify import Keyboard
 from bot.services import Services
 from bot.storage.drafts import REPORT
 
@@ -71,7 +70,7 @@ async def _results(update: Update, context: Context, text: str) -> None:
     if not hits:
         await answer(update, context, services.texts.msg("kb_pengguna.tidak_ditemukan", teks=text))
         return
-    buttons: Keyboard = [
+    buttons: list[list[tuple[str, str]]] = [
         [(label(services, "kb_tombol.baca", judul=h.title[:50]), pack(PREFIX, "baca", h.id))]
         for h in hits
     ]
@@ -125,7 +124,7 @@ async def on_button(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     if verb == "baca":
         await kb.record_use([entry.id], _chat_id(update), FAQ, READ)
-        buttons: Keyboard = [
+        buttons: list[list[tuple[str, str]]] = [
             [(label(services, "kb_tombol.selesai"), pack(PREFIX, "ok", entry.id))],
             [(label(services, "kb_tombol.buat_laporan"), pack("u", "menu", "lapor"))],
         ]

@@ -27,6 +27,16 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor, State
 from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket, normalise_number
+from bot.guards import (
+    Context,
+    Handler,
+    anonymous,
+    is_admin,
+    refuse,
+    refuse_anonymous,
+    services_of,
+    staff_only,
+)
 from bot.handlers import withdrawal
 from bot.handlers.announce import Announcer
 from bot.handlers.cards import (
@@ -39,16 +49,6 @@ from bot.handlers.cards import (
 )
 from bot.handlers.commands_menu import set_menus
 from bot.handlers.errors import on_error
-from bot.handlers.guards import (
-    Context,
-    Handler,
-    anonymous,
-    is_admin,
-    refuse,
-    refuse_anonymous,
-    services_of,
-    staff_only,
-)
 from bot.handlers.staff_buttons import (
     by_of,
     cannot_handle,

@@ -20,12 +20,13 @@ from bot.callbacks import TicketVerb, ticket_action, unpack
 from bot.domain.errors import DomainError, IllegalTransition
 from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
+from bot.guards import Context, services_of, staff_only
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, confirmed_by_handler, rows_of
-from bot.handlers.guards import Context, services_of, staff_only
-from bot.handlers.stale_buttons import answer_stale
 from bot.handlers.withdrawal import tell_lkpp
+from bot.mail import compose
 from bot.notify import Keyboard
 from bot.outbox.edits import edit_pressed
+from bot.stale_buttons import answer_stale
 from bot.workflow import By
 
 if TYPE_CHECKING:
@@ -86,9 +87,7 @@ async def explain_refusal(services: Services, exc: IllegalTransition) -> str:
 async def draft_html(services: Services, ticket: Ticket) -> str:
     """The escalation email as it will go out, escaped inside ``<pre>`` and cut if very long."""
     try:
-        from bot.mail.compose import escalation_preview
-
-        preview = await escalation_preview(services, ticket)
+        preview = await compose.escalation_preview(services, ticket)
     except Exception:  # the mail bridge renders it again when sending; staff still decide
         log.exception("escalation preview of %s unavailable", ticket.number)
         preview = services.texts.plain_msg("staf_info.draf_tidak_tersedia")

@@ -30,6 +30,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import pack, unpack
 from bot.conversations import additional_data, report
+from bot.conversations.anytime import show_help, show_tickets
 from bot.conversations.common import (
     Context,
     FileTooLarge,
@@ -48,9 +49,9 @@ from bot.domain.sop import FINAL, Action, Actor, State
 from bot.domain.text_input import normalise
 from bot.domain.ticket import Attachment, Ticket
 from bot.handlers import kb_user, user_notify, withdrawal
-from bot.handlers.stale_buttons import answer_stale
-from bot.handlers.user_tickets import own_ticket, show_help, show_ticket, show_tickets
+from bot.handlers.user_tickets import own_ticket, show_ticket
 from bot.services import Services
+from bot.stale_buttons import answer_stale
 from bot.storage.drafts import (
     MESSAGE,
     REASON,

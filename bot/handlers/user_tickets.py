@@ -1,14 +1,13 @@
-"""What users see of their tickets: /tiket, /tiket <no>, and /bantuan.
+"""What users see of one of their tickets: /tiket <no> and its timeline.
 
-Used by :mod:`bot.handlers.user` and, mid-report, by :mod:`bot.conversations.report` (which
-answers /tiket and then reminds where the report stands).
+The list (/tiket) and /bantuan, which a user may also ask for mid-report, are
+:mod:`bot.conversations.anytime`.
 """
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import pack
 from bot.conversations.common import Context, answer, services_of
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket, normalise_number
@@ -39,27 +38,6 @@ _SHOWN_TEXT = frozenset(
 def _chat_id(update: Update) -> int:
     assert update.effective_chat is not None
     return update.effective_chat.id
-
-
-async def show_help(update: Update, context: Context) -> None:
-    services = services_of(context)
-    example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
-    html = services.texts.render(
-        "pengguna_bantuan", lpse=services.settings.lpse_name, contoh=example
-    )
-    await answer(update, context, html)
-
-
-async def show_tickets(update: Update, context: Context) -> None:
-    """/tiket: the user's own tickets, newest first, with buttons for details."""
-    services = services_of(context)
-    tickets = await services.workflow.store.for_user(_chat_id(update))
-    if not tickets:
-        await answer(update, context, services.texts.msg("pengguna_umum.tidak_ada_tiket"))
-        return
-    html = services.texts.render("pengguna_daftar_tiket", tiket=tickets)
-    buttons = [[(t.number, pack("u", "tiket", t.number))] for t in tickets[:10]]
-    await answer(update, context, html, buttons)
 
 
 async def own_ticket(services: Services, chat_id: int, number: str) -> Ticket | None:

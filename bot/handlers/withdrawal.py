@@ -29,6 +29,7 @@ from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor
 from bot.domain.ticket import Ticket
 from bot.handlers.cards import Cards, confirmed_by_handler
+from bot.mail import compose
 from bot.notify import Keyboard
 from bot.storage.drafts import WITHDRAW
 from bot.workflow import Applied, By
@@ -114,9 +115,7 @@ async def on_reason(update: Update, context: Context, pending: dict[str, str], t
 
 # --- staff: the email to LKPP ------------------------------------------------------------------
 def draft_preview(services: Services, ticket: Ticket, reason: str | None) -> str:
-    from bot.mail.compose import withdrawal_draft
-
-    draft = withdrawal_draft(services, ticket, reason)
+    draft = compose.withdrawal_draft(services, ticket, reason)
     return f"Subjek: {draft.subject}\n\n{draft.body}"
 
 

@@ -7,6 +7,6 @@ similar entries and solved tickets on every card and with ``/cari``.
 
 * :mod:`bot.kb.analysis` turns Indonesian text into index terms (protected terms, synonyms,
   stemming, typo tolerance);
-* :mod:`bot.kb.entries` is the entry itself, its validation and the TOML file format;
+* :mod:`bot.domain.kb_entries` is the entry itself, its validation and the TOML file format;
 * :mod:`bot.kb.search` ranks entries and solved tickets (FTS5 BM25, application boost).
 """

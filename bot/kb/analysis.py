@@ -190,7 +190,7 @@ def stem(word: str) -> str:
     return _stemmer().stem(word) or word
 
 
-def normalise(text: str) -> str:
+def fold_for_search(text: str) -> str:
     """NFKC, case folded, squeezed repeats, multi-word spellings joined."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _REPEATS.sub(r"\1", text)
@@ -231,7 +231,7 @@ class Word:
 def words(text: str) -> list[Word]:
     """The meaningful words of ``text`` with their index terms, in order."""
     found = []
-    for surface in _TOKEN.findall(normalise(text)):
+    for surface in _TOKEN.findall(fold_for_search(text)):
         term = term_of(surface)
         if term is not None:
             found.append(Word(surface, term))

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.clock import Now
+from bot.domain.kb_entries import Entry, Source, Status
 from bot.kb.analysis import analyse
-from bot.kb.entries import Entry, Source, Status
 from bot.kb.search import Hit, Searcher, entry_searcher, ticket_searcher
 from bot.storage.db import Database
 from bot.storage.kb import IndexedText, KnowledgeStore, UseCount
-from bot.workflow import By, Clock
+from bot.workflow import By
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -75,7 +76,7 @@ class KnowledgeBase:
         clock: Stamps edits, confirmations and uses.
     """
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Now) -> None:
         self.db = db
         self.clock = clock
         self.store = KnowledgeStore(db)

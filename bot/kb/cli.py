@@ -14,14 +14,14 @@ from pathlib import Path
 
 from bot.clock import utc_now
 from bot.config import load_storage_settings
-from bot.kb.base import KnowledgeBase
-from bot.kb.entries import (
+from bot.domain.kb_entries import (
     STARTER_FILE,
     EntryFileError,
     dump_entries,
     read_entries,
     starter_entries,
 )
+from bot.kb.base import KnowledgeBase
 from bot.storage.db import Database
 
 EXIT_FAILED = 1

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from pydantic import ValidationError
 
-from bot.kb.entries import Entry, EntryFile, EntryFileError, problems_of
+from bot.domain.kb_entries import Entry, EntryFile, EntryFileError, problems_of
 
 FIELDS = ("judul", "gejala", "jawaban", "kata_kunci", "aplikasi")
 _START = re.compile(rf"^\s*({'|'.join(FIELDS)})\s*:\s?(.*)$", re.IGNORECASE)

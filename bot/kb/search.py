@@ -18,7 +18,7 @@ from bot.storage.kb import KnowledgeStore, RankedRow
 
 APPLICATION_BOOST = 1.3
 """Score factor of an entry or ticket of the application the user named."""
-APPLICATIONS = frozenset({"spse_", "sikap_", "sirup_", "ekatalog_", "inaproc_", "apendo_"})
+APPLICATION_TERMS = frozenset({"spse_", "sikap_", "sirup_", "ekatalog_", "inaproc_", "apendo_"})
 """Protected terms that name an application or module (for the boost)."""
 CANDIDATES = 20
 """Rows ranked by FTS5 before coverage is computed for each."""
@@ -112,7 +112,7 @@ def application_term(text: str | None) -> str | None:
     if not text:
         return None
     for term in analyse(text).split():
-        if term in APPLICATIONS:
+        if term in APPLICATION_TERMS:
             return term
     return None
 
@@ -168,7 +168,7 @@ class Searcher:
         groups: dict[tuple[str, ...], None] = {}
         named = None
         for word in words(text):
-            if is_protected(word.term) and word.term in APPLICATIONS and named is None:
+            if is_protected(word.term) and word.term in APPLICATION_TERMS and named is None:
                 named = word.term
             groups.setdefault(tuple(vocabulary.alternatives(word)), None)
         found = tuple(groups)

@@ -24,12 +24,25 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import parseaddr
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.mail.parsing import ParsedMail
+from typing import Protocol
 
 __all__ = ["Noise", "NoiseKind", "bounced_message_id", "detect_noise"]
+
+
+class ParsedFacts(Protocol):
+    """What detection reads of a :class:`bot.mail.parsing.ParsedMail` (the parser calls this
+    module, so it names the parsed mail by its shape, not by import)."""
+
+    @property
+    def headers(self) -> Sequence[tuple[str, str]]: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def report_type(self) -> str | None: ...
+    @property
+    def has_dsn_part(self) -> bool: ...
+    @property
+    def bounced_message_id(self) -> str | None: ...
 
 
 class NoiseKind(StrEnum):
@@ -105,7 +118,7 @@ def _safe_items(msg: Message) -> list[tuple[str, str]]:
     return items
 
 
-def _view(msg: Message | ParsedMail) -> _View:
+def _view(msg: Message | ParsedFacts) -> _View:
     if isinstance(msg, Message):
         has_dsn = any(part.get_content_type() in _DSN_TYPES for part in _walk(msg))
         return _View(
@@ -129,7 +142,7 @@ def _walk(msg: Message, depth: int = 0) -> Iterable[Message]:
                 yield from _walk(part, depth + 1)
 
 
-def detect_noise(msg: Message | ParsedMail) -> Noise | None:
+def detect_noise(msg: Message | ParsedFacts) -> Noise | None:
     """Say whether ``msg`` is an automatic reply or a bounce, or ``None`` for human mail.
 
     Bounce signals are checked first because many bounces also carry ``Auto-Submitted``.
@@ -187,7 +200,7 @@ def _auto_reply(view: _View) -> Noise | None:
     return None
 
 
-def bounced_message_id(msg: Message | ParsedMail) -> str | None:
+def bounced_message_id(msg: Message | ParsedFacts) -> str | None:
     """The Message-ID of the message that bounced, so staff learn which escalation failed.
 
     Looks in the returned original (``message/rfc822``) or its headers

@@ -30,10 +30,10 @@ from bot.config import MailSecurity
 from bot.domain.errors import IllegalTransition, TicketNotFound
 from bot.domain.sop import Action, Actor
 from bot.domain.ticket import Attachment, Ticket
-from bot.health import tls_context
 from bot.mail import compose
 from bot.mail.compose import FileFetcher
 from bot.mail.filenames import safe_filename
+from bot.mail.tls import tls_context
 from bot.storage.mail import MailStore, OutboxRow
 from bot.workflow import Applied
 

@@ -30,7 +30,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import html2text
 
@@ -105,7 +105,7 @@ _HEADER_CLASSES = _HeaderClasses()
 #: charset=utf-8`` come back in nearly every email. Only headers that repeat (not ids, dates,
 #: subjects), short values only, and emptied when full, so hostile mail can neither bloat it
 #: nor keep it (plain dict get/set/clear, so threads may share it).
-_SHARED_HEADERS: dict[tuple[str, str], object] = {}
+_SHARED_HEADERS: dict[tuple[str, str], str] = {}
 _SHARED_NAMES = frozenset(
     {"from", "to", "cc", "reply-to", "sender", "mime-version", "content-type",
      "content-disposition", "content-transfer-encoding"}
@@ -127,9 +127,14 @@ class _OncePolicy(EmailPolicy):
     also kept across messages in :data:`_SHARED_HEADERS`.
     """
 
-    _parsed: dict[tuple[str, str], object] | None = None
+    _parsed: dict[tuple[str, str], str] | None = None
 
-    def header_fetch_parse(self, name: str, value: str) -> object:
+    def __init__(self, **kw: Any) -> None:
+        """Any policy attribute as a keyword, ``_parsed`` too (the stubs list only the public)."""
+        super().__init__(**kw)
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        """The header object (a ``str`` subclass), parsed once per message and value."""
         memo = self._parsed
         if memo is None or hasattr(value, "name"):
             return super().header_fetch_parse(name, value)
@@ -304,7 +309,7 @@ def _parse(raw: bytes, max_bytes: int, problems: _Problems, *, modern: bool) -> 
     reply_to = _address(msg, "Reply-To", problems)[1] or None
     sender = _address(msg, "Sender", problems)[1] or None
     first = [from_addr] if from_addr else []
-    from_all = _safe(lambda: _all_addresses(msg, "From"), first)
+    from_all = _safe(lambda: _all_addresses(msg, "From"), None)
     from_all = first if from_all is None else from_all
     subject = _collapse(_get(msg, "Subject", problems) or "")
     to = _addresses(msg, "To", problems)
@@ -828,10 +833,9 @@ def _attachment(part: Message, number: int, problems: _Problems) -> ParsedAttach
         problems.add("filename_sanitised")
     if ctype in {"message/rfc822", "message/global"}:
         inner = part.get_payload()
+        first = inner[0] if isinstance(inner, list) and inner else None
         try:
-            payload = (
-                inner[0].as_bytes() if isinstance(inner, list) and inner else _part_bytes(part)
-            )
+            payload = first.as_bytes() if isinstance(first, Message) else _part_bytes(part)
         except Exception:
             payload = _part_bytes(part)
     else:

@@ -37,8 +37,7 @@ from bot.callbacks import pack, unpack
 from bot.domain.errors import DomainError
 from bot.domain.sop import Action, Actor, LkppReplyClass
 from bot.domain.ticket import normalise_number
-from bot.handlers.guards import anonymous, refuse_anonymous
-from bot.handlers.stale_buttons import answer_stale
+from bot.guards import anonymous, refuse_anonymous
 from bot.mail.ingest import Ingestor
 from bot.mail.parsing import parse_message
 from bot.mail.staff_outbox import FILE_KIND, REPLY_KIND, SENDER_KEY, MailKinds
@@ -47,6 +46,7 @@ from bot.outbox.edits import edit_message
 from bot.outbox.notifier import QueuedNotifier
 from bot.outbox.pacing import Priority
 from bot.outbox.queue import queue_of
+from bot.stale_buttons import answer_stale
 from bot.storage.mail import NOISE, QUARANTINED, InboxRow, MailStore, OutboxRow, ReplyRow
 from bot.storage.mail_telegram import MailTelegramStore
 from bot.storage.telegram import MessageMap

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 from telegram import Bot, CallbackQuery, MaybeInaccessibleMessage
 from telegram.error import BadRequest
 
-from bot.notify import keyboard
 from bot.outbox.pacing import is_group
 from bot.outbox.queue import queue_of
+from bot.outbox.sender import markup
 
 if TYPE_CHECKING:
-    from bot.notify import Keyboard
+    from bot.callbacks import Keyboard
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,11 @@ async def edit_message(
     try:
         if html is None:
             await bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
+                chat_id=chat_id, message_id=message_id, reply_markup=markup(buttons)
             )
         else:
             await bot.edit_message_text(
-                html, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
+                html, chat_id=chat_id, message_id=message_id, reply_markup=markup(buttons)
             )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():

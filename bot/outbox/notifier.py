@@ -14,7 +14,7 @@ import aiosqlite
 from bot.outbox.pacing import Priority
 
 if TYPE_CHECKING:
-    from bot.notify import Keyboard
+    from bot.callbacks import Keyboard
     from bot.outbox.queue import TelegramQueue
 
 

@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.clock import utc_now
+from bot.clock import Now, utc_now
 from bot.outbox.limits import cut_caption, split_html
 from bot.outbox.pacing import Priority
 from bot.storage.telegram_outbox import TelegramOutboxStore
 
 if TYPE_CHECKING:
-    from bot.notify import Keyboard
+    from bot.callbacks import Keyboard
     from bot.services import Services
-    from bot.workflow import Clock
 
 QUEUE_KEY = "telegram_outbox"
 """Where the :class:`TelegramQueue` lives in ``Services.extras``."""
@@ -42,7 +41,7 @@ class TelegramQueue:
             of the tests says.
     """
 
-    def __init__(self, services: Services, clock: Clock = utc_now) -> None:
+    def __init__(self, services: Services, clock: Now = utc_now) -> None:
         self.services = services
         self.store = TelegramOutboxStore(services.db)
         self.clock = clock

@@ -393,7 +393,10 @@ class Sender:
                 log.warning("file %s of row %s is gone: not sent", payload.get("path"), row.id)
                 return None
             document = InputFile(content, filename=payload.get("filename"))
-        senders = [self.bot.send_document, self.bot.send_photo]
+        senders: list[Callable[..., Awaitable[Message]]] = [
+            self.bot.send_document,
+            self.bot.send_photo,
+        ]
         if payload.get("photo") and isinstance(document, str):
             senders.reverse()
         for index, send in enumerate(senders if isinstance(document, str) else senders[:1]):

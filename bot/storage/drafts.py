@@ -14,10 +14,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import Now
 from bot.domain.ticket import Attachment
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db_opt, to_db
-from bot.workflow import Clock
 
 REPORT = "lapor"
 """The ``/lapor`` answers so far (one per chat)."""
@@ -59,7 +59,7 @@ class DraftStore:
         clock: Stamps ``updated_at`` (so stale drafts can be found later).
     """
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Now) -> None:
         self.db = db
         self.clock = clock
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.kb.entries import Entry, Source, Status
+from bot.domain.kb_entries import Entry, Source, Status
 from bot.storage.db import Database, Row
 from bot.storage.timefmt import from_db_opt, to_db
 

@@ -186,7 +186,7 @@ class TelegramOutboxStore:
 
     async def sent_since(
         self, chat_ids: Iterable[int], since: datetime
-    ) -> dict[int, list[datetime]]:
+    ) -> dict[int, list[tuple[datetime, int]]]:
         """When each lane's messages went out (or went in flight) after ``since``, with their
         class."""
         chats = list(chat_ids)

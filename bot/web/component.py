@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
-from bot.handlers.guards import Context, in_staff_chat, is_admin, services_of
+from bot.guards import Context, in_staff_chat, is_admin, services_of
 from bot.handlers.staff import GROUP
 from bot.notify import reply_html
 from bot.outbox.queue import queue_of
@@ -25,7 +25,8 @@ from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
 from bot.web.auth import LINK_MINUTES, Gate, Membership
-from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log, build_app
+from bot.web.routes import build_app
+from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log
 
 log = logging.getLogger(__name__)
 

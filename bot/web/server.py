@@ -37,7 +37,7 @@ CSP = (
 #: Paths open without a session: the login steps and the page's own assets.
 PUBLIC = frozenset({"/masuk", "/gaya.css", "/favicon.svg"})
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 LOOP_SHARE = 0.1
@@ -58,7 +58,7 @@ class LoopBudget:
         self._lock = asyncio.Lock()
         self._free_at = 0.0
 
-    async def run(self, handler: Handler, request: web.Request) -> web.StreamResponse:
+    async def run(self, handler: RouteHandler, request: web.Request) -> web.StreamResponse:
         async with self._lock:
             wait = self._free_at - time.perf_counter()
             if wait > 0:
@@ -111,7 +111,8 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def client_address(request: web.BaseRequest) -> str:
     """The browser's address; behind a trusted proxy, the last hop it added."""
-    dashboard = request.app.get(DASHBOARD)
+    # The access logger is handed a BaseRequest; only a web.Request knows its application.
+    dashboard = request.app.get(DASHBOARD) if isinstance(request, web.Request) else None
     if dashboard is not None and dashboard.services.settings.web_trust_proxy:
         forwarded = request.headers.get("X-Forwarded-For", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
@@ -145,7 +146,7 @@ def page(request: web.Request, name: str, status: int = 200, **context: Any) -> 
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def security_headers(request: web.Request, handler: RouteHandler) -> web.StreamResponse:
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -169,7 +170,7 @@ def _with_headers(response: web.StreamResponse) -> Any:
 
 
 @web.middleware
-async def require_session(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def require_session(request: web.Request, handler: RouteHandler) -> web.StreamResponse:
     """Every page but the login steps needs a live session of someone who is still staff."""
     if request.path in PUBLIC:
         return await handler(request)
@@ -183,15 +184,3 @@ async def require_session(request: web.Request, handler: Handler) -> web.StreamR
         return response
     request[SESSION] = session
     return await dashboard.budget.run(handler, request)
-
-
-def build_app(dashboard: Dashboard) -> web.Application:
-    """The dashboard's routes behind its middlewares."""
-    from bot.web import login, pages, report_page
-
-    app = web.Application(middlewares=[security_headers, require_session], client_max_size=64_000)
-    app[DASHBOARD] = dashboard
-    login.add_routes(app)
-    pages.add_routes(app)
-    report_page.add_routes(app)
-    return app

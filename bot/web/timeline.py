@@ -19,7 +19,7 @@ from bot.storage.tickets import TicketStore
 
 
 @dataclass(slots=True)
-class Entry:
+class TimelineEntry:
     """One line of the timeline."""
 
     at: datetime
@@ -37,20 +37,20 @@ def _files(found: list[FileInfo], owner: int, prefix: str) -> list[tuple[str, st
     return [(f"{prefix}/{f.id}", f.file_name, f.size) for f in found if f.owner_id == owner]
 
 
-async def ticket_timeline(services: Services, ticket: Ticket) -> list[Entry]:
+async def ticket_timeline(services: Services, ticket: Ticket) -> list[TimelineEntry]:
     """Everything that happened to ``ticket``, oldest first."""
     assert ticket.id is not None
     texts = services.texts
     dashboard = DashboardStore(services.db)
     mail = MailStore(services.db)
     telegram_files, mail_files = await dashboard.files(ticket.id)
-    entries: list[Entry] = []
+    entries: list[TimelineEntry] = []
     for event in await TicketStore(services.db).events(ticket.id):
         details = event.details
         text = str(details.get("text") or details.get("reason") or "")
         meta = {k: v for k, v in details.items() if k not in ("text", "reason")}
         entries.append(
-            Entry(
+            TimelineEntry(
                 at=event.at,
                 kind="peristiwa",
                 title=texts.msg(f"aksi.{event.action.value}"),
@@ -67,7 +67,7 @@ async def ticket_timeline(services: Services, ticket: Ticket) -> list[Entry]:
         )
     for out in await mail.outbox_for_ticket(ticket.id):
         entries.append(
-            Entry(
+            TimelineEntry(
                 at=out.created_at,
                 kind="surel_keluar",
                 title=texts.msg(f"web.surel_keluar.{out.state}"),
@@ -79,7 +79,7 @@ async def ticket_timeline(services: Services, ticket: Ticket) -> list[Entry]:
     for reply in await mail.replies_for_ticket(ticket.id):
         cls = reply.confirmed_class or reply.proposed_class
         entries.append(
-            Entry(
+            TimelineEntry(
                 at=reply.received_at,
                 kind="surel_masuk",
                 title=texts.msg("web.surel_masuk"),

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from bot.cli import main
 from bot.deadlines.component import install
+from bot.deadlines.recompute import open_recomputed
 from bot.domain.sop import Action
-from bot.services import open_services
 from bot.text import Texts
 from tests.integration.test_cli import _no_env_leak, env_file
 from tests.support.clock import WIB, FakeClock
@@ -29,7 +29,7 @@ def seed(data_dir: Path) -> None:
 
     async def run() -> None:
         clock = FakeClock(datetime(2026, 11, 3, 9, 0, tzinfo=WIB))
-        services = await open_services(make_settings(data_dir), clock)
+        services = await open_recomputed(make_settings(data_dir), clock)
         install(services, RecordingNotifier(clock))  # type: ignore[arg-type]
         try:
             number = await report(services)

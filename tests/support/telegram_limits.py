@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.support.botapi import CAPTION_LIMIT, TEXT_LIMIT, ApiError, BotApiServer
+from tests.support.botapi import CAPTION_LIMIT, TEXT_LIMIT, ApiError
+from tests.support.botapi.messages import check_markup
 from tests.support.botapi_html import TextError, prepare_text
 
 CALLBACK_ANSWER_LIMIT = 200
@@ -52,7 +53,7 @@ def violations(method: str, params: dict[str, Any]) -> list[str]:
     markup = _decoded(params.get("reply_markup"))
     if markup is not None:
         try:
-            BotApiServer._check_markup(markup)
+            check_markup(markup)
         except ApiError as exc:
             found.append(f"{method}: {exc.description}")
         for row in (markup or {}).get("inline_keyboard", []) if isinstance(markup, dict) else []:

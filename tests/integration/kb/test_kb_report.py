@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.deadlines.report import build_report, plain_text, render_report
+from bot.domain.kb_entries import starter_entries
 from bot.kb.base import ANSWERED, FAQ, INTAKE, READ, SHOWN, knowledge_of
-from bot.kb.entries import starter_entries
 from tests.support.clock import WIB, FakeClock
 from tests.support.deadlines_fixtures import dl_services
 

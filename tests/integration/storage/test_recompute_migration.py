@@ -11,9 +11,9 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.deadlines.recompute import recompute_pending
+from bot.deadlines.recompute import open_recomputed, recompute_pending
 from bot.domain.sop import Clock
-from bot.services import Services, open_services
+from bot.services import Services
 from bot.storage.deadlines import ClockState, DeadlineRow, DeadlineStore
 from tests.support.clock import WIB, FakeClock
 from tests.support.settings import make_settings
@@ -31,7 +31,7 @@ async def upgraded(tmp_path: Path, clock: FakeClock) -> Services:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(FIXTURE, data / "bot.sqlite3")
-    return await open_services(make_settings(data), clock)
+    return await open_recomputed(make_settings(data), clock)
 
 
 async def clocks(services: Services, ticket_id: int, clock: Clock) -> list[DeadlineRow]:

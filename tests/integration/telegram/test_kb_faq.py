@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain.kb_entries import starter_entries
 from bot.kb.base import knowledge_of
-from bot.kb.entries import starter_entries
 from tests.integration.telegram.test_user_report import walk_to_title
 from tests.support.user_app_fixtures import (  # noqa: F401 - fixtures
     UserChat,

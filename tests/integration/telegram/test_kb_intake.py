@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.domain.kb_entries import starter_entries
 from bot.kb.base import knowledge_of
-from bot.kb.entries import starter_entries
 from bot.storage.drafts import REPORT, DraftStore
 from tests.integration.telegram.test_user_report import walk_to_title
 from tests.support.botapi import BotApiServer

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.domain.kb_entries import Source, Status, starter_entries
 from bot.domain.sop import Action, Actor
 from bot.handlers import kb_staff
 from bot.kb.base import knowledge_of
-from bot.kb.entries import Source, Status, starter_entries
 from bot.outbox.component import sender_of
 from tests.integration.telegram.test_staff_buttons import answer, new_card, press
 from tests.support.telegram_app_fixtures import (  # noqa: F401 - fixtures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kb.entries import EntryFileError, dump_entries, parse_entries, starter_entries
+from bot.domain.kb_entries import EntryFileError, dump_entries, parse_entries, starter_entries
 
 GOOD = """
 [[entri]]

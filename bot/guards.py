@@ -8,7 +8,7 @@ private chat or another group learns that it is not for them instead of meeting 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from markupsafe import Markup
@@ -19,7 +19,8 @@ from bot.notify import reply_html
 from bot.services import SERVICES_KEY, Services
 
 Context = ContextTypes.DEFAULT_TYPE
-Handler = Callable[[Update, Context], Awaitable[Any]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, Any]]
+"""A handler callback as PTB takes it: an ``async def`` (a coroutine function)."""
 
 
 def services_of(context: Context) -> Services:

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.handlers.guards import in_staff_chat, is_admin, staff_only
+from bot.guards import in_staff_chat, is_admin, staff_only
 from bot.services import SERVICES_KEY
 from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID
 from tests.support.telegram_app_fixtures import pure_services, recording_bot
