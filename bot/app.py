@@ -21,7 +21,7 @@ from bot.context import CONTEXT_TYPES
 from bot.conversations.persistence import SqliteConversationPersistence
 from bot.deadlines.recompute import recompute_pending
 from bot.outbox.direct import DirectSendMeter
-from bot.outbox.update_journal import JournalingRequest
+from bot.outbox.update_journal import JournalingQueue, JournalingRequest
 from bot.services import SERVICES_KEY, build_services
 from bot.storage.db import Database
 from bot.storage.telegram_outbox import TelegramOutboxStore
@@ -48,12 +48,13 @@ def build_application(
     db = Database(settings.db_path)
     journal = JournalingRequest()
     opened = False  # post_shutdown has nothing to close if post_init did not open the services
+    webhook_journal = JournalingQueue()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         nonlocal opened
         await services.open()
         opened = True
-        journal.store = TelegramOutboxStore(db)
+        journal.store = webhook_journal.store = TelegramOutboxStore(db)
         services.started = services.clock()
         try:
             await recompute_pending(services)  # clocks a migration queued, before any use
@@ -76,6 +77,8 @@ def build_application(
         await services.db.close()
 
     builder = Application.builder().rate_limiter(DirectSendMeter(db, settings))
+    if settings.webhook_url:  # polling journals in its getUpdates request instead
+        builder = builder.update_queue(webhook_journal)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext, services_of
+from bot.notify import reply_html
 from bot.services import Services
 
 Context = BotContext
@@ -41,7 +42,7 @@ async def refuse(update: Update, services: Services, key: str) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(Markup(text).striptags(), show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await reply_html(update.effective_message, text)
 
 
 def anonymous(update: Update) -> bool:

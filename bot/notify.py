@@ -11,6 +11,7 @@ here (the person who typed is answered at once or sees the error).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     Bot,
@@ -34,6 +35,7 @@ __all__ = [
     "UserBlocked",
     "keyboard",
     "keyboard_data",
+    "reply_html",
     "split_html",
 ]
 
@@ -58,6 +60,22 @@ async def edit_pressed(query: CallbackQuery, html: str, buttons: Keyboard | None
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def reply_html(message: Message, html: str, **kwargs: Any) -> Message:
+    """Answer ``message`` directly with ``html``, split past Telegram's 4,096 characters.
+
+    The answer to a command just typed stays direct (the person waits for it); a long one
+    (a list, a search, an error quoting long input) goes out in parts of valid HTML, the first
+    replying to the command and ``reply_markup`` on the last. Returns the last part.
+    """
+    markup = kwargs.pop("reply_markup", None)
+    parts = split_html(html)
+    for part in parts[:-1]:
+        await message.reply_text(part, **kwargs)
+    if markup is not None:
+        kwargs["reply_markup"] = markup
+    return await message.reply_text(parts[-1], **kwargs)
 
 
 def keyboard(rows: Keyboard | None) -> InlineKeyboardMarkup | None:

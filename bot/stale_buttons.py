@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import services_of
 from bot.notify import keyboard_data
+from bot.outbox.edits import edit_pressed
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(services.texts.plain_msg("tombol.tidak_berlaku"), show_alert=False)
     if not _on_keyboard(query):
         return
-    try:
-        await query.edit_message_reply_markup(None)
+    try:  # in the group queued like every edit there (it counts in the group's budget)
+        await edit_pressed(services, query, None, None)
     except TelegramError as exc:  # too old to edit, or already changed: the answer is enough
         log.debug("dead keyboard not removed: %s", exc)

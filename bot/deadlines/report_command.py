@@ -18,6 +18,8 @@ from bot.context import services_of
 from bot.deadlines.period import PeriodError, parse_period
 from bot.deadlines.report import build_report, file_stem, render_report
 from bot.deadlines.sweep import sweeper_of
+from bot.notify import reply_html
+from bot.outbox.limits import cut_caption
 from bot.services import Services
 from bot.text import echo
 
@@ -41,7 +43,7 @@ async def laporan(update: Update, context: Any) -> None:
     try:
         start, end = parse_period(arg, now.astimezone(services.settings.tz).date())
     except PeriodError as exc:
-        await message.reply_text(texts.msg(f"tenggat_laporan.{exc.key}", teks=echo(exc.text)))
+        await reply_html(message, texts.msg(f"tenggat_laporan.{exc.key}", teks=echo(exc.text)))
         return
     try:
         report = await build_report(services, start, end)
@@ -50,18 +52,18 @@ async def laporan(update: Update, context: Any) -> None:
         xlsx = await asyncio.to_thread(render_xlsx, services, report)
     except Exception:
         log.exception("/laporan %r failed", arg)
-        await message.reply_text(texts.msg("tenggat_laporan.gagal"))
+        await reply_html(message, texts.msg("tenggat_laporan.gagal"))
         return
     await sweeper_of(services).send_staff(html, now)
     period = f"{start.isoformat()} – {end.isoformat()}"
     stem = file_stem(report)
     await message.reply_photo(
         photo=png, filename=f"{stem}.png",
-        caption=texts.plain_msg("tenggat_laporan.keterangan_grafik", periode=period),
+        caption=cut_caption(texts.plain_msg("tenggat_laporan.keterangan_grafik", periode=period)),
     )  # fmt: skip
     await message.reply_document(
         document=xlsx, filename=f"{stem}.xlsx",
-        caption=texts.plain_msg("tenggat_laporan.keterangan_xlsx", periode=period),
+        caption=cut_caption(texts.plain_msg("tenggat_laporan.keterangan_xlsx", periode=period)),
     )  # fmt: skip
 
 
@@ -69,4 +71,6 @@ async def outside_staff_group(update: Update, context: Any) -> None:
     """``/laporan`` anywhere else: say where it works instead of ignoring the person."""
     services: Services = services_of(context)
     if update.effective_message is not None:
-        await update.effective_message.reply_text(services.texts.msg("tenggat_laporan.hanya_grup"))
+        await reply_html(
+            update.effective_message, services.texts.msg("tenggat_laporan.hanya_grup")
+        )

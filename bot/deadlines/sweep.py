@@ -4,9 +4,11 @@ No job per ticket lives in memory: the database is the schedule. Each run select
 ``wake_at`` has come through the ``deadlines_wake`` index and claims them in one short
 transaction (with a lease, so a crash mid-sweep loses nothing), then acts on each row in its own
 transaction (breach, notices and the workflow's status request commit together, exactly once),
-then sends the pending notices. Telegram allows a group 20 messages a minute: the sweeper keeps
-a per-minute budget across runs and, when more than a few notices are pending, sends them as one
-digest; whatever does not fit waits in the database for the next run, so nothing is dropped.
+then delivers the pending notices: each is queued in the Telegram outbox in the transaction
+that marks it sent, so a crash never queues one nudge twice. Telegram allows a group 20
+messages a minute: the sweeper keeps a per-minute budget across runs and, when more than a few
+notices are pending, sends them as one digest; whatever does not fit waits in the database for
+the next run, so nothing is dropped.
 """
 
 from __future__ import annotations
@@ -159,18 +161,36 @@ class Sweeper:
             parts = len(split_html(html))
             if parts > self.budget(key, now):
                 break
-            try:
-                for chat in chats:
-                    await self._send(chat, html, buttons)
-            except TelegramError as exc:
-                log.warning(
-                    "deadline notices to %s not sent yet (%s): retried next sweep", key, exc
-                )
-                break
+            ids = [n.id for n in notices]
+            if isinstance(self.notifier, QueuedNotifier):
+                await self._queue(chats, html, buttons, ids, now)
+            else:
+                try:
+                    for chat in chats:
+                        await self._send(chat, html, buttons)
+                except TelegramError as exc:
+                    log.warning(
+                        "deadline notices to %s not sent yet (%s): retried next sweep", key, exc
+                    )
+                    break
+                await self.store.mark_sent(ids, now)
             self._spend(key, now, parts)
             count += parts * len(chats)
-            await self.store.mark_sent([n.id for n in notices], now)
         return count
+
+    async def _queue(
+        self, chats: Sequence[int], html: str, buttons: Any, ids: list[int], now: datetime
+    ) -> None:
+        """Queue a notice for every chat and mark it sent, in one transaction.
+
+        A crash (or an error) before the commit leaves the notice pending and nothing queued;
+        after it, the outbox delivers the message: a nudge is never queued twice.
+        """
+        assert isinstance(self.notifier, QueuedNotifier)
+        async with self.services.db.transaction() as conn:
+            for chat in chats:
+                await self.notifier.send(chat, html, buttons, conn=conn)
+            await self.store.mark_sent_in(conn, ids, now)
 
     async def _send(self, chat: int, html: str, buttons: Any) -> None:
         try:
@@ -217,6 +237,8 @@ class Sweeper:
                 if not queued:
                     log.warning("user %s blocked the bot: reminder not queued", notice.chat_id)
                     continue
+            elif isinstance(self.notifier, QueuedNotifier):
+                await self._queue([notice.chat_id], notice.html, None, [notice.id], now)
             else:
                 try:
                     await self.notifier.send(notice.chat_id, notice.html)

@@ -34,6 +34,7 @@ from bot.health import (
     scheduler_result,
     sender_auth_result,
 )
+from bot.notify import reply_html
 from bot.services import Services
 from bot.text import Texts
 
@@ -88,7 +89,7 @@ async def cmd_kesehatan(update: Update, context: Context) -> None:
     settings = services.settings
     message = update.effective_message
     assert message is not None
-    progress = await message.reply_text(services.texts.msg("staf_kesehatan.memeriksa"))
+    progress = await reply_html(message, services.texts.msg("staf_kesehatan.memeriksa"))
 
     async def scheduler() -> ProbeResult:
         return probe_scheduler(context.application, services)

@@ -15,6 +15,7 @@ from bot.context import by_of
 from bot.guards import Context, is_admin, refuse, services_of
 from bot.handlers.cards import cards_of
 from bot.handlers.staff_command import Usage, arguments
+from bot.notify import reply_html
 from bot.services import Services
 
 HOLIDAY_HORIZON_DAYS = 90
@@ -66,7 +67,7 @@ async def cmd_libur(update: Update, context: Context) -> None:
         key = "staf_info.libur_ditambah" if kind == "tutup" else "staf_info.libur_dibuka"
         reply = texts.msg(key, tanggal=texts.date(day), keterangan=note)
     await services.reload_calendar()
-    await message.reply_text(reply)
+    await reply_html(message, reply)
 
 
 async def _list_holidays(update: Update, services: Services) -> None:

@@ -23,7 +23,6 @@ from typing import Any
 import aiosqlite
 from markupsafe import Markup
 from telegram import Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -48,7 +47,8 @@ from bot.handlers.cards import cards_of
 from bot.kb.base import KnowledgeBase, knowledge_of
 from bot.kb.editing import apply_edit, checked, parse_edit
 from bot.kb.search import Hit
-from bot.notify import Keyboard, keyboard
+from bot.notify import Keyboard, reply_html
+from bot.outbox.edits import edit_message
 from bot.services import Services
 from bot.storage.telegram_outbox import OutRow
 from bot.workflow import Applied
@@ -170,16 +170,11 @@ async def _entry_sent(
 
 
 async def _redraw(services: Services, chat_id: int, message_id: int, entry: Entry) -> None:
-    try:
-        await cards_of(services).bot.edit_message_text(
-            entry_html(services, entry),
-            chat_id=chat_id,
-            message_id=message_id,
-            reply_markup=keyboard(entry_buttons(services, entry)),
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    """Show the entry's new state in its message (queued in the group: it counts there)."""
+    await edit_message(
+        services, cards_of(services).bot, chat_id, message_id,
+        entry_html(services, entry), entry_buttons(services, entry),
+    )  # fmt: skip
 
 
 # --- buttons -------------------------------------------------------------------------------------
@@ -264,18 +259,19 @@ async def on_reply(update: Update, context: Context) -> None:
     entry = await kb.get(entry_id)
     fields = parse_edit(message.text or "")
     if entry is None or not fields:
-        await message.reply_text(
-            texts.msg("kb_staf.ubah_tanpa_kolom") + "\n" + texts.msg("kb_staf.ubah_petunjuk")
+        await reply_html(
+            message,
+            texts.msg("kb_staf.ubah_tanpa_kolom") + "\n" + texts.msg("kb_staf.ubah_petunjuk"),
         )
         raise ApplicationHandlerStop
     try:
         edited = apply_edit(entry, fields)
     except EntryFileError as exc:
-        await message.reply_text(texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
+        await reply_html(message, texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
         raise ApplicationHandlerStop from None
     await kb.save(edited, by_of(update))
     await _redraw(services, message.chat_id, replied, edited)
-    await message.reply_text(texts.msg("kb_staf.diubah", id=entry_id, kolom=", ".join(fields)))
+    await reply_html(message, texts.msg("kb_staf.diubah", id=entry_id, kolom=", ".join(fields)))
     raise ApplicationHandlerStop
 
 
@@ -292,7 +288,7 @@ async def cmd_faq(update: Update, context: Context) -> None:
         status = Status.DRAFT if args else Status.ACTIVE
         entries = list(reversed(await kb.entries((status,))))
         if not entries and not args:
-            await message.reply_text(texts.msg("kb_staf.kosong"))
+            await reply_html(message, texts.msg("kb_staf.kosong"))
             return
         html = texts.render(
             "kb_daftar", entri=entries[:LISTED], jumlah=len(entries), draf=bool(args)
@@ -305,7 +301,7 @@ async def cmd_faq(update: Update, context: Context) -> None:
         key = (
             "kb_staf.pakai_faq" if entry is not None or not raw.isdigit() else "kb_staf.tidak_ada"
         )
-        await message.reply_text(texts.msg(key, id=raw))
+        await reply_html(message, texts.msg(key, id=raw))
         return
     if verb in ("pensiun", "aktifkan"):
         wanted = Status.RETIRED if verb == "pensiun" else Status.ACTIVE
@@ -313,15 +309,15 @@ async def cmd_faq(update: Update, context: Context) -> None:
             try:
                 checked(entry)
             except EntryFileError as exc:
-                await message.reply_text(texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
+                await reply_html(message, texts.msg("kb_staf.ubah_gagal", alasan=str(exc)))
                 return
         await kb.set_status(entry, wanted, by_of(update))
         key = "kb_staf.dipensiunkan" if wanted is Status.RETIRED else "kb_staf.diaktifkan"
-        await message.reply_text(texts.msg(key, id=entry.id))
+        await reply_html(message, texts.msg(key, id=entry.id))
         return
     await queue_entry(services, entry)
     if verb == "ubah":
-        await message.reply_text(texts.msg("kb_staf.ubah_petunjuk"))
+        await reply_html(message, texts.msg("kb_staf.ubah_petunjuk"))
 
 
 async def cmd_cari(update: Update, context: Context) -> None:
@@ -332,13 +328,13 @@ async def cmd_cari(update: Update, context: Context) -> None:
     texts = services.texts
     text = " ".join(context.args or [])
     if not text.strip():
-        await message.reply_text(texts.msg("kb_staf.pakai_cari"))
+        await reply_html(message, texts.msg("kb_staf.pakai_cari"))
         return
     kb: KnowledgeBase = knowledge_of(services)
     entries = await kb.search(text, limit=5)
     tickets = await kb.search_tickets(text, limit=5)
     if not entries and not tickets:
-        await message.reply_text(texts.msg("kb_staf.tidak_ditemukan", teks=text))
+        await reply_html(message, texts.msg("kb_staf.tidak_ditemukan", teks=text))
         return
     html = texts.render("kb_cari", teks=text, entri=entries, tiket=tickets)
     await cards_of(services).notifier.staff(html)

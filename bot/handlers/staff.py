@@ -45,6 +45,7 @@ from bot.handlers.staff_buttons import (
     cannot_handle,
 )
 from bot.handlers.staff_command import Usage, arguments, level_keys, ticket_number
+from bot.notify import reply_html
 from bot.outbox.component import sender_of
 from bot.outbox.queue import CARD
 from bot.services import Services
@@ -113,8 +114,8 @@ async def cmd_ambil(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.ambil")
     by = by_of(update)
     ticket = await _apply(services, ticket_number(args[0]), Action.TAKE, by, {})
-    await message.reply_text(
-        services.texts.msg("staf_info.diambil", nomor=ticket.number, nama=by.name)
+    await reply_html(
+        message, services.texts.msg("staf_info.diambil", nomor=ticket.number, nama=by.name)
     )
 
 
@@ -153,7 +154,7 @@ async def cmd_balas(update: Update, context: Context) -> None:
     if len(args) < 2 or not args[1].strip():
         raise Usage("staf_pakai.balas")
     number = ticket_number(args[0])
-    await message.reply_text(await relay_to_user(services, number, by_of(update), args[1], []))
+    await reply_html(message, await relay_to_user(services, number, by_of(update), args[1], []))
 
 
 async def cmd_selesai(update: Update, context: Context) -> None:
@@ -168,8 +169,8 @@ async def cmd_selesai(update: Update, context: Context) -> None:
     ticket = await _apply(
         services, ticket_number(args[0]), Action.SOLVE_LOCALLY, by, {"text": args[1]}
     )
-    await message.reply_text(
-        services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
+    await reply_html(
+        message, services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
     )
 
 
@@ -196,8 +197,8 @@ async def cmd_prioritas(update: Update, context: Context) -> None:
     except KeyError:
         raise Usage("staf_pakai.prioritas_salah", teks=args[1]) from None
     await _apply(services, number, Action.SET_PRIORITY, by_of(update), {"priority": level.key})
-    await message.reply_text(
-        services.texts.msg("staf_info.prioritas_diubah", nomor=number, tingkat=level.name)
+    await reply_html(
+        message, services.texts.msg("staf_info.prioritas_diubah", nomor=number, tingkat=level.name)
     )
 
 
@@ -211,7 +212,7 @@ async def cmd_catat(update: Update, context: Context) -> None:
         raise Usage("staf_pakai.catat")
     number = ticket_number(args[0])
     await _apply(services, number, Action.NOTE, by_of(update), {"text": args[1]})
-    await message.reply_text(services.texts.msg("staf_info.catatan_disimpan", nomor=number))
+    await reply_html(message, services.texts.msg("staf_info.catatan_disimpan", nomor=number))
 
 
 async def cmd_bantuan(update: Update, context: Context) -> None:
@@ -252,19 +253,20 @@ async def on_reply(update: Update, context: Context) -> None:
         return
     if found[1] == SOLVE_PROMPT:
         if not text:
-            await message.reply_text(services.texts.msg("staf_pakai.selesai"))
+            await reply_html(message, services.texts.msg("staf_pakai.selesai"))
             raise ApplicationHandlerStop
         by = by_of(update)
         await _apply(services, ticket.number, Action.SOLVE_LOCALLY, by, {"text": text})
-        await message.reply_text(
-            services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name)
+        await reply_html(
+            message,
+            services.texts.msg("staf_info.diselesaikan", nomor=ticket.number, nama=by.name),
         )
         raise ApplicationHandlerStop
     text = text or services.texts.plain_msg("staf_info.lampiran_tanpa_teks")
     reply = await relay_to_user(
         services, ticket.number, by_of(update), text, _attachments_of(message)
     )
-    await message.reply_text(reply)
+    await reply_html(message, reply)
     raise ApplicationHandlerStop
 
 
@@ -290,7 +292,7 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], services: Se
     cards = Cards(services, application.bot)
     services.cards = cards
     services.workflow.add_listener(cards.on_step)
-    services.workflow.add_after_commit(withdrawal.after_commit(cards))
+    services.workflow.add_listener(withdrawal.listener(cards))
     sender = sender_of(services)
     sender.add_kind(CARD, cards.send_card, cards.card_sent)
     announcer = Announcer(cards)

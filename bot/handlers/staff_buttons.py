@@ -9,11 +9,11 @@ is told who already did it.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 from telegram import ForceReply, Message, ReplyParameters, Update
-from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import TicketVerb, ticket_action, unpack
@@ -25,7 +25,8 @@ from bot.guards import Context, services_of, staff_only
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, rows_of
 from bot.handlers.withdrawal import tell_lkpp
 from bot.mail import compose
-from bot.notify import Keyboard, edit_pressed, keyboard
+from bot.notify import Keyboard
+from bot.outbox.edits import edit_pressed
 from bot.stale_buttons import answer_stale
 from bot.workflow import By
 
@@ -149,21 +150,25 @@ async def send_prompt(cards: Cards, ticket: Ticket, key: str, placeholder: str) 
 
 
 # --- the handler ----------------------------------------------------------------------------
-async def _edit(update: Update, html: str, buttons: Keyboard | None) -> None:
-    """Edit the pressed message (a draft, a notice, a picker) in place."""
-    query = update.callback_query
-    assert query is not None
-    await edit_pressed(query, html, buttons)
+_after_answer: ContextVar[list[tuple[str | None, Keyboard | None]] | None] = ContextVar(
+    "staff_press_edits", default=None
+)
+"""Edits a press asks for, queued once the press is answered (the answer comes first)."""
 
 
-async def _drop_buttons(update: Update) -> None:
+async def _edit(cards: Cards, update: Update, html: str | None, buttons: Keyboard | None) -> None:
+    """Edit the pressed message (a draft, a notice, a picker) in place, through the outbox.
+
+    ``html=None`` changes only its keyboard (a notice keeps its text: the user's data). Inside
+    :func:`on_button` the edit is queued right after the press is answered.
+    """
+    pending = _after_answer.get()
+    if pending is not None:
+        pending.append((html, buttons))
+        return
     query = update.callback_query
     assert query is not None
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_pressed(cards.services, query, html, buttons)
 
 
 async def _on_card(cards: Cards, update: Update, ticket: Ticket) -> bool:
@@ -185,6 +190,8 @@ async def on_button(update: Update, context: Context) -> None:
     except (IndexError, ValueError):  # a keyboard of an older version, or a forged press
         await answer_stale(update, context)
         raise ApplicationHandlerStop from None
+    edits: list[tuple[str | None, Keyboard | None]] = []
+    token = _after_answer.set(edits)
     try:
         answer = await _perform(cards, update, context, verb, number, extra)
     except IllegalTransition as exc:
@@ -193,6 +200,10 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(plain(services.texts.error(exc)), show_alert=True)
     else:
         await query.answer(plain(answer) if answer else None)
+    finally:
+        _after_answer.reset(token)
+    for html, buttons in edits:  # pending edits of one message collapse in the outbox
+        await edit_pressed(services, query, html, buttons)
     raise ApplicationHandlerStop
 
 
@@ -209,9 +220,9 @@ async def _perform(
         await services.workflow.apply(number, action, Actor.STAFF, by, confirmed_by_caller=True)
         answer = texts.msg(key, nomor=number, nama=by.name)
         if verb in DRAFT_VERBS and not await _on_card(cards, update, ticket):
-            await _edit(update, answer, None)  # the draft is settled: say how
+            await _edit(cards, update, answer, None)  # the draft is settled: say how
         elif not await _on_card(cards, update, ticket):
-            await _drop_buttons(update)  # a notice keeps its text (the user's data)
+            await _edit(cards, update, None, None)  # a notice keeps its text (the user's data)
         return answer
     if verb is TicketVerb.CANNOT_HANDLE:
         await cannot_handle(cards, number, by)
@@ -232,7 +243,7 @@ async def _perform(
         return await _priority(cards, update, ticket, by, extra)
     if verb is TicketVerb.TELL_LKPP:
         answer = await tell_lkpp(cards, number, by)
-        await _edit(update, answer, None)  # the draft is settled: say how
+        await _edit(cards, update, answer, None)  # the draft is settled: say how
         return answer
     if verb is TicketVerb.DETAIL:
         await cards.send_detail(ticket)
@@ -256,9 +267,7 @@ async def _priority(
                 reply_card=True,
             )
         else:
-            query = update.callback_query
-            assert query is not None
-            await query.edit_message_reply_markup(keyboard(picker))
+            await _edit(cards, update, None, picker)
         return None
     applied = await services.workflow.apply(
         ticket.number, Action.SET_PRIORITY, Actor.STAFF, by, {"priority": extra[0]},
@@ -270,7 +279,7 @@ async def _priority(
         return answer
     if applied.ticket.state is State.CANNOT_HANDLE:
         html = await draft_html(services, applied.ticket)
-        await _edit(update, html, draft_buttons(cards, ticket.number))
+        await _edit(cards, update, html, draft_buttons(cards, ticket.number))
     else:
-        await _edit(update, answer, None)
+        await _edit(cards, update, answer, None)
     return answer

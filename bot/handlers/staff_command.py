@@ -16,6 +16,7 @@ from bot.domain.text_input import normalise
 from bot.domain.ticket import normalise_number
 from bot.guards import Context, Handler, services_of, staff_only
 from bot.handlers.staff_buttons import explain_refusal
+from bot.notify import reply_html
 from bot.services import Services
 from bot.text import echo
 
@@ -58,7 +59,7 @@ def command(name: str, handler: Handler) -> Handler:
         except IllegalTransition as exc:  # someone else was faster, or the state is wrong
             message = update.effective_message
             assert message is not None
-            await message.reply_text(await explain_refusal(services, exc))
+            await reply_html(message, await explain_refusal(services, exc))
         except Usage as usage:
             message = update.effective_message
             assert message is not None
@@ -70,7 +71,7 @@ def command(name: str, handler: Handler) -> Handler:
                 text += "\n" + services.texts.msg(
                     f"staf_pakai.{name}", tingkat=level_keys(services)
                 )
-            await message.reply_text(text)
+            await reply_html(message, text)
         raise ApplicationHandlerStop
 
     return run

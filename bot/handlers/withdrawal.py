@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import aiosqlite
 from telegram import Update
 
 from bot.callbacks import Prefix, TicketVerb, pack, ticket_action
@@ -125,10 +126,11 @@ def draft_preview(services: Services, ticket: Ticket, reason: str | None) -> str
     return f"Subjek: {draft.subject}\n\n{draft.body}"
 
 
-def after_commit(cards: Cards) -> Callable[[Applied], Awaitable[None]]:
-    """The workflow hook that shows staff the LKPP draft once an escalated report is withdrawn."""
+def listener(cards: Cards) -> Callable[[aiosqlite.Connection, Applied], Awaitable[None]]:
+    """The workflow listener that shows staff the LKPP draft once an escalated report is
+    withdrawn: queued in the step's transaction, so the draft commits with the withdrawal."""
 
-    async def hook(applied: Applied) -> None:
+    async def on_step(conn: aiosqlite.Connection, applied: Applied) -> None:
         ticket = applied.ticket
         if applied.step.action is not Action.USER_CANCELS or ticket.escalated_at is None:
             return
@@ -146,9 +148,9 @@ def after_commit(cards: Cards) -> Callable[[Applied], Awaitable[None]]:
                 )
             ]
         ]
-        await cards.notifier.staff(html, buttons, reply_to=await cards.card_message_id(ticket))
+        await cards.queue.staff(conn, html, buttons, ticket_id=ticket.id, reply_card=True)
 
-    return hook
+    return on_step
 
 
 async def tell_lkpp(cards: Cards, number: str, by: By) -> str:

@@ -42,7 +42,8 @@ from bot.guards import anonymous, in_staff_chat, refuse_anonymous
 from bot.mail.parsing import parse_message
 from bot.mail.replies import MailReplies, Outcome, can_forward
 from bot.mail.staff_outbox import FILE_KIND, REPLY_KIND, MailKinds
-from bot.notify import Keyboard, keyboard
+from bot.notify import Keyboard
+from bot.outbox.edits import edit_message
 from bot.outbox.notifier import QueuedNotifier
 from bot.outbox.pacing import Priority
 from bot.outbox.queue import queue_of
@@ -318,13 +319,11 @@ class StaffView:
         ticket = await self.services.workflow.store.get_by_id(reply.ticket_id)
         number = ticket.number if ticket else str(reply.ticket_id)
         files = await self.store.files(reply.id)
-        try:
-            await self.bot.edit_message_text(
-                self.reply_html(reply, number, len(files)),
-                chat_id=reply.staff_chat_id,
-                message_id=reply.staff_message_id,
-                reply_markup=keyboard(self.reply_buttons(reply)),
-            )
+        try:  # queued in the group (it counts in its budget); in a private chat made now
+            await edit_message(
+                self.services, self.bot, reply.staff_chat_id, reply.staff_message_id,
+                self.reply_html(reply, number, len(files)), self.reply_buttons(reply),
+            )  # fmt: skip
         except BadRequest:
             log.warning("could not redraw notice of reply %s", reply_id, exc_info=True)
 

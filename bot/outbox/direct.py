@@ -3,12 +3,13 @@
 It also lets a late answer to a button press pass: a press handled again after a crash
 cannot be answered any more (Telegram: "query is too old"), and that must not stop its work.
 
-What must answer a person at once (a reply to a command just typed, an edited keyboard after a
-press) is sent directly, not queued. Telegram counts those messages in the group's 20 a minute
-too, so every direct send to the staff group is recorded in the outbox as an already-sent row;
-the sender then leaves room for it. Nothing here waits or retries: python-telegram-bot's
-``AIORateLimiter`` would pause every request of the bot on one 429, and the outbox paces its
-own sends per lane (:mod:`bot.outbox.sender`).
+What must answer a person at once (a reply to a command just typed, a ForceReply prompt after a
+press) is sent directly, not queued; edits after a press in a group are queued
+(:mod:`bot.outbox.edits`). Telegram counts every message and every edit in the group's 20 a
+minute, so each direct send or edit that still reaches the staff group is recorded in the
+outbox as an already-sent row; the sender then leaves room for it. Nothing here waits or
+retries: python-telegram-bot's ``AIORateLimiter`` would pause every request of the bot on one
+429, and the outbox paces its own sends per lane (:mod:`bot.outbox.sender`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from bot.storage.telegram_outbox import TelegramOutboxStore
 
 log = logging.getLogger(__name__)
 
-#: Bot API methods that put a message in a chat (edits change one already counted).
+#: Bot API methods that put a message in a chat or change one: each counts in a group's budget.
 SENDS = frozenset(
     {
         "sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendAudio", "sendVoice",
         "sendAnimation", "sendSticker", "sendMediaGroup", "sendLocation", "sendContact",
         "copyMessage", "forwardMessage", "sendPoll", "sendDice",
+        "editMessageText", "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup",
     }
 )  # fmt: skip
 

@@ -63,11 +63,12 @@ class TelegramQueue:
         *,
         ticket_id: int | None = None,
         coalesce_key: str | None = None,
+        merge: bool = False,
     ) -> int:
         """Queue one row of any kind; returns its id."""
         row_id = await self.store.enqueue(
             conn, chat_id, kind, payload, int(priority), self.clock(),
-            ticket_id=ticket_id, coalesce_key=coalesce_key,
+            ticket_id=ticket_id, coalesce_key=coalesce_key, merge=merge,
         )  # fmt: skip
         self.wake()
         return row_id
@@ -171,6 +172,29 @@ class TelegramQueue:
         return await self.add(
             conn, self.staff_chat, CARD, {"new": False}, Priority.EDIT,
             ticket_id=ticket_id, coalesce_key=f"kartu:{ticket_id}",
+        )  # fmt: skip
+
+    async def edit(
+        self,
+        conn: aiosqlite.Connection,
+        chat_id: int,
+        message_id: int,
+        html: str | None,
+        buttons: Keyboard | None = None,
+        priority: Priority = Priority.ACTION,
+    ) -> int:
+        """Queue an edit of a message already sent; pending edits of it collapse into one.
+
+        Args:
+            html: The new text (cut to one message), or ``None`` to change only the buttons.
+            buttons: The new keyboard; ``None`` removes it.
+        """
+        payload: dict[str, Any] = {"message_id": message_id, "buttons": _buttons(buttons)}
+        if html is not None:
+            payload["html"] = split_html(html)[0]
+        return await self.add(
+            conn, chat_id, EDIT, payload, priority,
+            coalesce_key=f"ubah:{chat_id}:{message_id}", merge=True,
         )  # fmt: skip
 
     async def send_later(

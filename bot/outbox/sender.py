@@ -59,6 +59,11 @@ MAX_ATTEMPTS = 8
 """Failed tries (network errors, Telegram refusing) before a message is given up."""
 RETRY_BASE = timedelta(seconds=1)
 """First wait after a failed try; doubled each time up to ``OUTBOX_RETRY_MAX_SECONDS``."""
+THEN = "lalu"
+"""Payload key: a message (``chat_id``, ``html``, ``reply_to``) queued once the row is sent."""
+IF_BLOCKED = "bila_diblokir"
+"""Payload key: a message queued when the row's private chat refuses the bot (never started,
+or blocked), e.g. telling the group how to start the bot."""
 PRUNE_EVERY = timedelta(hours=1)
 KEEP_SENT = timedelta(days=2)
 
@@ -132,6 +137,7 @@ class Sender:
         self._last: dict[int, datetime] = {}
         self._bucket = OverallBucket(limits.overall_per_second)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._pruned: datetime | None = None
 
     def add_kind(self, name: str, send: SendFn, sent: SentFn | None = None) -> None:
@@ -149,15 +155,18 @@ class Sender:
                 log.warning(
                     "%d Telegram messages were in flight at a crash: sent again", recovered
                 )
+            self._stopping = False
             self._task = asyncio.create_task(self.run(), name="telegram-outbox")
 
     async def stop(self) -> None:
         """Stop taking rows, let the sends in flight finish (bounded), then end."""
         task, self._task = self._task, None
         if task is not None:
+            self._stopping = True  # ends the loop even if a cancellation were lost
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done, _ = await asyncio.wait([task], timeout=STOP_SECONDS)
+            if not done:
+                log.error("Telegram outbox task did not stop in %s s", STOP_SECONDS)
         flying = list(self._flying.values())
         if flying:
             _, pending = await asyncio.wait(flying, timeout=STOP_SECONDS)
@@ -167,7 +176,14 @@ class Sender:
                 await asyncio.wait(pending, timeout=STOP_SECONDS)
 
     async def run(self) -> None:
-        while True:
+        """Round after round until stopped; a new row or a finished send wakes it early.
+
+        The sleep is ``asyncio.timeout`` around the wake-up event, not ``asyncio.wait_for``:
+        on Python 3.11, ``wait_for`` returns normally when the event fires in the same loop
+        iteration as the task's cancellation (a send finishing while the bot stops), so the
+        cancellation was lost and ``stop`` waited for this loop forever.
+        """
+        while not self._stopping:
             self.queue.woken.clear()
             try:
                 wait = await self.round()
@@ -177,7 +193,8 @@ class Sender:
                 log.exception("Telegram outbox round failed")
                 wait = IDLE_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.queue.woken.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self.queue.woken.wait()
 
     async def drain(self, seconds: float = 30.0) -> None:
         """Wait until nothing is queued or in flight (tests, the benchmark, a clean shutdown)."""
@@ -296,6 +313,7 @@ class Sender:
                 )
             if kind.sent is not None:
                 await kind.sent(conn, row, message)
+            await self._follow(conn, row.payload.get(THEN))
         if is_group(row.chat_id):
             self.incidents.reachable(row.chat_id)
 
@@ -329,8 +347,17 @@ class Sender:
         async with self.queue.services.db.transaction() as conn:
             await self.store.fail(conn, row.id, repr(exc))
             dropped = await self.store.fail_lane(conn, row.chat_id, "diblokir")
+            await self._follow(conn, row.payload.get(IF_BLOCKED))
         log.warning("chat %s blocked the bot: %d more messages dropped", row.chat_id, dropped)
         await self.incidents.user_blocked(row)
+
+    async def _follow(self, conn: aiosqlite.Connection, follow: dict[str, Any] | None) -> None:
+        """Queue the message a row asked for once it was sent (``THEN``) or refused
+        (``IF_BLOCKED``), in the transaction that records the outcome."""
+        if follow:
+            await self.queue.text(
+                conn, int(follow["chat_id"]), follow["html"], reply_to=follow.get("reply_to")
+            )
 
     # --- the built-in kinds ---------------------------------------------------------------------
     async def reply_target(self, row: OutRow) -> ReplyParameters | None:
@@ -353,6 +380,7 @@ class Sender:
             reply_markup=markup(row.payload.get("buttons")),
             reply_parameters=await self.reply_target(row),
             link_preview_options=_NO_PREVIEW,
+            protect_content=True if row.payload.get("protect") else None,
             **outbox_args(self.bot),
         )
 
@@ -384,15 +412,30 @@ class Sender:
         return None
 
     async def _send_edit(self, row: OutRow) -> Message | None:
+        """Edit a message in place: its text and keyboard, or (without ``html``) the keyboard.
+
+        An edit that changes nothing, or of a message gone or too old to edit, is done: the
+        message it meant to change no longer matters, and no admin needs to hear of it.
+        """
         payload = row.payload
+        where = {"chat_id": row.chat_id, "message_id": payload["message_id"]}
+        buttons = markup(payload.get("buttons"))
         try:
-            result = await self.bot.edit_message_text(
-                payload["html"], chat_id=row.chat_id, message_id=payload["message_id"],
-                reply_markup=markup(payload.get("buttons")), link_preview_options=_NO_PREVIEW,
-                **outbox_args(self.bot),
-            )  # fmt: skip
+            if "html" in payload:
+                result = await self.bot.edit_message_text(
+                    payload["html"], **where, reply_markup=buttons,
+                    link_preview_options=_NO_PREVIEW, **outbox_args(self.bot),
+                )  # fmt: skip
+            else:
+                result = await self.bot.edit_message_reply_markup(
+                    **where, reply_markup=buttons, **outbox_args(self.bot)
+                )
         except BadRequest as exc:
-            if "not modified" in str(exc).lower():
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return None
+            if "message to edit not found" in reason or "can't be edited" in reason:
+                log.info("Telegram edit %s of a message gone: %s", row.id, exc)
                 return None
             raise
         return result if isinstance(result, Message) else None

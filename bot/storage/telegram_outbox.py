@@ -90,16 +90,21 @@ class TelegramOutboxStore:
         *,
         ticket_id: int | None = None,
         coalesce_key: str | None = None,
+        merge: bool = False,
     ) -> int:
         """Queue one message; a queued row with the same ``coalesce_key`` is replaced.
 
         Replacing keeps the older row's id (its place in the lane) and takes the newer
         payload and the more urgent priority: pending edits of one card collapse into one.
+        With ``merge`` the newer payload is laid over the older one (JSON merge patch, a
+        ``None`` value removes the key): a "remove the buttons" edit queued after a text edit
+        of the same message keeps that text.
         """
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         if coalesce_key is not None:
+            value = "json_patch(payload, ?)" if merge else "?"
             async with conn.execute(
-                "UPDATE telegram_outbox SET payload = ?, priority = MIN(priority, ?) "
+                f"UPDATE telegram_outbox SET payload = {value}, priority = MIN(priority, ?) "
                 "WHERE coalesce_key = ? AND state = ? RETURNING id",
                 (data, priority, coalesce_key, QUEUED),
             ) as cursor:

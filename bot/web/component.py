@@ -1,8 +1,9 @@
 """The dashboard as a bot component: ``/dasbor`` and the web server's life cycle.
 
 ``/dasbor`` in the staff group (or an admin's private chat) sends the person a one-time link in
-a private chat. The server starts in ``start`` (inside ``post_init``, in the bot's loop) only
-when ``WEB_LISTEN`` is set, and stops in ``stop`` (``post_shutdown``).
+a private chat, through the Telegram outbox (the group hears once it went out, or that the
+person must start the bot first). The server starts in ``start`` (inside ``post_init``, in the
+bot's loop) only when ``WEB_LISTEN`` is set, and stops in ``stop`` (``post_shutdown``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.guards import Context, in_staff_chat, is_admin, services_of
+from bot.notify import reply_html
+from bot.outbox.queue import queue_of
+from bot.outbox.sender import IF_BLOCKED, THEN
 from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
@@ -55,30 +58,40 @@ async def cmd_dasbor(update: Update, context: Context) -> None:
     gate = None if services.web is None else services.web.gate
     private = chat.type == ChatType.PRIVATE
     if not (in_staff_chat(update, services) or (private and is_admin(update, services))):
-        await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
+        await reply_html(message, texts.msg("web.dasbor.bukan_staf"))
         raise ApplicationHandlerStop
     if gate is None:
-        await message.reply_text(texts.msg("web.dasbor.mati"))
+        await reply_html(message, texts.msg("web.dasbor.mati"))
         raise ApplicationHandlerStop
     if not await gate.membership.is_staff(user.id, services.clock()):
-        await message.reply_text(texts.msg("web.dasbor.bukan_staf"))
+        await reply_html(message, texts.msg("web.dasbor.bukan_staf"))
         raise ApplicationHandlerStop
     url = await gate.issue(user.id, user.full_name, services.clock())
-    try:
-        await context.bot.send_message(
-            user.id,
-            texts.msg("web.dasbor.tautan", url=url, menit=LINK_MINUTES),
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-            protect_content=True,
-        )
-    except Forbidden:
-        await message.reply_text(
-            texts.msg("web.dasbor.mulai_dulu", bot=context.bot.username or "")
-        )
-        raise ApplicationHandlerStop from None
-    if not private:
-        await message.reply_text(texts.msg("web.dasbor.terkirim", nama=user.first_name))
+    link = texts.msg("web.dasbor.tautan", url=url, menit=LINK_MINUTES)
+    await _queue_link(services, update, link, context.bot.username or "")
     raise ApplicationHandlerStop
+
+
+async def _queue_link(services: Services, update: Update, html: str, bot_name: str) -> None:
+    """Queue the private link through the outbox, with what the group hears once it is sent
+    ("sent to your private chat") or refused (start the bot first), in one transaction."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    assert message is not None and user is not None and chat is not None
+    texts = services.texts
+    extra: dict[str, Any] = {
+        "protect": True,
+        IF_BLOCKED: {
+            "chat_id": chat.id, "reply_to": message.message_id,
+            "html": texts.msg("web.dasbor.mulai_dulu", bot=bot_name),
+        },
+    }  # fmt: skip
+    if chat.type != ChatType.PRIVATE:
+        extra[THEN] = {
+            "chat_id": chat.id, "reply_to": message.message_id,
+            "html": texts.msg("web.dasbor.terkirim", nama=user.first_name),
+        }  # fmt: skip
+    async with services.db.transaction() as conn:
+        await queue_of(services).text(conn, user.id, html, extra=extra)
 
 
 async def start(

@@ -39,6 +39,14 @@ async def answer(bot: StaffBot) -> ApiCall:
     return await bot.api.wait_for("answerCallbackQuery")
 
 
+async def edited(bot: StaffBot, message_id: int) -> ApiCall:
+    """The next edit of ``message_id`` in the group (press edits go through the outbox)."""
+    return await bot.api.wait_for(
+        lambda c: c.method.startswith("editMessage") and c.message_id == message_id,
+        chat_id=STAFF_CHAT,
+    )
+
+
 async def actions(bot: StaffBot, number: str) -> list[Action]:
     ticket = await bot.services.workflow.get(number)
     assert ticket.id is not None
@@ -103,6 +111,7 @@ async def test_kirim_escalates_once_even_when_pressed_twice(staff_bot: StaffBot)
     assert ticket.id is not None
     outbox = await MailStore(staff_bot.services.db).outbox_for_ticket(ticket.id)
     assert len(outbox) == 1  # one email: the mail bridge queues it with the one transition
+    await edited(staff_bot, draft)
     settled = staff_bot.api.message(STAFF_CHAT, draft)
     assert settled is not None
     assert "masuk antrean kirim" in settled["text"]
@@ -113,8 +122,10 @@ async def test_ubah_prioritas_on_the_draft_sets_it_and_redraws_the_draft(staff_b
     number, _, draft = await open_draft(staff_bot)
     press(staff_bot, draft, "🎚 Ubah prioritas")
     await answer(staff_bot)
+    await edited(staff_bot, draft)
     press(staff_bot, draft, "Tinggi")
     toast = await answer(staff_bot)
+    await edited(staff_bot, draft)
     assert "diubah menjadi Tinggi" in toast.params["text"]
     assert (await staff_bot.services.workflow.get(number)).priority == "tinggi"
     redrawn = staff_bot.api.message(STAFF_CHAT, draft)
@@ -130,6 +141,7 @@ async def test_batal_cancels_the_draft(staff_bot: StaffBot):
     toast = await answer(staff_bot)
     assert "dibatalkan" in toast.params["text"]
     assert (await staff_bot.services.workflow.get(number)).state is State.IN_PROGRESS
+    await edited(staff_bot, draft)
     assert "dibatalkan" in staff_bot.api.message(STAFF_CHAT, draft)["text"]
 
 
@@ -174,6 +186,7 @@ async def test_prioritas_on_the_card_offers_the_levels(staff_bot: StaffBot):
     press(staff_bot, picker.message_id, "Rendah")
     await answer(staff_bot)
     assert (await staff_bot.services.workflow.get(number)).priority == "rendah"
+    await edited(staff_bot, picker.message_id)
     assert "diubah menjadi Rendah" in staff_bot.api.message(STAFF_CHAT, picker.message_id)["text"]
 
 
@@ -192,15 +205,14 @@ async def test_steps_7_9_and_13_from_card_and_notice(staff_bot: StaffBot):
     await wf.apply(number, Action.CANNOT_HANDLE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.ESCALATE, Actor.STAFF, STAFF)
     await wf.apply(number, Action.LKPP_REQUEST_DATA, Actor.LKPP, details={"text": "Kirim log"})
-    await sender_of(staff_bot.services).drain()  # the card edit of the last step went out
-    await staff_bot.api.wait_idle()
+    await sender_of(staff_bot.services).drain()  # the card's new buttons are shown
     press(staff_bot, card, "📨 Teruskan ke pengguna")
     assert "diteruskan ke pelapor" in (await answer(staff_bot)).params["text"]
     assert (await wf.get(number)).state is State.AWAITING_USER_DATA
     await wf.apply(number, Action.USER_SENDS_DATA, Actor.USER, details={"text": "log.txt"})
     notice = await staff_bot.staff_message("Pelapor mengirim data tambahan")
     assert notice.message_id is not None
-    await staff_bot.api.wait_idle()
+    await sender_of(staff_bot.services).drain()  # the card's new buttons are shown
     press(staff_bot, notice.message_id, "📤 Teruskan ke LKPP")
     assert "diteruskan ke LKPP" in (await answer(staff_bot)).params["text"]
     assert (await wf.get(number)).state is State.ESCALATED
@@ -208,8 +220,7 @@ async def test_steps_7_9_and_13_from_card_and_notice(staff_bot: StaffBot):
     assert kept is not None
     assert "log.txt" in kept["text"]
     await wf.apply(number, Action.LKPP_SOLVED, Actor.LKPP, details={"text": "Sudah diperbaiki"})
-    await sender_of(staff_bot.services).drain()
-    await staff_bot.api.wait_idle()
+    await sender_of(staff_bot.services).drain()  # the card's new buttons are shown
     press(staff_bot, card, "📨 Teruskan solusi")
     assert "Solusi LKPP" in (await answer(staff_bot)).params["text"]
     assert (await wf.get(number)).state is State.SOLVED
