@@ -26,7 +26,8 @@ async def test_a_keyboard_edit_after_a_text_edit_keeps_the_text(tmp_path: Path) 
         first = await _edit(store, db, {"message_id": 7, "html": "Draf", "buttons": [["a", "b"]]})
         second = await _edit(store, db, {"message_id": 7, "buttons": None})
         assert second == first  # one row: its place in the lane is kept
-        row = await store.get(db.conn, first)
+        async with db.reading() as conn:
+            row = await store.get(conn, first)
         assert row is not None
         assert row.payload == {"message_id": 7, "html": "Draf"}  # text kept, buttons gone
 
@@ -37,7 +38,8 @@ async def test_the_newest_text_and_keyboard_win(tmp_path: Path) -> None:
         store = TelegramOutboxStore(db)
         first = await _edit(store, db, {"message_id": 7, "buttons": [[["Tinggi", "t:p"]]]})
         await _edit(store, db, {"message_id": 7, "html": "Baru", "buttons": [[["Kirim", "t:k"]]]})
-        row = await store.get(db.conn, first)
+        async with db.reading() as conn:
+            row = await store.get(conn, first)
         assert row is not None
         assert row.payload == {"message_id": 7, "html": "Baru", "buttons": [[["Kirim", "t:k"]]]}
         count = await db.fetchval("SELECT COUNT(*) FROM telegram_outbox WHERE kind = 'ubah'")
