@@ -181,8 +181,9 @@ class Outbox:
                 raise
             except Exception:  # the loop must survive anything one pass runs into
                 log.exception("outbox pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout never loses a cancel
+                async with asyncio.timeout(self.poll_seconds):
+                    await self.wake.wait()
 
     async def run_once(self) -> SendResult:
         """Alert about overdue mail, then try every due row once."""
