@@ -52,6 +52,17 @@ READERS = 3
 """Read connections at most (aiosqlite runs a thread for each); more readers queue."""
 
 
+async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+    """Run a set-up statement to its end and close its cursor.
+
+    A ``PRAGMA`` that answers with a row (``journal_mode``, ``user_version``) left on an open
+    cursor keeps its statement active, and with it a read snapshot: the connection's next
+    read would see the database as it was when the connection opened.
+    """
+    async with conn.execute(sql) as cursor:
+        await cursor.fetchall()
+
+
 async def _rollback(conn: aiosqlite.Connection) -> None:
     """End whatever is open, before the lock passes on.
 
@@ -137,9 +148,9 @@ class Database:
             ensure_database_writable(Path(self.path))
         try:
             self._writer = await self._connect()
-            await self._writer.execute("PRAGMA journal_mode = WAL")
-            await self._writer.execute("PRAGMA synchronous = NORMAL")
-            await self._writer.execute("PRAGMA user_version")  # reads the header: not a database?
+            await _run(self._writer, "PRAGMA journal_mode = WAL")
+            await _run(self._writer, "PRAGMA synchronous = NORMAL")
+            await _run(self._writer, "PRAGMA user_version")  # reads the header: not a database?
         except sqlite3.Error as exc:
             await self.close()
             key = "database_terkunci" if "locked" in str(exc) else "database_tidak_dapat_dibuka"
@@ -150,10 +161,10 @@ class Database:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            await conn.execute("PRAGMA foreign_keys = ON")
+            await _run(conn, f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await _run(conn, "PRAGMA foreign_keys = ON")
             if query_only or self.read_only:
-                await conn.execute("PRAGMA query_only = ON")
+                await _run(conn, "PRAGMA query_only = ON")
         except BaseException:
             await conn.close()
             raise
@@ -289,7 +300,7 @@ class Database:
         async with self._write_lock:
             if self._writer is None:
                 raise RuntimeError("database is not open")
-            await self._writer.execute(sql)
+            await _run(self._writer, sql)
 
     # --- schema ----------------------------------------------------------------------------
     async def version(self) -> int:

@@ -260,6 +260,21 @@ async def test_a_read_only_database_refuses_writes_in_a_transaction(db, tmp_path
         await read_only.close()
 
 
+async def test_a_second_handle_sees_a_row_committed_after_it_opened(db, tmp_path):
+    """Its first read, too: opening must leave no statement (and snapshot) active."""
+    await db.upgrade()
+    for read_only in (True, False):
+        other = Database(tmp_path / "t.sqlite3", read_only=read_only)
+        await other.open()
+        try:
+            before = await db.fetchval(_COUNT)
+            async with db.transaction() as conn:
+                await conn.execute(_INSERT, (f"2026-11-{25 + int(read_only)}",))
+            assert await other.fetchval(_COUNT) == before + 1
+        finally:
+            await other.close()
+
+
 async def test_a_database_newer_than_the_bot_is_refused_untouched(db):
     await db.upgrade()
     async with db.transaction() as conn:
