@@ -187,7 +187,7 @@ class StaffView:
         The reader never waits for Telegram: the outbox delivers them, records the notice's
         message id (for its buttons) and each file's Telegram id once sent.
         """
-        ticket = await self.services.workflow.store.get_by_id(reply.ticket_id)
+        ticket = await self.services.tickets.get_by_id(reply.ticket_id)
         number = ticket.number if ticket else str(reply.ticket_id)
         files = await self.store.files(reply.id)
         html = self.reply_html(reply, number, len(files))
@@ -213,7 +213,7 @@ class StaffView:
         """Queue a quarantined email (with ``q:`` buttons) or a bounce of our own mail."""
         number = None
         if row.ticket_id is not None:
-            ticket = await self.services.workflow.store.get_by_id(row.ticket_id)
+            ticket = await self.services.tickets.get_by_id(row.ticket_id)
             number = ticket.number if ticket else None
         html, buttons = None, None
         if row.state == NOISE:
@@ -316,7 +316,7 @@ class StaffView:
         reply = await self.store.reply(reply_id)
         if reply is None or reply.staff_message_id is None or reply.staff_chat_id is None:
             return
-        ticket = await self.services.workflow.store.get_by_id(reply.ticket_id)
+        ticket = await self.services.tickets.get_by_id(reply.ticket_id)
         number = ticket.number if ticket else str(reply.ticket_id)
         files = await self.store.files(reply.id)
         try:  # queued in the group (it counts in its budget); in a private chat made now
