@@ -17,6 +17,13 @@ from .actors import User
 from .harness import running_bot
 
 SECRET = "rahasia-webhook-lpse"
+URL = "https://helpdesk.batangkab.go.id/telegram"
+
+
+def _webhook_env(port: int) -> dict[str, str]:
+    """The settings that put the bot in webhook mode on ``port``."""
+    return {"WEBHOOK_URL": URL, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
+            "WEBHOOK_SECRET_TOKEN": SECRET}  # fmt: skip
 
 
 def _wait_listening(port: int, within: float = 15.0) -> None:
@@ -52,16 +59,11 @@ def test_webhook_mode_sets_the_webhook_and_answers_posted_updates(
     user: User,
 ) -> None:
     port = free_port()
-    with running_bot(
-        tmp_path, botapi, smtp_server, imap_server,
-        WEBHOOK_URL="https://helpdesk.batangkab.go.id/telegram", WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port), WEBHOOK_SECRET_TOKEN=SECRET,
-    ) as bot:  # fmt: skip
-        bot.start(ready="setWebhook")
-        _wait_listening(port)
+    with running_bot(tmp_path, botapi, smtp_server, imap_server, **_webhook_env(port)) as bot:
+        _start(bot, port)
         webhook = botapi.webhook
         assert webhook is not None
-        assert webhook["url"] == "https://helpdesk.batangkab.go.id/telegram"
+        assert webhook["url"] == URL
         assert webhook["secret_token"] == SECRET
 
         start = botapi.user_message(user.user, "/start")  # what Telegram would post
@@ -90,9 +92,7 @@ def test_a_posted_update_is_journaled_so_a_crash_before_handling_loses_nothing(
     user: User,
 ) -> None:
     port = free_port()
-    webhook = {"WEBHOOK_URL": "https://helpdesk.batangkab.go.id/telegram",
-               "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
-               "WEBHOOK_SECRET_TOKEN": SECRET}  # fmt: skip
+    webhook = _webhook_env(port)
     with running_bot(tmp_path, botapi, smtp_server, imap_server, **webhook) as bot:
         _start(bot, port)
         start = botapi.user_message(user.user, "/start")
