@@ -42,7 +42,7 @@ from bot.domain.kb_entries import (
 )
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket
-from bot.guards import Context, services_of, staff_only
+from bot.guards import Context, staff_only
 from bot.handlers.cards import cards_of
 from bot.kb.base import KnowledgeBase, knowledge_of
 from bot.kb.editing import apply_edit, checked, parse_edit
@@ -182,7 +182,7 @@ async def _redraw(services: Services, chat_id: int, message_id: int, entry: Entr
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     _, parts = unpack(query.data or "")
     verb, arg = ([*parts, "", ""])[:2]
@@ -232,7 +232,7 @@ async def make_faq(services: Services, number: str) -> str | None:
     if ticket.state not in SOLVED:
         return texts.msg("kb_staf.belum_selesai", nomor=number)
     assert ticket.id is not None
-    last = await workflow.store.last_event(ticket.id, tuple(SOLUTIONS))
+    last = await services.tickets.last_event(ticket.id, tuple(SOLUTIONS))
     solution = str(last.details.get("text") or "") if last is not None else ""
     entry, created = await knowledge_of(services).draft_from_ticket(
         ticket.id, _draft_of(ticket, solution, Source.LOCAL_SOLUTION), Source.LOCAL_SOLUTION
@@ -249,7 +249,7 @@ async def on_reply(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.reply_to_message is None:
         return
-    services = services_of(context)
+    services = context.services
     kb = knowledge_of(services)
     replied = message.reply_to_message.message_id
     entry_id = await kb.store.entry_of_message(message.chat_id, replied)
@@ -278,7 +278,7 @@ async def on_reply(update: Update, context: Context) -> None:
 # --- commands ------------------------------------------------------------------------------------
 async def cmd_faq(update: Update, context: Context) -> None:
     """/faq [draf | <no> | ubah <no> | pensiun <no> | aktifkan <no>]."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     texts = services.texts
@@ -322,7 +322,7 @@ async def cmd_faq(update: Update, context: Context) -> None:
 
 async def cmd_cari(update: Update, context: Context) -> None:
     """/cari <teks>: entries and solved tickets, for staff before they escalate."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     texts = services.texts

@@ -296,7 +296,7 @@ class Outbox:
         async with workflow.transaction() as conn:
             now = self.services.clock()
             await self.store.mark_sent(conn, row.id, now)
-            ticket = await workflow.store.get_by_id(row.ticket_id)
+            ticket = await self.services.tickets.get_by_id(row.ticket_id)
             if ticket is None or row.kind not in DELIVERED:
                 return
             try:

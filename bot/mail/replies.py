@@ -72,7 +72,7 @@ class MailReplies:
             DomainError: The SOP refuses the class's step in the ticket's state.
         """
         workflow = self.services.workflow
-        ticket = await workflow.store.get_by_id(reply.ticket_id)
+        ticket = await self.services.tickets.get_by_id(reply.ticket_id)
         assert ticket is not None
         async with workflow.transaction() as conn:
             current = await self.store.reply(reply.id)
@@ -97,7 +97,7 @@ class MailReplies:
             DomainError: The SOP refuses the step in the ticket's state.
         """
         workflow = self.services.workflow
-        ticket = await workflow.store.get_by_id(reply.ticket_id)
+        ticket = await self.services.tickets.get_by_id(reply.ticket_id)
         assert ticket is not None and ticket.id is not None
         files = await self.store.files(reply.id)
         attachments = [f.as_attachment(ticket.id) for f in files]
