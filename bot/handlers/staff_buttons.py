@@ -21,7 +21,7 @@ from bot.context import by_of
 from bot.domain.errors import DomainError, IllegalTransition
 from bot.domain.sop import TRANSITIONS_BY_ACTION, Action, Actor, State
 from bot.domain.ticket import Ticket
-from bot.guards import Context, services_of, staff_only
+from bot.guards import Context, staff_only
 from bot.handlers.cards import PROMPT, SOLVE_PROMPT, Cards, cards_of, rows_of
 from bot.handlers.withdrawal import tell_lkpp
 from bot.mail import compose
@@ -40,7 +40,7 @@ DRAFT_ROOM = 3000
 
 
 #: Buttons that perform one transition directly, and the confirmation each shows.
-DIRECT: dict[TicketVerb, tuple[Action, str]] = {
+ONE_STEP: dict[TicketVerb, tuple[Action, str]] = {
     TicketVerb.TAKE: (Action.TAKE, "staf_info.diambil"),
     TicketVerb.SEND_ESCALATION: (Action.ESCALATE, "staf_info.eskalasi_dikirim"),
     TicketVerb.CANCEL_ESCALATION: (Action.CANCEL_ESCALATION, "staf_info.eskalasi_dibatalkan"),
@@ -182,7 +182,7 @@ async def on_button(update: Update, context: Context) -> None:
     """Handle ``t:<verb>:<number>[:<arg>]``; every press is answered exactly once."""
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     cards = cards_of(services)
     _, parts = unpack(query.data or "")
     try:
@@ -215,8 +215,8 @@ async def _perform(
     texts = services.texts
     by = by_of(update)
     ticket = await services.workflow.get(number)
-    if verb in DIRECT:
-        action, key = DIRECT[verb]
+    if verb in ONE_STEP:
+        action, key = ONE_STEP[verb]
         await services.workflow.apply(number, action, Actor.STAFF, by, confirmed_by_caller=True)
         answer = texts.msg(key, nomor=number, nama=by.name)
         if verb in DRAFT_VERBS and not await _on_card(cards, update, ticket):

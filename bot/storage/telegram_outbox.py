@@ -21,7 +21,7 @@ from bot.storage.db import Database
 from bot.storage.timefmt import from_db, from_db_opt, to_db
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
-DIRECT = "langsung"
+SENT_DIRECTLY = "langsung"
 """Kind of a row that records a direct send (already sent), so it counts in the budget."""
 STAFF_CHAT_KEY = "staff_chat_id"
 
@@ -133,7 +133,7 @@ class TelegramOutboxStore:
                 "INSERT INTO telegram_outbox (chat_id, priority, kind, payload, state, "
                 "created_at, next_attempt_at, started_at, sent_at, message_id) "
                 "VALUES (?, 0, ?, '{}', ?, ?, ?, ?, ?, ?)",
-                (chat_id, DIRECT, SENT, *([to_db(at)] * 4), message_id),
+                (chat_id, SENT_DIRECTLY, SENT, *([to_db(at)] * 4), message_id),
             )
 
     # --- the sender's side (each in the sender's own short transaction) ----------------------
