@@ -15,7 +15,7 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import BotContext, services_of
+from bot.context import BotContext
 from bot.notify import reply_html
 from bot.services import Services
 
@@ -71,7 +71,7 @@ def staff_only(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: Context) -> Any:
-        services = services_of(context)
+        services = context.services
         if not in_staff_chat(update, services):
             key = (
                 "staf_tolak.tombol_bukan_grup_staf"

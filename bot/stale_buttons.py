@@ -15,9 +15,8 @@ import logging
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.context import services_of
+from bot.context import BotContext
 from bot.notify import keyboard_data
 from bot.outbox.edits import edit_pressed
 
@@ -29,12 +28,12 @@ def _on_keyboard(query: CallbackQuery) -> bool:
     return isinstance(message, Message) and query.data in keyboard_data(message.reply_markup)
 
 
-async def answer_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def answer_stale(update: Update, context: BotContext) -> None:
     """Answer a press that no handler takes, and remove its keyboard where it is dead."""
     query = update.callback_query
     assert query is not None
     log.info("stale or unknown button %r in chat %s", query.data, update.effective_chat)
-    services = services_of(context)
+    services = context.services
     await query.answer(services.texts.plain_msg("tombol.tidak_berlaku"), show_alert=False)
     if not _on_keyboard(query):
         return

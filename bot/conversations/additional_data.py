@@ -25,7 +25,6 @@ from bot.conversations.common import (
     drafts_of,
     label,
     megabytes,
-    services_of,
 )
 from bot.domain.errors import IllegalTransition, TicketNotFound
 from bot.domain.sop import Action, Actor, State
@@ -67,7 +66,7 @@ async def collect(update: Update, context: Context, draft: dict[str, Any]) -> No
     message = update.effective_message
     chat = update.effective_chat
     assert message is not None and chat is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     number = draft["number"]
     if message.text:
@@ -102,7 +101,7 @@ async def submit(update: Update, context: Context, number: str) -> str:
     """ "Kirim data": apply USER_SENDS_DATA once; returns the text for the button's answer."""
     chat = update.effective_chat
     assert chat is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     drafts = drafts_of(services)
     draft = await drafts.get(chat.id, DATA)

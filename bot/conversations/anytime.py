@@ -10,11 +10,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import Prefix, pack
-from bot.conversations.common import Context, answer, services_of
+from bot.conversations.common import Context, answer
 
 
 async def show_help(update: Update, context: Context) -> None:
-    services = services_of(context)
+    services = context.services
     example = f"{services.settings.lpse_code.upper()}-{services.clock().year}-00001"
     html = services.texts.render(
         "pengguna_bantuan", lpse=services.settings.lpse_name, contoh=example
@@ -24,7 +24,7 @@ async def show_help(update: Update, context: Context) -> None:
 
 async def show_tickets(update: Update, context: Context) -> None:
     """/tiket: the user's own tickets, newest first, with buttons for details."""
-    services = services_of(context)
+    services = context.services
     assert update.effective_chat is not None
     tickets = await services.tickets.for_user(update.effective_chat.id)
     if not tickets:

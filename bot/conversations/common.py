@@ -8,7 +8,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
-from bot.context import BotContext, services_of
+from bot.context import BotContext
 from bot.domain.ticket import Attachment
 from bot.notify import Keyboard, Notifier
 from bot.services import Services
@@ -55,7 +55,7 @@ async def send(
     context: Context, chat_id: int, html: str, buttons: Keyboard | None = None
 ) -> Message:
     """Send to a user, split past 4,096 characters, keyboard on the last part."""
-    return await Notifier(context.bot, services_of(context).settings).send(chat_id, html, buttons)
+    return await Notifier(context.bot, context.services.settings).send(chat_id, html, buttons)
 
 
 async def answer(

@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.callbacks import Prefix, pack
-from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
+from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label
 from bot.conversations.report_draft import ReportDraft, save
 from bot.domain.kb_entries import Entry, Status
 from bot.kb.base import ANSWERED, INTAKE, READ, SHOWN, knowledge_of
@@ -47,7 +47,7 @@ def _chat_id(update: Update) -> int:
 
 async def _offered(context: Context, update: Update, draft: ReportDraft) -> list[Entry]:
     """The entries offered for this draft: searched once, then read back from the draft."""
-    services = services_of(context)
+    services = context.services
     kb = knowledge_of(services)
     if draft.saran is None:
         text = "\n".join(p for p in (draft.judul, draft.deskripsi) if p)
@@ -65,7 +65,7 @@ async def _offered(context: Context, update: Update, draft: ReportDraft) -> list
 
 
 def _list(context: Context, entries: list[Entry]) -> tuple[str, Keyboard]:
-    services = services_of(context)
+    services = context.services
     html = services.texts.render("kb_saran", entri=entries)
     buttons: list[list[tuple[str, str]]] = [
         [(label(services, "kb_tombol.baca", judul=e.title[:50]), _data(f"b{e.id}"))]
@@ -78,7 +78,7 @@ def _list(context: Context, entries: list[Entry]) -> tuple[str, Keyboard]:
 async def prompt(update: Update, context: Context, draft: ReportDraft, advance: Advance) -> str:
     """Offer the matching entries, or go straight on when none matches well."""
     entries = await _offered(context, update, draft)
-    await save(services_of(context), _chat_id(update), draft)
+    await save(context.services, _chat_id(update), draft)
     if not entries:
         return await advance(update, context, draft, STEP)
     html, buttons = _list(context, entries)
@@ -95,7 +95,7 @@ async def on_button(
     update: Update, context: Context, draft: ReportDraft, arg: str, advance: Advance
 ) -> str | int:
     """Read an entry, go back to the list, be answered by one, or go on with the report."""
-    services = services_of(context)
+    services = context.services
     kb = knowledge_of(services)
     chat_id = _chat_id(update)
     entries = await _offered(context, update, draft)

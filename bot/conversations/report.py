@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 
 from bot.conversations.anytime import show_help, show_tickets
-from bot.conversations.common import Context, answer, drop_keyboard, label, services_of
+from bot.conversations.common import Context, answer, drop_keyboard, label
 from bot.conversations.report_answers import (
     on_answer,
     on_choice,
@@ -84,7 +84,7 @@ Callback = Callable[[Update, Context], Coroutine[Any, Any, State]]
 
 async def start(update: Update, context: Context) -> str:
     """/lapor or the menu's "Lapor masalah": a fresh draft at the first step."""
-    services = services_of(context)
+    services = context.services
     if update.callback_query is not None:
         await update.callback_query.answer()
     draft = ReportDraft(step=ORDER[0])
@@ -143,7 +143,7 @@ async def on_edited(update: Update, context: Context) -> State:
         return await gone(update, context)
     if not draft.edit_diberitahu:
         draft.edit_diberitahu = True
-        services = services_of(context)
+        services = context.services
         await save_draft(update, context, draft)
         msg = services.texts.msg(
             "pengguna_lapor.edit_tidak_mengubah", langkah=step_name(services, draft.step)
@@ -169,7 +169,7 @@ async def on_restart(update: Update, context: Context) -> State:
     draft = await load_draft(update, context)
     if draft is None:
         return await gone(update, context)
-    services = services_of(context)
+    services = context.services
     msg = services.texts.msg(
         "pengguna_lapor.sedang_mengisi", langkah=step_name(services, draft.step)
     )
@@ -182,7 +182,7 @@ async def remind_position(update: Update, context: Context) -> State:
     draft = await load_draft(update, context)
     if draft is None:
         return ConversationHandler.END
-    services = services_of(context)
+    services = context.services
     msg = services.texts.msg("pengguna_lapor.posisi", langkah=step_name(services, draft.step))
     await answer(update, context, msg, session_buttons(services))
     return draft.step

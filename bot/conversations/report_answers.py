@@ -19,7 +19,6 @@ from bot.conversations.common import (
     drop_keyboard,
     label,
     megabytes,
-    services_of,
 )
 from bot.conversations.report_ask import (
     AtStep,
@@ -65,7 +64,7 @@ async def on_stale_button(update: Update, context: Context, draft: ReportDraft) 
     assert update.callback_query is not None
     await update.callback_query.answer()
     await drop_keyboard(update.callback_query)
-    services = services_of(context)
+    services = context.services
     msg = services.texts.msg(
         "pengguna_lapor.tombol_kedaluwarsa", langkah=step_name(services, draft.step)
     )
@@ -80,7 +79,7 @@ async def on_choice(update: Update, context: Context, draft: ReportDraft) -> Sta
     step = STEP_BY_NAME[draft.step]
     assert step.options is not None
     try:
-        value = step.options(services_of(context))[int(button_arg(update)[1])][0]
+        value = step.options(context.services)[int(button_arg(update)[1])][0]
     except (ValueError, IndexError):
         return await prompt(update, context, draft)
     await drop_keyboard(query)
@@ -113,7 +112,7 @@ async def on_description_done(update: Update, context: Context, draft: ReportDra
     assert update.callback_query is not None
     await update.callback_query.answer()
     if not draft.deskripsi:
-        msg = services_of(context).texts.msg("pengguna_lapor.deskripsi_kosong")
+        msg = context.services.texts.msg("pengguna_lapor.deskripsi_kosong")
         await answer(update, context, msg)
         return draft.step
     await drop_keyboard(update.callback_query)
@@ -180,7 +179,7 @@ async def on_answer(update: Update, context: Context, draft: ReportDraft) -> Sta
     """A text answer: stored and on to the next step, or the reason it is refused."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    services = services_of(context)
+    services = context.services
     step = STEP_BY_NAME[draft.step]
     text = normalise(message.text)
     value, error = validate(step.name, text)
@@ -203,7 +202,7 @@ async def on_description(update: Update, context: Context, draft: ReportDraft) -
     """One part of the description: appended, until "Lanjut"."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    texts = services_of(context).texts
+    texts = context.services.texts
     text = normalise(message.text)
     if not text:
         await answer(update, context, texts.msg("pengguna_lapor.kosong"))
@@ -217,7 +216,7 @@ async def on_description(update: Update, context: Context, draft: ReportDraft) -
         return draft.step
     draft.deskripsi = combined
     await save_draft(update, context, draft)
-    go_on = label(services_of(context), "pengguna_tombol.lanjut")
+    go_on = label(context.services, "pengguna_tombol.lanjut")
     msg = texts.msg("pengguna_lapor.deskripsi_diterima", panjang=len(combined))
     await answer(update, context, msg, [[(go_on, data(draft.step, "lanjut"))]])
     return draft.step
@@ -227,7 +226,7 @@ async def on_file(update: Update, context: Context, draft: ReportDraft) -> State
     """A photo or document for the report, within the count and Telegram's size limit."""
     message = update.effective_message
     assert message is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     done_label = label(services, "pengguna_tombol.selesai_unggah")
     done: Keyboard = [[(done_label, data(draft.step, "selesai"))]]
@@ -262,7 +261,7 @@ def wrong(key: str) -> AtStep:
     """Input this step does not take: say what it expects (catalog ``key``), ask again."""
 
     async def reply(update: Update, context: Context, draft: ReportDraft) -> State:
-        await answer(update, context, services_of(context).texts.msg(f"pengguna_lapor.{key}"))
+        await answer(update, context, context.services.texts.msg(f"pengguna_lapor.{key}"))
         return await prompt(update, context, draft)
 
     reply.__name__ = f"wrong_{key}"

@@ -21,7 +21,7 @@ from telegram.ext import ConversationHandler
 from bot.callbacks import unpack
 from bot.context import by_of
 from bot.conversations import kb_suggest
-from bot.conversations.common import Context, answer, drafts_of, label, services_of
+from bot.conversations.common import Context, answer, drafts_of, label
 from bot.conversations.report_draft import ReportDraft, load, save
 from bot.conversations.report_steps import (
     EDIT,
@@ -73,7 +73,7 @@ def button_arg(update: Update) -> tuple[str, str]:
 
 
 async def save_draft(update: Update, context: Context, draft: ReportDraft) -> None:
-    await save(services_of(context), chat_id_of(update), draft)
+    await save(context.services, chat_id_of(update), draft)
 
 
 # --- asking ------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ async def prompt(update: Update, context: Context, draft: ReportDraft) -> str:
         return await _ask_summary(update, context, draft)
     if draft.step == EDIT:
         return await _ask_edit(update, context)
-    services = services_of(context)
+    services = context.services
     step = STEP_BY_NAME[draft.step]
     html = services.texts.msg(step.question, batas=MAX_TITLE, minimal=MIN_TITLE_VISIBLE)
     buttons: list[list[tuple[str, str]]] = []
@@ -108,7 +108,7 @@ async def _ask_summary(update: Update, context: Context, draft: ReportDraft) -> 
     """The summary with Kirim/Ubah/Batal under it, or, when it needs several messages, the
     buttons in a short message of their own after the last part, so they are not lost on a
     phone under one part of many."""
-    services = services_of(context)
+    services = context.services
     level = services.priorities.level(priority_of(services, draft))
     html = services.texts.render("pengguna_ringkasan", d=draft, prioritas=level.name)
     buttons: Keyboard = [
@@ -127,7 +127,7 @@ async def _ask_summary(update: Update, context: Context, draft: ReportDraft) -> 
 
 
 async def _ask_edit(update: Update, context: Context) -> str:
-    services = services_of(context)
+    services = context.services
     fields = [(step_name(services, f), data(EDIT, f)) for f in EDITABLE]
     buttons = [fields[i : i + 2] for i in range(0, len(fields), 2)]
     buttons.append([(label(services, "pengguna_tombol.kembali"), data(EDIT, "kembali"))])
@@ -142,11 +142,11 @@ async def advance(update: Update, context: Context, draft: ReportDraft, step: st
 
 
 async def load_draft(update: Update, context: Context) -> ReportDraft | None:
-    return await load(services_of(context), chat_id_of(update))
+    return await load(context.services, chat_id_of(update))
 
 
 async def cancel(update: Update, context: Context) -> int:
-    services = services_of(context)
+    services = context.services
     await drafts_of(services).delete(chat_id_of(update), REPORT)
     await answer(update, context, services.texts.msg("pengguna_lapor.dibatalkan"))
     return ConversationHandler.END
@@ -154,7 +154,7 @@ async def cancel(update: Update, context: Context) -> int:
 
 async def gone(update: Update, context: Context) -> int:
     """The conversation outlived its draft (sent or cancelled elsewhere): end it politely."""
-    await answer(update, context, services_of(context).texts.msg("pengguna_lapor.sudah_terkirim"))
+    await answer(update, context, context.services.texts.msg("pengguna_lapor.sudah_terkirim"))
     return ConversationHandler.END
 
 
@@ -167,7 +167,7 @@ def _required(value: str | None, name: str) -> str:
 
 async def submit(update: Update, context: Context, draft: ReportDraft) -> State:
     """Kirim: the ticket is created; the notify hook tells the user its number."""
-    services = services_of(context)
+    services = context.services
     chat_id = chat_id_of(update)
     description = draft.deskripsi
     if draft.keterangan_lampiran:

@@ -19,7 +19,7 @@ from telegram.ext import Application
 
 from bot.clock import utc_now
 from bot.deadlines.component import SWEEP_JOB
-from bot.guards import Context, services_of
+from bot.guards import Context
 from bot.health import (
     TELEGRAM_STUCK,
     ProbeResult,
@@ -85,7 +85,7 @@ def probe_scheduler(
 
 async def cmd_kesehatan(update: Update, context: Context) -> None:
     """/kesehatan: say "memeriksa…" at once, then edit it into the report."""
-    services = services_of(context)
+    services = context.services
     settings = services.settings
     message = update.effective_message
     assert message is not None

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.context import by_of
-from bot.guards import Context, is_admin, refuse, services_of
+from bot.guards import Context, is_admin, refuse
 from bot.handlers.cards import cards_of
 from bot.handlers.staff_command import Usage, arguments
 from bot.notify import reply_html
@@ -33,7 +33,7 @@ def _day(raw: str) -> date:
 
 async def cmd_libur(update: Update, context: Context) -> None:
     """/libur: upcoming closures; admins add, reopen or remove local days."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     args = arguments(message, 3)

@@ -25,7 +25,6 @@ from bot.conversations.common import (
     drafts_of,
     drop_keyboard,
     label,
-    services_of,
 )
 from bot.domain.kb_entries import Status
 from bot.kb.base import ANSWERED, FAQ, READ, knowledge_of
@@ -52,13 +51,13 @@ def _chat_id(update: Update) -> int:
 
 
 async def _ask(update: Update, context: Context) -> None:
-    services = services_of(context)
+    services = context.services
     await drafts_of(services).put(_chat_id(update), PENDING, {"tanya": True})
     await answer(update, context, services.texts.msg("kb_pengguna.tanya_faq"))
 
 
 async def _results(update: Update, context: Context, text: str) -> None:
-    services = services_of(context)
+    services = context.services
     hits = await knowledge_of(services).search(text, limit=RESULTS)
     if not hits:
         await answer(update, context, services.texts.msg("kb_pengguna.tidak_ditemukan", teks=text))
@@ -77,7 +76,7 @@ async def on_faq(update: Update, context: Context) -> None:
     """/faq [teks] in private chat."""
     text = " ".join(context.args or [])
     if text.strip():
-        await drafts_of(services_of(context)).delete(_chat_id(update), PENDING)
+        await drafts_of(context.services).delete(_chat_id(update), PENDING)
         await _results(update, context, text)
     else:
         await _ask(update, context)
@@ -86,7 +85,7 @@ async def on_faq(update: Update, context: Context) -> None:
 
 async def on_text(update: Update, context: Context) -> None:
     """The question after "Cari jawaban"; any other text goes on to the other handlers."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     if message is None or not message.text:
         return
@@ -105,7 +104,7 @@ async def on_text(update: Update, context: Context) -> None:
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     kb = knowledge_of(services)
     _, parts = unpack(query.data or "")
     verb, arg = ([*parts, "", ""])[:2]

@@ -31,7 +31,6 @@ from bot.guards import (
     anonymous,
     is_admin,
     refuse_anonymous,
-    services_of,
 )
 from bot.handlers import holidays, withdrawal
 from bot.handlers.announce import Announcer
@@ -57,7 +56,7 @@ log = logging.getLogger(__name__)
 # --- showing tickets ---------------------------------------------------------------------------
 async def cmd_tiket(update: Update, context: Context) -> None:
     """/tiket <no>: everything about one ticket, for staff who were not there."""
-    services = services_of(context)
+    services = context.services
     args = arguments(update.effective_message, 1)  # type: ignore[arg-type]
     if not args:
         raise Usage("staf_pakai.tiket")
@@ -67,7 +66,7 @@ async def cmd_tiket(update: Update, context: Context) -> None:
 
 async def cmd_antrian(update: Update, context: Context) -> None:
     """/antrian: open tickets by state, who holds each, and what falls due next."""
-    services = services_of(context)
+    services = context.services
     cards = cards_of(services)
     tickets = await services.tickets.open_tickets()
     groups = []
@@ -106,7 +105,7 @@ async def _apply(
 
 async def cmd_ambil(update: Update, context: Context) -> None:
     """/ambil <no>: take the ticket (before the SOP's step 1)."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     args = arguments(message, 1)
@@ -147,7 +146,7 @@ async def relay_to_user(
 
 async def cmd_balas(update: Update, context: Context) -> None:
     """/balas <no> <teks>: answer the user without looking for the card."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     args = arguments(message, 2)
@@ -159,7 +158,7 @@ async def cmd_balas(update: Update, context: Context) -> None:
 
 async def cmd_selesai(update: Update, context: Context) -> None:
     """/selesai <no> <catatan>: solved by LPSE (or with LKPP's guide, step 4)."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     args = arguments(message, 2)
@@ -176,7 +175,7 @@ async def cmd_selesai(update: Update, context: Context) -> None:
 
 async def cmd_eskalasi(update: Update, context: Context) -> None:
     """/eskalasi <no>: cannot handle; step 1's 5-minute clock starts, the draft shows."""
-    services = services_of(context)
+    services = context.services
     args = arguments(update.effective_message, 1)  # type: ignore[arg-type]
     if not args:
         raise Usage("staf_pakai.eskalasi")
@@ -185,7 +184,7 @@ async def cmd_eskalasi(update: Update, context: Context) -> None:
 
 async def cmd_prioritas(update: Update, context: Context) -> None:
     """/prioritas <no> <tingkat>: a level of the priority table (step 11)."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     args = arguments(message, 2)
@@ -204,7 +203,7 @@ async def cmd_prioritas(update: Update, context: Context) -> None:
 
 async def cmd_catat(update: Update, context: Context) -> None:
     """/catat <no> <teks>: an internal note, e.g. LKPP's phone confirmation (step 6)."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None
     args = arguments(message, 2)
@@ -217,7 +216,7 @@ async def cmd_catat(update: Update, context: Context) -> None:
 
 async def cmd_bantuan(update: Update, context: Context) -> None:
     """/bantuan: the staff commands."""
-    services = services_of(context)
+    services = context.services
     html = services.texts.render(
         "staf_bantuan",
         menit=services.settings.escalate_minutes,
@@ -237,7 +236,7 @@ def _attachments_of(message: Message) -> list[Attachment]:
 
 async def on_reply(update: Update, context: Context) -> None:
     """A reply to a ticket's message: a solution note for a Selesai prompt, else to the user."""
-    services = services_of(context)
+    services = context.services
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     replied = message.reply_to_message.message_id

@@ -14,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.domain.errors import IllegalTransition
 from bot.domain.text_input import normalise
 from bot.domain.ticket import normalise_number
-from bot.guards import Context, Handler, services_of, staff_only
+from bot.guards import Context, Handler, staff_only
 from bot.handlers.staff_buttons import explain_refusal
 from bot.notify import reply_html
 from bot.services import Services
@@ -53,7 +53,7 @@ def command(name: str, handler: Handler) -> Handler:
 
     @staff_only
     async def run(update: Update, context: Context) -> None:
-        services = services_of(context)
+        services = context.services
         try:
             await handler(update, context)
         except IllegalTransition as exc:  # someone else was faster, or the state is wrong

@@ -36,7 +36,6 @@ from bot.conversations.common import (
     drop_keyboard,
     label,
     message_map,
-    services_of,
 )
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import FINAL, Action, Actor, State
@@ -82,7 +81,7 @@ def _menu(services: Services) -> list[list[tuple[str, str]]]:
 
 
 async def on_start(update: Update, context: Context) -> None:
-    services = services_of(context)
+    services = context.services
     user = update.effective_user
     html = services.texts.render(
         "pengguna_sambutan",
@@ -106,7 +105,7 @@ async def on_cancel(update: Update, context: Context) -> None:
     Collected step-8 data is emptied, not abandoned: LKPP's request still stands, so the
     user starts the answer again.
     """
-    services = services_of(context)
+    services = context.services
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
     dropped = (
@@ -127,7 +126,7 @@ async def on_cancel(update: Update, context: Context) -> None:
 
 async def on_unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not know, in private: point to the ones it does."""
-    services = services_of(context)
+    services = context.services
     await answer(update, context, services.texts.msg("pengguna_umum.perintah_tidak_dikenal"))
 
 
@@ -135,7 +134,7 @@ async def on_button(update: Update, context: Context) -> None:
     """Every ``u:`` button not taken by the /lapor conversation."""
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     _, parts = unpack(query.data or "")
     verb, args = (parts[0] if parts else ""), parts[1:]
@@ -189,7 +188,7 @@ async def _already(update: Update, context: Context, ticket: Ticket, done: bool)
     """Second press of a button: polite, and the buttons go away."""
     query = update.callback_query
     assert query is not None
-    texts = services_of(context).texts
+    texts = context.services.texts
     if done:
         await query.answer(texts.plain_msg("pengguna_umum.sudah_dicatat"), show_alert=True)
     else:
@@ -202,7 +201,7 @@ async def _already(update: Update, context: Context, ticket: Ticket, done: bool)
 async def _confirm(update: Update, context: Context, ticket: Ticket) -> None:
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     try:
         await services.workflow.apply(
             ticket.number, Action.USER_CONFIRMS, Actor.USER, by_of(update)
@@ -217,7 +216,7 @@ async def _confirm(update: Update, context: Context, ticket: Ticket) -> None:
 async def _ask_reason(update: Update, context: Context, ticket: Ticket) -> None:
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     if ticket.state is not State.SOLVED:
         await _already(update, context, ticket, done=ticket.state in FINAL)
         return
@@ -232,7 +231,7 @@ async def _ask_reason(update: Update, context: Context, ticket: Ticket) -> None:
 async def _rate(update: Update, context: Context, ticket: Ticket, raw: str) -> None:
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     if ticket.rating is not None:
         await _already(update, context, ticket, done=True)
         return
@@ -252,7 +251,7 @@ async def _file_message(update: Update, context: Context, ticket: Ticket) -> Non
     """The user picked which ticket their waiting free message is about."""
     query = update.callback_query
     assert query is not None
-    services = services_of(context)
+    services = context.services
     pending = await drafts_of(services).get(_chat_id(update), MESSAGE)
     if pending is None:
         await query.answer(
@@ -280,7 +279,7 @@ async def _record_message(
     edited: bool = False,
 ) -> None:
     """USER_MESSAGE on ``ticket``; the user's message is mapped to it so an edit finds it."""
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     details: dict[str, Any] = {"text": text}
     if edited:
@@ -315,7 +314,7 @@ async def on_edited(update: Update, context: Context) -> None:
     """
     message = update.edited_message
     assert message is not None
-    services = services_of(context)
+    services = context.services
     chat_id = _chat_id(update)
     if await drafts_of(services).get(chat_id, REPORT) is not None:
         await report.on_edited(update, context)  # a report whose conversation state was lost
@@ -335,7 +334,7 @@ async def on_message(update: Update, context: Context) -> None:
     """A user's message outside /lapor: a reopen reason, step-8 data, or a note to staff."""
     message = update.effective_message
     assert message is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     drafts = drafts_of(services)
     chat_id = _chat_id(update)
@@ -388,7 +387,7 @@ async def on_message(update: Update, context: Context) -> None:
 
 
 async def _reopen(update: Update, context: Context, number: str, reason: str) -> None:
-    services = services_of(context)
+    services = context.services
     await drafts_of(services).delete(_chat_id(update), REASON)
     try:
         await services.workflow.apply(
@@ -402,7 +401,7 @@ async def _reopen(update: Update, context: Context, number: str, reason: str) ->
 
 async def on_any_private(update: Update, context: Context) -> None:
     """A user who writes again has unblocked the bot: staff should know they are reachable."""
-    services = services_of(context)
+    services = context.services
     chat_id = _chat_id(update)
     messages = message_map(services)
     if await messages.is_blocked(chat_id):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.conversations.common import Context, answer, services_of
+from bot.conversations.common import Context, answer
 from bot.domain.sop import Action, State
 from bot.domain.ticket import Ticket, normalise_number
 from bot.handlers import user_notify, withdrawal
@@ -48,7 +48,7 @@ async def own_ticket(services: Services, chat_id: int, number: str) -> Ticket | 
 
 async def show_ticket(update: Update, context: Context, raw: str) -> None:
     """/tiket <no>: one ticket with the timeline the user may see."""
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     number = normalise_number(raw)
     if number is None:

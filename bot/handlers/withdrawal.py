@@ -25,7 +25,7 @@ from telegram import Update
 
 from bot.callbacks import Prefix, TicketVerb, pack, ticket_action
 from bot.context import by_of
-from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label, services_of
+from bot.conversations.common import Context, answer, drafts_of, drop_keyboard, label
 from bot.domain.errors import IllegalTransition
 from bot.domain.sop import OPEN, Action, Actor
 from bot.domain.ticket import Ticket
@@ -63,7 +63,7 @@ async def on_button(update: Update, context: Context, verb: str, ticket: Ticket)
     """The user's presses: ask for the reason, confirm, or keep the report."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     drafts = drafts_of(services)
     chat_id = update.effective_chat.id
@@ -99,7 +99,7 @@ async def on_button(update: Update, context: Context, verb: str, ticket: Ticket)
 
 async def on_reason(update: Update, context: Context, pending: dict[str, str], text: str) -> None:
     """The reason typed after "Batalkan laporan": show it back with the one confirmation."""
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     number = pending["number"]
     if len(text) > MAX_REASON:

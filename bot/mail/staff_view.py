@@ -30,11 +30,10 @@ from telegram import Bot, ForceReply, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     ApplicationHandlerStop,
-    ContextTypes,
 )
 
 from bot.callbacks import Prefix, pack, unpack
-from bot.context import by_of
+from bot.context import BotContext, by_of
 from bot.domain.errors import DomainError
 from bot.domain.sop import LkppReplyClass
 from bot.domain.ticket import normalise_number
@@ -273,7 +272,7 @@ class StaffView:
     def _from_staff(self, update: Update) -> bool:
         return in_staff_chat(update, self.services)
 
-    async def on_mail_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_mail_button(self, update: Update, context: BotContext) -> None:
         query = update.callback_query
         if query is None:
             return
@@ -327,9 +326,7 @@ class StaffView:
         except BadRequest:
             log.warning("could not redraw notice of reply %s", reply_id, exc_info=True)
 
-    async def on_quarantine_button(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
-    ) -> None:
+    async def on_quarantine_button(self, update: Update, context: BotContext) -> None:
         query = update.callback_query
         if query is None:
             return
@@ -365,7 +362,7 @@ class StaffView:
             )
             await self.store.set_prompt(inbox_id, prompt.chat_id, prompt.message_id)
 
-    async def on_number_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_number_reply(self, update: Update, context: BotContext) -> None:
         """A staff reply to our "which ticket?" question attaches the quarantined email."""
         message = update.effective_message
         if message is None or message.reply_to_message is None:

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.guards import Context, in_staff_chat, is_admin, services_of
+from bot.guards import Context, in_staff_chat, is_admin
 from bot.notify import reply_html
 from bot.outbox.queue import queue_of
 from bot.outbox.sender import IF_BLOCKED, THEN
@@ -48,7 +48,7 @@ class WebRuntime:
 
 async def cmd_dasbor(update: Update, context: Context) -> None:
     """Send the person a private one-time link, or say why not."""
-    services = services_of(context)
+    services = context.services
     texts = services.texts
     message = update.effective_message
     user = update.effective_user

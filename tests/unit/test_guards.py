@@ -35,8 +35,9 @@ def context(tmp_path: Path, bot: Bot) -> Any:
     services = pure_services(tmp_path)
     bot_data = {SERVICES_KEY: services}
     return SimpleNamespace(
-        application=SimpleNamespace(bot_data=bot_data), bot_data=bot_data, bot=bot
-    )
+        application=SimpleNamespace(bot_data=bot_data), bot_data=bot_data, bot=bot,
+        services=services,
+    )  # fmt: skip
 
 
 async def test_staff_chat_and_admin_are_recognised_by_id(tmp_path: Path):
