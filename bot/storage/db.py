@@ -14,8 +14,11 @@ connection in a ContextVar. Here that connection is the one *writer*:
 - Reads outside a transaction never run where a transaction is open. While one is (another
   task writes), they use a small pool of separate query-only connections: the file is in WAL
   mode, so they do not wait for the writer and see only what has been committed. While none
-  is, the idle writer serves the read, held so that no transaction starts under it: after each
-  commit SQLite drops a reader's page cache, and the writer's is the warm one.
+  is open or waiting, the idle writer serves the read, held so that no transaction starts
+  under it: after each commit SQLite drops a reader's page cache, and the writer's is the warm
+  one. A read never queues behind transactions waiting for the writer.
+- A read is one trip to the connection's thread, not three (execute, fetch, close): under a
+  surge every update makes several, and each trip wakes the thread and then the event loop.
 
 ``":memory:"`` cannot share data between connections, so a memory database (throwaway tests)
 has the writer alone: a read from a task that does not own the open transaction waits for it to
@@ -29,7 +32,7 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -74,6 +77,32 @@ async def _rollback(conn: aiosqlite.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+def _first_row(conn: sqlite3.Connection, sql: str, params: Params) -> Row | None:
+    """The first row, the statement then reset (an open one would pin a read snapshot)."""
+    cursor = conn.execute(sql, params)
+    try:
+        row: Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+async def _on_thread(
+    conn: aiosqlite.Connection,
+    work: Callable[[sqlite3.Connection, str, Params], Row | None],
+    sql: str,
+    params: Params,
+) -> Row | None:
+    """Run ``work`` on the connection's own thread in one trip.
+
+    aiosqlite has no public call for "execute and fetch one"; its ``_execute`` queues a function
+    on the connection's thread, which is what ``execute_fetchall`` itself does. Pinned by the
+    version range in ``pyproject.toml`` and by every read in the suite.
+    """
+    result: Row | None = await conn._execute(work, conn._conn, sql, params)
+    return result
+
+
 @dataclass(slots=True)
 class _Held:
     """The open transaction: its connection, the task that owns it, its savepoint depth."""
@@ -107,6 +136,8 @@ class Database:
         self._memory = self.path == ":memory:"
         self._writer: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._writers = 0
+        """Transactions open or waiting for the writer (``locked()`` misses the waiting)."""
         self._ready_lock = asyncio.Lock()
         self._readers: list[aiosqlite.Connection] = []
         self._idle: list[aiosqlite.Connection] = []
@@ -211,20 +242,24 @@ class Database:
             async with self._savepoint(held):
                 yield held.conn
             return
-        async with self._write_lock:
-            if self._writer is None:
-                raise RuntimeError("database is not open")
-            conn = self._writer
-            token = self._held.set(_Held(conn, asyncio.current_task()))
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                await conn.execute("COMMIT")
-            except BaseException:
-                await _rollback(conn)
-                raise
-            finally:
-                self._held.reset(token)
+        self._writers += 1
+        try:
+            async with self._write_lock:
+                if self._writer is None:
+                    raise RuntimeError("database is not open")
+                conn = self._writer
+                token = self._held.set(_Held(conn, asyncio.current_task()))
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                    yield conn
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    await _rollback(conn)
+                    raise
+                finally:
+                    self._held.reset(token)
+        finally:
+            self._writers -= 1
 
     @asynccontextmanager
     async def _savepoint(self, held: _Held) -> AsyncIterator[None]:
@@ -257,8 +292,8 @@ class Database:
             return
         if self._writer is None:
             raise RuntimeError("database is not open")
-        if self._memory or (not self._write_lock.locked() and _SELECT.match(sql)):
-            # No transaction is open (or, in memory, none is waited for): the writer holds
+        if self._memory or (not self._writers and _SELECT.match(sql)):
+            # No transaction is open or waiting (in memory: wait for them): the writer holds
             # only committed data, and its page cache is warm where a reader's was dropped
             # by the last commit. Holding the lock for the read keeps a transaction out.
             async with self._write_lock:
@@ -278,21 +313,16 @@ class Database:
         return reader
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self.reading(sql) as conn, conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self.reading(sql) as conn:
+            return await _on_thread(conn, _first_row, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.reading(sql) as conn, conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self.reading(sql) as conn:
+            return list(await conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
-
-    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Like :meth:`fetchall` in one trip to the connection's thread instead of three."""
-        async with self.reading(sql) as conn:
-            return list(await conn.execute_fetchall(sql, params))
 
     async def maintain(self, sql: str) -> None:
         """Run a maintenance statement (``ANALYZE``, a WAL checkpoint) on the writer, between

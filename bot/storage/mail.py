@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.db import Database, Row
+from bot.storage.db import Database
 from bot.storage.mail_rows import (
     DISCARDED,
     FAILED,
@@ -57,14 +57,6 @@ class MailStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def _one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
-        """The row of a query that finds at most one (by key), in one trip to the DB thread.
-
-        :meth:`Database.fetchone` takes three (execute, fetch, close the cursor); ingestion
-        reads two such rows per email, so the trips add up (see ``bench/ingest.py``).
-        """
-        return next(iter(await self.db.execute_fetchall(sql, params)), None)
 
     # --- outbox ----------------------------------------------------------------------------
     async def queue(
@@ -192,12 +184,12 @@ class MailStore:
         return {r[0] for r in rows}
 
     async def ticket_id(self, number: str) -> int | None:
-        row = await self._one("SELECT id FROM tickets WHERE number = ?", (number,))
+        row = await self.db.fetchone("SELECT id FROM tickets WHERE number = ?", (number,))
         return None if row is None else row[0]
 
     async def ticket_standing(self, number: str) -> tuple[int, str, bool] | None:
         """``(id, state, ever escalated)`` of ticket ``number``: what threading rules need."""
-        row = await self._one(
+        row = await self.db.fetchone(
             "SELECT id, state, escalated_at IS NOT NULL FROM tickets WHERE number = ?", (number,)
         )
         return None if row is None else (row[0], row[1], bool(row[2]))
@@ -214,7 +206,7 @@ class MailStore:
             return cursor.rowcount == 1
 
     async def inbox(self, inbox_id: int) -> InboxRow | None:
-        row = await self._one("SELECT * FROM mail_inbox WHERE id = ?", (inbox_id,))
+        row = await self.db.fetchone("SELECT * FROM mail_inbox WHERE id = ?", (inbox_id,))
         return None if row is None else inbox_row(row)
 
     async def inbox_by_message_id(self, message_id: str) -> InboxRow | None:

@@ -155,6 +155,47 @@ async def test_the_reader_reads_while_the_writer_holds_its_transaction(db):
         assert await asyncio.wait_for(other, 2) == 0
 
 
+async def test_a_read_does_not_queue_behind_transactions_waiting_for_the_writer(db):
+    """A transaction just released still has the next one waiting: the read takes a reader."""
+    await db.upgrade()
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def hold() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(_INSERT, ("2026-11-25",))
+            started.set()
+            await release.wait()
+
+    async def wait_for_writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(_INSERT, ("2026-11-26",))
+            await release.wait()
+
+    first = asyncio.create_task(hold())
+    await started.wait()
+    second = asyncio.create_task(wait_for_writer())
+    await asyncio.sleep(0)  # the second now waits for the lock
+    assert await asyncio.wait_for(db.fetchval(_COUNT), 2) == 0
+    assert await asyncio.wait_for(db.fetchall("SELECT * FROM calendar_overrides"), 2) == []
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert await db.fetchval(_COUNT) == 2
+
+
+async def test_one_row_reads_leave_no_statement_open(db):
+    """A read whose query has more rows than it takes still ends its statement, so the next
+    read of that connection is not a snapshot from before a later commit."""
+    await db.upgrade()
+    async with db.transaction() as conn:
+        for day in ("2026-11-25", "2026-11-26", "2026-11-27"):
+            await conn.execute(_INSERT, (day,))
+    assert await db.fetchone("SELECT * FROM calendar_overrides ORDER BY day") is not None
+    async with db.transaction() as conn:
+        await conn.execute(_INSERT, ("2026-11-28",))
+    assert await asyncio.create_task(db.fetchval(_COUNT)) == 4
+
+
 async def test_readers_see_committed_rows_right_after_commit(migrated):
     async with migrated.transaction() as conn:
         await conn.execute(_INSERT, ("2026-11-25",))
