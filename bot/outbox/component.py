@@ -69,16 +69,38 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], services: Se
 
 
 class UpdateWindow:
-    """The processed-update window in the database, for :class:`PerChatUpdateProcessor`."""
+    """The processed-update window in the database, for :class:`PerChatUpdateProcessor`.
 
-    def __init__(self, store: TelegramOutboxStore) -> None:
+    Asking the database about every update costs a read per update. Update ids only grow, so
+    an update that an earlier run handled has an id at or below the newest one that run
+    recorded (the *floor*, read once); above it, only ids this run recorded were handled, and
+    those are remembered. Only a redelivery from before the start (or below the remembered
+    range) is looked up.
+    """
+
+    def __init__(self, store: TelegramOutboxStore, window: int = UPDATE_WINDOW) -> None:
         self.store = store
+        self.window = window
+        self._floor: int | None = None
+        self._recorded: set[int] = set()
 
     async def handled(self, update_id: int) -> bool:
+        if update_id in self._recorded:
+            return True
+        if self._floor is None:
+            self._floor = await self.store.newest_handled_update()
+        if update_id > self._floor:
+            return False
         return await self.store.update_handled(update_id)
 
     async def record(self, update_id: int) -> None:
-        await self.store.record_update(update_id, utc_now(), UPDATE_WINDOW)
+        await self.store.record_update(update_id, utc_now(), self.window)
+        self._recorded.add(update_id)
+        if len(self._recorded) > 2 * self.window:
+            # Forget the older half; the floor rises over it, so those ids are looked up.
+            cutoff = sorted(self._recorded)[-self.window]
+            self._recorded = {kept for kept in self._recorded if kept >= cutoff}
+            self._floor = max(self._floor or 0, cutoff - 1)
 
 
 async def start(

@@ -336,6 +336,13 @@ class TelegramOutboxStore:
             )
         )
 
+    async def newest_handled_update(self) -> int:
+        """The highest update id recorded as handled (0 when none is)."""
+        value = await self.db.fetchval(
+            "SELECT max(update_id) FROM processed_updates WHERE processed_at IS NOT NULL"
+        )
+        return int(value or 0)
+
     async def record_update(self, update_id: int, at: datetime, keep: int) -> None:
         """Mark ``update_id`` handled; only the newest ``keep`` ids are kept.
 
