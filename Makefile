@@ -20,8 +20,11 @@ run: $(STAMP) .env
 	$(PY) -m bot migrate
 	$(PY) -m bot run
 
+# Two workers, each taking whole files (module fixtures stay per file); `-n 0` runs in-process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 check: $(STAMP)
 	$(PY) -m bot check
