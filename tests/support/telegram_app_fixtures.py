@@ -8,8 +8,8 @@ and the tests assert on the calls the server recorded.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -33,10 +33,13 @@ from tests.support.clock import WIB, FakeClock
 from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID, TOKEN, make_settings
 
 __all__ = [
+    "LiveBot",
     "RecordingRequest",
     "StaffBot",
     "bot_api",
     "bot_api_fixture",
+    "live_bot",
+    "live_bot_fixture",
     "pure_services",
     "recording_bot",
     "running_bot",
@@ -194,6 +197,26 @@ async def running_bot(
             await app.post_shutdown(app)
 
 
+LiveBot = Callable[..., AbstractAsyncContextManager[Services]]
+"""``live_bot(clock=None, **settings)``: the running bot's services, as an async context."""
+
+
+@pytest.fixture(name="live_bot")
+def live_bot_fixture(bot_api: BotApiServer, tmp_path: Path) -> LiveBot:
+    """The real bot polling this test's Bot API server, its data in ``tmp_path / "data"``:
+    ``async with live_bot(telegram_group_per_minute=2) as services``. Entering it again in
+    the same test restarts the bot on the same data."""
+
+    @asynccontextmanager
+    async def start(clock: FakeClock | None = None, **overrides: Any) -> AsyncIterator[Services]:
+        async with running_bot(
+            bot_api, tmp_path / "data", clock or FakeClock(), **overrides
+        ) as app:
+            yield app.bot_data[SERVICES_KEY]
+
+    return start
+
+
 @pytest.fixture(name="bot_api")
 def bot_api_fixture() -> Iterator[BotApiServer]:
     """A fresh Bot API server with the staff group registered."""
@@ -213,4 +236,5 @@ async def staff_bot_fixture(bot_api: BotApiServer, tmp_path: Path) -> AsyncItera
 # Import these names to get the fixtures; the ``*_fixture`` names keep test signatures free of
 # redefinition warnings.
 bot_api = bot_api_fixture
+live_bot = live_bot_fixture
 staff_bot = staff_bot_fixture

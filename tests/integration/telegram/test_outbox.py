@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
 from bot.domain.sop import Action, Actor
@@ -12,9 +11,13 @@ from bot.outbox.component import sender_of
 from bot.outbox.queue import queue_of
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from tests.support.botapi import BotApiServer
-from tests.support.clock import FakeClock
 from tests.support.settings import ADMIN_ID, STAFF_CHAT_ID
-from tests.support.telegram_app_fixtures import STAFF_USER, bot_api, running_bot  # noqa: F401
+from tests.support.telegram_app_fixtures import (  # noqa: F401
+    STAFF_USER,
+    LiveBot,
+    bot_api,
+    live_bot,
+)
 from tests.support.tickets import STAFF, reported
 
 NEW_GROUP = -1007777777777
@@ -35,11 +38,9 @@ async def _message(api: BotApiServer, chat_id: int, contains: str, within: float
 
 async def test_users_are_told_their_ticket_number_while_the_group_waits(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock(),
-                           telegram_group_per_minute=2) as app:  # fmt: skip
-        services = app.bot_data["services"]
+    async with live_bot(telegram_group_per_minute=2) as services:
         started = time.monotonic()
         numbers = [
             (await reported(services, user_chat_id=800_000 + i)).ticket.number for i in range(6)
@@ -56,11 +57,9 @@ async def test_users_are_told_their_ticket_number_while_the_group_waits(
 
 async def test_new_tickets_faster_than_the_budget_are_announced_together(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock(),
-                           telegram_group_per_minute=20) as app:  # fmt: skip
-        services = app.bot_data["services"]
+    async with live_bot(telegram_group_per_minute=20) as services:
         numbers = [
             (await reported(services, user_chat_id=810_000 + i)).ticket.number for i in range(8)
         ]
@@ -90,11 +89,9 @@ async def test_new_tickets_faster_than_the_budget_are_announced_together(
 
 async def test_pending_edits_of_one_card_collapse_into_the_newest(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock(),
-                           telegram_group_per_minute=2) as app:  # fmt: skip
-        services = app.bot_data["services"]
+    async with live_bot(telegram_group_per_minute=2) as services:
         applied = await reported(services)
         number, ticket_id = applied.ticket.number, applied.ticket.id
         await _message(bot_api, STAFF_CHAT_ID, "Status:", 5)
@@ -112,10 +109,9 @@ async def test_pending_edits_of_one_card_collapse_into_the_newest(
 
 async def test_a_429_pauses_only_its_own_lane(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        services = app.bot_data["services"]
+    async with live_bot() as services:
         await reported(services)
         await sender_of(services).drain(10)
         bot_api.flood("sendMessage", count=1, retry_after=3)
@@ -131,10 +127,9 @@ async def test_a_429_pauses_only_its_own_lane(
 
 async def test_a_redelivered_update_is_handled_once(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        services = app.bot_data["services"]
+    async with live_bot() as services:
         await reported(services)
         update = bot_api.group_message(STAFF_CHAT_ID, STAFF_USER, "/antrian")
         await _message(bot_api, STAFF_CHAT_ID, "Antrian", 5)
@@ -148,10 +143,9 @@ async def test_a_redelivered_update_is_handled_once(
 
 async def test_group_upgrade_by_service_message_moves_the_staff_chat(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        services = app.bot_data["services"]
+    async with live_bot() as services:
         bot_api.upgrade_group(STAFF_CHAT_ID, NEW_GROUP, STAFF_USER)
         alert = await _message(bot_api, ADMIN_ID, "supergrup", 5)
         assert str(NEW_GROUP) in (alert.text or "")
@@ -164,16 +158,15 @@ async def test_group_upgrade_by_service_message_moves_the_staff_chat(
         answer = await _message(bot_api, NEW_GROUP, "Antrian", 5)
         assert number in (answer.text or "")
     # A restart keeps the new id although STAFF_CHAT_ID still names the old group.
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        assert app.bot_data["services"].settings.staff_chat_id == NEW_GROUP
+    async with live_bot() as services:
+        assert services.settings.staff_chat_id == NEW_GROUP
 
 
 async def test_group_upgrade_found_by_chat_migrated_resends_the_card(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        services = app.bot_data["services"]
+    async with live_bot() as services:
         bot_api.upgrade_group(STAFF_CHAT_ID, NEW_GROUP, STAFF_USER, service_message=False)
         number = (await reported(services)).ticket.number
         card = await _message(bot_api, NEW_GROUP, number, 5)
@@ -184,10 +177,9 @@ async def test_group_upgrade_found_by_chat_migrated_resends_the_card(
 
 async def test_the_bot_removed_from_the_group_alerts_admins_and_loses_nothing(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        services = app.bot_data["services"]
+    async with live_bot() as services:
         bot_api.my_chat_member(STAFF_USER, chat_id=STAFF_CHAT_ID, new_status="kicked")
         alert = await _message(bot_api, ADMIN_ID, "dikeluarkan", 5)
         assert str(STAFF_CHAT_ID) in (alert.text or "")

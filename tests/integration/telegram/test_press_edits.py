@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from bot.callbacks import TicketVerb, ticket_action
@@ -14,9 +13,13 @@ from bot.clock import utc_now
 from bot.outbox.component import sender_of
 from bot.storage.telegram_outbox import TelegramOutboxStore
 from tests.support.botapi import ApiCall, BotApiServer
-from tests.support.clock import FakeClock
 from tests.support.settings import STAFF_CHAT_ID
-from tests.support.telegram_app_fixtures import STAFF_USER, bot_api, running_bot  # noqa: F401
+from tests.support.telegram_app_fixtures import (  # noqa: F401
+    STAFF_USER,
+    LiveBot,
+    bot_api,
+    live_bot,
+)
 from tests.support.tickets import reported
 
 DRAFT = "Draf email eskalasi"
@@ -63,10 +66,9 @@ async def _rows(services: Any, kind: str) -> list[tuple[str, str]]:
 
 async def test_a_press_edit_goes_out_at_once_through_the_outbox_and_counts(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock()) as app:
-        services = app.bot_data["services"]
+    async with live_bot() as services:
         _, draft = await _draft(bot_api, services)
         await sender_of(services).drain(10)
         pressed = time.monotonic()
@@ -91,16 +93,14 @@ async def test_a_press_edit_goes_out_at_once_through_the_outbox_and_counts(
 
 async def test_with_the_budget_spent_the_press_is_answered_and_its_edits_collapse(
     bot_api: BotApiServer,  # noqa: F811
-    tmp_path: Path,
+    live_bot: LiveBot,  # noqa: F811
 ) -> None:
-    async with running_bot(bot_api, tmp_path / "data", FakeClock(),
-                           telegram_group_per_minute=8) as app:  # fmt: skip
-        services = app.bot_data["services"]
+    async with live_bot(telegram_group_per_minute=8) as services:
         number, draft = await _draft(bot_api, services)
         await sender_of(services).drain(10)
         # Direct messages to the group (a command's answer) fill what staff answers may use.
         for _ in range(4):
-            await app.bot.send_message(STAFF_CHAT_ID, "jawaban perintah")
+            await sender_of(services).bot.send_message(STAFF_CHAT_ID, "jawaban perintah")
         started = len(bot_api.calls)
         pressed = time.monotonic()
         bot_api.press_button(STAFF_USER, STAFF_CHAT_ID, draft, "🎚 Ubah prioritas")
