@@ -127,8 +127,15 @@ class User(_Chat):
         self.press("✅ Masalah selesai")
         self.expect("ditutup")
 
-    def report(self, title: str, *, screenshot: bytes | None = None) -> str:
-        """Walk ``/lapor`` to the end (SOP intake) and return the ticket number."""
+    def describe(
+        self,
+        title: str,
+        description: str,
+        *,
+        package: str | None = "12345678",
+        error: str | None = "ERR-500",
+    ) -> None:
+        """Walk ``/lapor`` from the start through the description (``None``: "Lewati")."""
         self.say("/lapor")
         self.expect("Jenis laporan")
         self.press("Permasalahan")
@@ -136,16 +143,24 @@ class User(_Chat):
         self.press("Penyedia")
         self.expect("Aplikasi/modul")
         self.press("SPSE (Aplikasi SPSE 4.5)")
-        self.expect("Kode tender/paket")
-        self.say("12345678")
-        self.expect("Kode/pesan error")
-        self.say("ERR-500")
+        for question, answer in (("Kode tender/paket", package), ("Kode/pesan error", error)):
+            self.expect(question)
+            if answer is None:
+                self.press("Lewati")
+            else:
+                self.say(answer)
         self.expect("Judul singkat")
         self.say(title)
         self.expect("Deskripsi")
-        self.say(f"{title}: muncul pesan error 500 saat unggah dokumen penawaran <b>&amp;</b>.")
+        self.say(description)
         self.expect("Bagian deskripsi diterima")
         self.press("Lanjut ➡️")
+
+    def report(self, title: str, *, screenshot: bytes | None = None) -> str:
+        """Walk ``/lapor`` to the end (SOP intake) and return the ticket number."""
+        self.describe(
+            title, f"{title}: muncul pesan error 500 saat unggah dokumen penawaran <b>&amp;</b>."
+        )
         return self.finish_report(screenshot=screenshot)
 
     def finish_report(self, *, screenshot: bytes | None = None) -> str:

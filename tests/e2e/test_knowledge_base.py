@@ -14,26 +14,6 @@ UPLOAD = "📖 Gagal mengunggah dokumen penawaran"
 SOLVED = "✅ Ini menyelesaikan masalah saya"
 
 
-def describe(user: User, title: str, description: str) -> None:
-    user.say("/lapor")
-    user.expect("Jenis laporan")
-    user.press("Permasalahan")
-    user.expect("Peran Anda")
-    user.press("Penyedia")
-    user.expect("Aplikasi/modul")
-    user.press("SPSE (Aplikasi SPSE 4.5)")
-    user.expect("Kode tender/paket")
-    user.press("Lewati")
-    user.expect("Kode/pesan error")
-    user.press("Lewati")
-    user.expect("Judul singkat")
-    user.say(title)
-    user.expect("Deskripsi")
-    user.say(description)
-    user.expect("Bagian deskripsi diterima")
-    user.press("Lanjut ➡️")
-
-
 def test_answered_at_intake_then_a_solved_ticket_becomes_an_entry(
     bot: BotProcess, botapi: BotApiServer, user: User, staff: Staff, lkpp: Lkpp
 ) -> None:
@@ -45,7 +25,10 @@ def test_answered_at_intake_then_a_solved_ticket_becomes_an_entry(
     assert "30 entri ditambahkan" in imported.stdout
     bot.start()
 
-    describe(user, "Gak bisa upload penawaran", "upload dok penawaran error terus dari tadi")
+    user.describe(
+        "Gak bisa upload penawaran", "upload dok penawaran error terus dari tadi",
+        package=None, error=None,
+    )  # fmt: skip
     user.expect("Mungkin ini membantu")
     user.press(UPLOAD)
     user.expect("peramban terbaru")
@@ -54,7 +37,10 @@ def test_answered_at_intake_then_a_solved_ticket_becomes_an_entry(
     assert bot.query("SELECT count(*) FROM tickets")[0][0] == 0
 
     title = "Tombol simpan HPS tidak merespons"
-    describe(user, title, "Saat isi HPS di paket, tombol simpan diklik tidak terjadi apa-apa.")
+    user.describe(
+        title, "Saat isi HPS di paket, tombol simpan diklik tidak terjadi apa-apa.",
+        package=None, error=None,
+    )  # fmt: skip
     number = user.finish_report()  # no starter entry answers this: nothing was offered
 
     staff.take(number)

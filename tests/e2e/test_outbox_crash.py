@@ -22,23 +22,12 @@ KILL_POINTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.35, 0.6, 1.0, 2.0
 
 
 def _walk_to_summary(user: User) -> None:
-    user.say("/lapor")
-    user.expect("Jenis laporan")
-    user.press("Permasalahan")
-    user.expect("Peran Anda")
-    user.press("Penyedia")
-    user.expect("Aplikasi/modul")
-    user.press("SPSE (Aplikasi SPSE 4.5)")
-    user.expect("Kode tender/paket")
-    user.press("Lewati")
-    user.expect("Kode/pesan error")
-    user.press("Lewati")
-    user.expect("Judul singkat")
-    user.say(f"Gagal unggah dokumen ({user.chat_id})")
-    user.expect("Deskripsi")
-    user.say("Muncul pesan error 500 saat unggah dokumen penawaran.")
-    user.expect("Bagian deskripsi diterima")
-    user.press("Lanjut ➡️")
+    user.describe(
+        f"Gagal unggah dokumen ({user.chat_id})",
+        "Muncul pesan error 500 saat unggah dokumen penawaran.",
+        package=None,
+        error=None,
+    )
     user.expect("Tingkat urgensi")
     user.press("Mendesak")
     user.expect("Dampak")
