@@ -25,8 +25,6 @@ from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.web_sessions import WebSessionStore
 from bot.web.auth import LINK_MINUTES, Gate, Membership
-from bot.web.routes import build_app
-from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -97,12 +95,19 @@ async def _queue_link(services: Services, update: Update, html: str, bot_name: s
 async def start(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    """Open the read-only connection and serve the dashboard, when ``WEB_LISTEN`` is set."""
-    from aiohttp import web
+    """Open the read-only connection and serve the dashboard, when ``WEB_LISTEN`` is set.
 
+    The web server's modules (and aiohttp, a fifth of the bot's import time) load only then: a
+    bot without a dashboard starts, and restarts after a crash, that much sooner.
+    """
     settings = services.settings
     if settings.web_listen is None:
         return
+    from aiohttp import web
+
+    from bot.web.routes import build_app
+    from bot.web.server import Dashboard, PathOnlyAccessLogger, access_log
+
     bot = application.bot
     staff_chat = settings.staff_chat_id
 
