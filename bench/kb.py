@@ -170,7 +170,7 @@ async def _fill(db: Database, kb: KnowledgeBase, entries: int, tickets: int) -> 
                     [(r[0], r[1], r[4], r[2], r[3], r[5], r[5]) for r in batch],
                 )
                 for r in batch:
-                    await kb.store.index_ticket(conn, r[0], ticket_index(r[2], r[3], r[6], r[4]))
+                    await kb.store.index_ticket(r[0], ticket_index(r[2], r[3], r[6], r[4]))
             batch = []
     kb.ticket_search.changed()
     assert entry_index  # the same analysis as the bot's writes

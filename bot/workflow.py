@@ -75,7 +75,7 @@ class Applied:
     so listeners need not announce it to them again."""
 
 
-Listener = Callable[[aiosqlite.Connection, Applied], Awaitable[None]]
+Listener = Callable[[Applied], Awaitable[None]]
 """Runs inside the transaction of every applied step; raising rolls the step back."""
 
 AfterCommit = Callable[[Applied], Awaitable[None]]
@@ -171,7 +171,7 @@ class Workflow:
         self,
         new: NewTicket,
         by: By,
-        within: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+        within: Callable[[], Awaitable[None]] | None = None,
     ) -> Applied:
         """Create a ticket from a user's report (before SOP step 1).
 
@@ -182,8 +182,8 @@ class Workflow:
         now = self.clock()
         step = plan(None, Action.REPORT, Actor.USER, {})
         priority = self._priority_key(new.priority or self.priorities.default)
-        async with self.transaction() as conn:
-            number = await self.store.next_number(conn, self.lpse_code, now.year)
+        async with self.transaction():
+            number = await self.store.next_number(self.lpse_code, now.year)
             ticket = Ticket(
                 id=None, number=number, state=step.target, type=new.type, role=new.role,
                 application=new.application, title=new.title, description=new.description,
@@ -191,18 +191,18 @@ class Workflow:
                 created_at=now, updated_at=now, package_code=new.package_code,
                 error_code=new.error_code,
             )  # fmt: skip
-            ticket.id = await self.store.insert(conn, ticket)
+            ticket.id = await self.store.insert(ticket)
             details = {"judul": new.title}
-            event_id = await self._event(conn, ticket, step, now, by, details)
+            event_id = await self._event(ticket, step, now, by, details)
             for attachment in new.attachments:
                 attachment.ticket_id = ticket.id
                 attachment.created_at = attachment.created_at or now
-                await self.store.add_attachment(conn, attachment, event_id)
+                await self.store.add_attachment(attachment, event_id)
             ticket.attachments = list(new.attachments)
             applied = Applied(ticket, step, event_id, now, by, details)
-            await self._notify(conn, applied)
+            await self._notify(applied)
             if within is not None:
-                await within(conn)
+                await within()
             self._queue(applied)
         return applied
 
@@ -227,15 +227,14 @@ class Workflow:
             TicketNotFound: No such ticket.
             IllegalTransition: The domain refuses (wrong state or actor, guard not met).
         """
-        async with self.transaction() as conn:
+        async with self.transaction():
             return await self.apply_in(
-                conn, number, action, actor, by, details, attachments,
+                number, action, actor, by, details, attachments,
                 confirmed_by_caller=confirmed_by_caller,
             )  # fmt: skip
 
     async def apply_in(
         self,
-        conn: aiosqlite.Connection,
         number: str,
         action: Action,
         actor: Actor,
@@ -263,16 +262,16 @@ class Workflow:
         now = self.clock()
         columns = self._columns(ticket, step, by, details, now)
         if columns or step.changes_state:
-            await self.store.update(conn, ticket.id, now, state=step.target.value, **columns)
-        event_id = await self._event(conn, ticket, step, now, by, details)
+            await self.store.update(ticket.id, now, state=step.target.value, **columns)
+        event_id = await self._event(ticket, step, now, by, details)
         for attachment in attachments or ():
             attachment.ticket_id = ticket.id
             attachment.created_at = attachment.created_at or now
-            await self.store.add_attachment(conn, attachment, event_id)
+            await self.store.add_attachment(attachment, event_id)
         updated = await self.store.get_by_id(ticket.id)
         assert updated is not None
         applied = Applied(updated, step, event_id, now, by, details, confirmed_by_caller)
-        await self._notify(conn, applied)
+        await self._notify(applied)
         self._queue(applied)
         return applied
 
@@ -306,7 +305,6 @@ class Workflow:
 
     async def _event(
         self,
-        conn: aiosqlite.Connection,
         ticket: Ticket,
         step: Step,
         at: datetime,
@@ -315,7 +313,6 @@ class Workflow:
     ) -> int:
         assert ticket.id is not None
         return await self.store.add_event(
-            conn,
             ticket_id=ticket.id,
             action=step.action,
             sop_step=step.sop_step,
@@ -334,9 +331,9 @@ class Workflow:
             raise RuntimeError("apply_in() needs a Workflow.transaction()")
         pending.append(applied)
 
-    async def _notify(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def _notify(self, applied: Applied) -> None:
         for listener in self.listeners:
-            await listener(conn, applied)
+            await listener(applied)
 
     async def get(self, number: str) -> Ticket:
         ticket = await self.store.get(number)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aiosqlite
 from telegram import Update
 
 from bot.callbacks import Prefix, pack
@@ -43,18 +42,13 @@ def send_button(services: Services, number: str) -> Keyboard:
     ]
 
 
-async def start_collection(
-    services: Services, chat_id: int, number: str, conn: aiosqlite.Connection | None = None
-) -> None:
+async def start_collection(services: Services, chat_id: int, number: str) -> None:
     """Open (or restart) the pending answer for ``number``: step 7 has reached the user.
 
-    Given ``conn``, inside that transaction (the step that passes LKPP's request on).
+    Inside the caller's transaction when there is one (the step that passes LKPP's request on).
     """
     data = {"number": number, "texts": [], "files": []}
-    if conn is None:
-        await drafts_of(services).put(chat_id, DATA, data)
-    else:
-        await drafts_of(services).put_in(conn, chat_id, DATA, data)
+    await drafts_of(services).put(chat_id, DATA, data)
 
 
 async def pending(services: Services, chat_id: int) -> dict[str, Any] | None:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
-import aiosqlite
 from telegram import Update
 from telegram.ext import ConversationHandler
 
@@ -190,8 +189,8 @@ async def submit(update: Update, context: Context, draft: ReportDraft) -> State:
         )
         drafts = drafts_of(services)
 
-        async def forget_draft(conn: aiosqlite.Connection) -> None:
-            await drafts.delete_in(conn, chat_id, REPORT)
+        async def forget_draft() -> None:
+            await drafts.delete_in(chat_id, REPORT)
 
         await services.workflow.report(new, by_of(update), forget_draft)
     except (DomainError, KeyError, ValueError) as exc:

@@ -21,8 +21,6 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.measure import is_met, same_email
 from bot.domain.sop import (
     CLOCK_OWNER,
@@ -92,19 +90,19 @@ class ClockKeeper:
         self.services = services
         self.store = DeadlineStore(services.db)
 
-    async def __call__(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def __call__(self, applied: Applied) -> None:
         """Apply the step's clock effects (the workflow calls this inside its transaction)."""
         ticket = applied.ticket
         assert ticket.id is not None
         message_id = applied.details.get("message_id")
         await self.apply(
-            conn, ticket.id, applied.step.action, applied.step.actor, applied.step.source,
+            ticket.id, applied.step.action, applied.step.actor, applied.step.source,
             ticket.state, ticket.priority, applied.at,
             message_id=message_id if isinstance(message_id, str) else None,
         )  # fmt: skip
 
     async def apply(
-        self, conn: aiosqlite.Connection, ticket_id: int, action: Action, actor: Actor,
+        self, ticket_id: int, action: Action, actor: Actor,
         source: State | None, state: State, priority: str, at: datetime,
         message_id: str | None = None,
     ) -> None:  # fmt: skip
@@ -117,29 +115,29 @@ class ClockKeeper:
         """
         effects = TRANSITIONS_BY_ACTION[action].clocks
         abandoned = action in _ABANDONING or state in FINAL
-        await self.catch_up(conn, ticket_id, at, source or state, priority)
-        progress = await self.store.active(conn, ticket_id, Clock.LKPP_PROGRESS)
+        await self.catch_up(ticket_id, at, source or state, priority)
+        progress = await self.store.active(ticket_id, Clock.LKPP_PROGRESS)
         opened_it = progress is not None and same_email(progress.start_message_id, message_id)
         echo = (
             actor is Actor.LKPP
             and action is not Action.LKPP_REPLY_RECEIVED
             and message_id is not None
-            and (opened_it or await self.store.email_recorded(conn, ticket_id, message_id, at))
+            and (opened_it or await self.store.email_recorded(ticket_id, message_id, at))
         )
         if actor is Actor.LKPP and not echo:
             for clock in LKPP_CLOCKS:  # LKPP wrote: every lapsed window's silence ends here
-                await self.close_breaches(conn, ticket_id, clock, at)
+                await self.close_breaches(ticket_id, clock, at)
         for clock in effects.stop:
             if echo and clock is Clock.LKPP_PROGRESS:
                 # The email was measured when it came: the window it opened yields nothing; a
                 # later window ends with LKPP's duty, counted only if it had already lapsed.
-                await self.stop(conn, ticket_id, clock, at, cancelled=True, counted=not opened_it)
+                await self.stop(ticket_id, clock, at, cancelled=True, counted=not opened_it)
                 continue
-            await self.stop(conn, ticket_id, clock, at, cancelled=abandoned)
+            await self.stop(ticket_id, clock, at, cancelled=abandoned)
         for clock in effects.pause:
-            await self.pause(conn, ticket_id, clock, at)
+            await self.pause(ticket_id, clock, at)
         for clock in effects.resume:
-            await self.resume(conn, ticket_id, clock, at)
+            await self.resume(ticket_id, clock, at)
         for clock in effects.start:
             if echo and clock is Clock.LKPP_PROGRESS:
                 continue  # the running window goes on: this email was already counted
@@ -148,12 +146,12 @@ class ClockKeeper:
                          clock)  # fmt: skip
                 continue
             started_by = message_id if actor is Actor.LKPP else None
-            await self.start(conn, ticket_id, clock, at, priority, started_by=started_by)
+            await self.start(ticket_id, clock, at, priority, started_by=started_by)
         if action is Action.SET_PRIORITY:
-            await self.reprioritise(conn, ticket_id, at, priority)
+            await self.reprioritise(ticket_id, at, priority)
         if state in FINAL:
             for clock in Clock:
-                await self.stop(conn, ticket_id, clock, at, cancelled=True)
+                await self.stop(ticket_id, clock, at, cancelled=True)
 
     # --- effects ---------------------------------------------------------------------------
     def elapsed(self, row: DeadlineRow, at: datetime) -> timedelta:
@@ -163,7 +161,7 @@ class ClockKeeper:
         return max(worked - row.paused, timedelta(0))
 
     async def start(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime,
+        self, ticket_id: int, clock: Clock, at: datetime,
         priority: str, started_by: str | None = None,
     ) -> int:  # fmt: skip
         """Start ``clock``; one already running is judged now and a new one (next sequence) starts.
@@ -174,14 +172,13 @@ class ClockKeeper:
         Args:
             started_by: The Message-ID of the LKPP email that opens this clock, if any.
         """
-        await self._stop_active(conn, ticket_id, clock, at, cancelled=False, counted=True)
+        await self._stop_active(ticket_id, clock, at, cancelled=False, counted=True)
         limit, nudge_offset = limits(self.services, clock, priority)
         calendar = self.services.calendar
         due = calendar.add_working_time(at, limit)
         nudge_at = None if nudge_offset is None else calendar.add_working_time(at, nudge_offset)
-        sequence = await self.store.last_sequence(conn, ticket_id, clock) + 1
+        sequence = await self.store.last_sequence(ticket_id, clock) + 1
         return await self.store.insert(
-            conn,
             ticket_id=ticket_id,
             clock=clock,
             sequence=sequence,
@@ -196,7 +193,7 @@ class ClockKeeper:
         )
 
     async def stop(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime,
+        self, ticket_id: int, clock: Clock, at: datetime,
         cancelled: bool = False, counted: bool = True,
     ) -> None:  # fmt: skip
         """Stop ``clock``: met when its measured time is within its limit, else breached.
@@ -208,39 +205,37 @@ class ClockKeeper:
             cancelled: The work was abandoned: within the limit the clock is not counted.
             counted: ``False`` for a window that must yield no measurement at all.
         """
-        await self._stop_active(conn, ticket_id, clock, at, cancelled=cancelled, counted=counted)
-        await self.close_breaches(conn, ticket_id, clock, at)
+        await self._stop_active(ticket_id, clock, at, cancelled=cancelled, counted=counted)
+        await self.close_breaches(ticket_id, clock, at)
 
-    async def close_breaches(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime
-    ) -> None:
+    async def close_breaches(self, ticket_id: int, clock: Clock, at: datetime) -> None:
         """End the open breaches of ``clock`` at ``at``: their time is now known."""
-        for breached in await self.store.unstopped_breaches(conn, ticket_id, clock):
+        for breached in await self.store.unstopped_breaches(ticket_id, clock):
             measured = self.elapsed(breached, at)
             await self.store.update(
-                conn, breached.id, at, stopped_at=at, measured_seconds=measured,
+                breached.id, at, stopped_at=at, measured_seconds=measured,
                 next_action=None, wake_at=None, claim_token=None,
             )  # fmt: skip
-            await self.store.set_breach_time(conn, breached.id, measured)
+            await self.store.set_breach_time(breached.id, measured)
 
     async def _stop_active(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime, *,
+        self, ticket_id: int, clock: Clock, at: datetime, *,
         cancelled: bool, counted: bool,
     ) -> None:  # fmt: skip
-        row = await self.store.active(conn, ticket_id, clock)
+        row = await self.store.active(ticket_id, clock)
         if row is None:
             return
         measured = self.elapsed(row, at)
         if not counted or (cancelled and is_met(measured, row.limit)):
             await self.store.update(
-                conn, row.id, at, state=ClockState.CANCELLED, stopped_at=at,
+                row.id, at, state=ClockState.CANCELLED, stopped_at=at,
                 measured_seconds=measured, next_action=None, wake_at=None, claim_token=None,
                 paused_at=None,
             )  # fmt: skip
             return
         if is_met(measured, row.limit):
             await self.store.update(
-                conn, row.id, at, state=ClockState.MET, met_at=at, stopped_at=at,
+                row.id, at, state=ClockState.MET, met_at=at, stopped_at=at,
                 measured_seconds=measured, next_action=None, wake_at=None, claim_token=None,
                 paused_at=None,
             )  # fmt: skip
@@ -249,14 +244,14 @@ class ClockKeeper:
         # (its next action is the breach, due at once) but adds no second record.
         late = replace(row, state=ClockState.BREACHED)
         await self.store.update(
-            conn, row.id, at, state=ClockState.BREACHED, breached_at=min(row.due_at, at),
+            row.id, at, state=ClockState.BREACHED, breached_at=min(row.due_at, at),
             stopped_at=at, measured_seconds=measured, paused_at=None,
             next_action=NextAction.BREACH, wake_at=at, claim_token=None,
         )  # fmt: skip
-        await self.store.add_breach(conn, late, CLOCK_OWNER[row.clock], at, measured)
+        await self.store.add_breach(late, CLOCK_OWNER[row.clock], at, measured)
 
     async def lapse(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, at: datetime, state: State,
+        self, row: DeadlineRow, at: datetime, state: State,
         priority: str,
     ) -> bool:  # fmt: skip
         """Record that ``row`` passed its deadline unstopped (an open breach); ``True`` if new.
@@ -270,16 +265,14 @@ class ClockKeeper:
         if row.state is not ClockState.RUNNING:
             return False
         elapsed = self.elapsed(row, at)
-        await self.store.update(
-            conn, row.id, at, state=ClockState.BREACHED, breached_at=row.due_at
-        )
-        await self.store.add_breach(conn, row, CLOCK_OWNER[row.clock], at, elapsed)
+        await self.store.update(row.id, at, state=ClockState.BREACHED, breached_at=row.due_at)
+        await self.store.add_breach(row, CLOCK_OWNER[row.clock], at, elapsed)
         if row.clock in LKPP_CLOCKS and state in WITH_LKPP:
-            await self.start(conn, row.ticket_id, Clock.LKPP_PROGRESS, row.due_at, priority)
+            await self.start(row.ticket_id, Clock.LKPP_PROGRESS, row.due_at, priority)
         return True
 
     async def catch_up(
-        self, conn: aiosqlite.Connection, ticket_id: int, at: datetime, state: State,
+        self, ticket_id: int, at: datetime, state: State,
         priority: str,
     ) -> None:  # fmt: skip
         """Lapse the LKPP windows whose deadline passed before ``at`` (the sweep may lag).
@@ -290,64 +283,56 @@ class ClockKeeper:
         for _ in range(_MAX_CATCH_UP):
             lapsed = False
             for clock in LKPP_CLOCKS:
-                row = await self.store.active(conn, ticket_id, clock)
+                row = await self.store.active(ticket_id, clock)
                 if row is not None and row.state is ClockState.RUNNING and row.due_at < at:
-                    await self.lapse(conn, row, at, state, priority)
+                    await self.lapse(row, at, state, priority)
                     await self.store.update(
-                        conn, row.id, at, next_action=NextAction.BREACH, wake_at=at,
+                        row.id, at, next_action=NextAction.BREACH, wake_at=at,
                         claim_token=None,
                     )  # fmt: skip
                     lapsed = True
             if not lapsed:
                 return
 
-    async def pause(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime
-    ) -> None:
+    async def pause(self, ticket_id: int, clock: Clock, at: datetime) -> None:
         """Stop counting: the working time left is kept for :meth:`resume`."""
-        row = await self.store.active(conn, ticket_id, clock)
+        row = await self.store.active(ticket_id, clock)
         if row is None or row.state is not ClockState.RUNNING:
             return
         remaining = max(row.limit - self.elapsed(row, at), timedelta(0))
         await self.store.update(
-            conn, row.id, at, state=ClockState.PAUSED, paused_at=at, remaining_seconds=remaining,
+            row.id, at, state=ClockState.PAUSED, paused_at=at, remaining_seconds=remaining,
             wake_at=None, claim_token=None,
         )  # fmt: skip
 
-    async def resume(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock, at: datetime
-    ) -> None:
+    async def resume(self, ticket_id: int, clock: Clock, at: datetime) -> None:
         """Count again from ``at``: the due instant moves by the working time spent paused."""
-        row = await self.store.active(conn, ticket_id, clock)
+        row = await self.store.active(ticket_id, clock)
         if row is None or row.state is not ClockState.PAUSED or row.paused_at is None:
             return
         paused = row.paused + self.services.calendar.working_time_between(row.paused_at, at)
         resumed = replace(row, paused=paused, state=ClockState.RUNNING, paused_at=None)
         due, nudge_at, action = self._schedule(resumed, at)
         await self.store.update(
-            conn, row.id, at, state=ClockState.RUNNING, paused_at=None, paused_seconds=paused,
+            row.id, at, state=ClockState.RUNNING, paused_at=None, paused_seconds=paused,
             remaining_seconds=None, due_at=due, nudge_at=nudge_at, next_action=action,
             wake_at=nudge_at if action in (NextAction.NUDGE, NextAction.REMIND) else due,
         )  # fmt: skip
 
-    async def reprioritise(
-        self, conn: aiosqlite.Connection, ticket_id: int, at: datetime, priority: str
-    ) -> None:
+    async def reprioritise(self, ticket_id: int, at: datetime, priority: str) -> None:
         """A new priority changes the target of a priority clock already running or paused."""
-        row = await self.store.active(conn, ticket_id, Clock.PRIORITY_TARGET)
+        row = await self.store.active(ticket_id, Clock.PRIORITY_TARGET)
         if row is None:
             return
         limit, _ = limits(self.services, Clock.PRIORITY_TARGET, priority)
         changed = replace(row, limit=limit)
         if row.state is ClockState.PAUSED:
             remaining = max(limit - self.elapsed(changed, at), timedelta(0))
-            await self.store.update(
-                conn, row.id, at, limit_seconds=limit, remaining_seconds=remaining
-            )
+            await self.store.update(row.id, at, limit_seconds=limit, remaining_seconds=remaining)
             return
         due, _, _ = self._schedule(changed, at)
         await self.store.update(
-            conn, row.id, at, limit_seconds=limit, due_at=due, next_action=NextAction.BREACH,
+            row.id, at, limit_seconds=limit, due_at=due, next_action=NextAction.BREACH,
             wake_at=due, claim_token=None,
         )  # fmt: skip
 

@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.callbacks import TicketVerb, ticket_action
 from bot.deadlines.clocks import LKPP_CLOCKS, MINUTE_CLOCKS, ClockKeeper
 from bot.domain.errors import DomainError
@@ -58,45 +56,43 @@ class RowActor:
         self.keeper = keeper
         self.store = DeadlineStore(services.db)
 
-    async def act(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, outcome: Tally
-    ) -> None:
+    async def act(self, row: DeadlineRow, now: datetime, outcome: Tally) -> None:
         """Do what ``row`` is due for, then whatever else is already overdue, and re-arm it."""
         ticket = await self.services.tickets.get_by_id(row.ticket_id)
         if ticket is None:  # pragma: no cover - foreign key makes this impossible
-            await self._park(conn, row, now)
+            await self._park(row, now)
             return
         action = row.next_action
         for _ in range(_MAX_STEPS):
             if action is None or row.state not in (ClockState.RUNNING, ClockState.BREACHED):
-                await self._park(conn, row, now)
+                await self._park(row, now)
                 return
             if action in (NextAction.NUDGE, NextAction.REMIND):
                 if now < row.due_at:
-                    await self._early(conn, row, ticket, now, outcome)
-                    await self._arm(conn, row, now, NextAction.BREACH, row.due_at)
+                    await self._early(row, ticket, now, outcome)
+                    await self._arm(row, now, NextAction.BREACH, row.due_at)
                     return
                 if action is NextAction.REMIND:  # the user still needs the reminder
-                    await self._early(conn, row, ticket, now, outcome)
+                    await self._early(row, ticket, now, outcome)
                 action = NextAction.BREACH
                 continue
             if action is NextAction.BREACH:
                 due = self._due_by_today_calendar(row, now)
                 if now < due:  # a local closure added since the clock started gave more time
-                    await self.store.update(conn, row.id, now, due_at=due)
-                    await self._arm(conn, row, now, NextAction.BREACH, due)
+                    await self.store.update(row.id, now, due_at=due)
+                    await self._arm(row, now, NextAction.BREACH, due)
                     return
-                action = await self._breach(conn, row, ticket, now, outcome)
+                action = await self._breach(row, ticket, now, outcome)
                 continue
             if action is NextAction.REQUEST:
                 when = self.services.calendar.next_office_time(now)
                 if when > now:
                     outcome.deferred += 1
-                    await self._arm(conn, row, now, NextAction.REQUEST, when)
+                    await self._arm(row, now, NextAction.REQUEST, when)
                     return
-                await self._request(conn, row, ticket, now, outcome)
+                await self._request(row, ticket, now, outcome)
                 action = None
-        await self._park(conn, row, now)
+        await self._park(row, now)
 
     def _due_by_today_calendar(self, row: DeadlineRow, now: datetime) -> datetime:
         """The due instant as the calendar stands now (staff may have added a closure)."""
@@ -107,7 +103,7 @@ class RowActor:
 
     # --- the actions -----------------------------------------------------------------------
     async def _early(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
+        self, row: DeadlineRow, ticket: Ticket, now: datetime,
         outcome: Tally,
     ) -> None:  # fmt: skip
         texts = self.services.texts
@@ -119,7 +115,7 @@ class RowActor:
                 mulai=row.started_at,
             )  # fmt: skip
             await self.store.add_notice(
-                conn, ticket_id=ticket.id, deadline_id=row.id, kind="pengingat_pengguna",
+                ticket_id=ticket.id, deadline_id=row.id, kind="pengingat_pengguna",
                 audience=Audience.USER, chat_id=ticket.user_chat_id, html=html, line="",
                 buttons=None, at=now,
             )  # fmt: skip
@@ -145,12 +141,12 @@ class RowActor:
             jam=texts.msg(f"tenggat_jam_singkat.{row.clock.value}"), batas=texts.time(row.due_at),
         )  # fmt: skip
         await self.store.add_notice(
-            conn, ticket_id=ticket.id, deadline_id=row.id, kind="peringatan",
+            ticket_id=ticket.id, deadline_id=row.id, kind="peringatan",
             audience=Audience.STAFF, chat_id=None, html=html, line=line, buttons=buttons, at=now,
         )  # fmt: skip
 
     async def _breach(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
+        self, row: DeadlineRow, ticket: Ticket, now: datetime,
         outcome: Tally,
     ) -> NextAction | None:  # fmt: skip
         """Record the breach and tell people; LKPP clocks go on to the status request."""
@@ -160,11 +156,11 @@ class RowActor:
         responsible = CLOCK_OWNER[row.clock]
         # The breach itself may already be recorded (a clock stopped late, or a window lapsed
         # while an LKPP email was applied): then only the alert is still owed.
-        await self.keeper.lapse(conn, row, now, ticket.state, ticket.priority)
+        await self.keeper.lapse(row, now, ticket.state, ticket.priority)
         follow = None
         if row.clock in LKPP_CLOCKS and row.stopped_at is None:
             # One status request per silence: after downtime, only the newest lapse asks.
-            following = await self.store.active(conn, row.ticket_id, Clock.LKPP_PROGRESS)
+            following = await self.store.active(row.ticket_id, Clock.LKPP_PROGRESS)
             if following is None or following.due_at > now:
                 follow = NextAction.REQUEST
         request_note = None
@@ -205,13 +201,13 @@ class RowActor:
         audiences = [Audience.STAFF] + ([Audience.ADMIN] if row.clock in _ADMIN_CLOCKS else [])
         for audience in audiences:
             await self.store.add_notice(
-                conn, ticket_id=ticket.id, deadline_id=row.id, kind=kind, audience=audience,
+                ticket_id=ticket.id, deadline_id=row.id, kind=kind, audience=audience,
                 chat_id=None, html=html, line=line, buttons=None, at=now,
             )  # fmt: skip
         return follow
 
     async def _request(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, ticket: Ticket, now: datetime,
+        self, row: DeadlineRow, ticket: Ticket, now: datetime,
         outcome: Tally,
     ) -> None:  # fmt: skip
         """Ask LKPP for the status (the mail component queues the email)."""
@@ -221,7 +217,7 @@ class RowActor:
             return
         try:
             await self.services.workflow.apply_in(
-                conn, ticket.number, Action.REQUEST_STATUS, Actor.SYSTEM, SYSTEM,
+                ticket.number, Action.REQUEST_STATUS, Actor.SYSTEM, SYSTEM,
                 details={"jam": row.clock.value, "urutan": row.sequence},
             )  # fmt: skip
         except DomainError as exc:
@@ -231,14 +227,10 @@ class RowActor:
 
     # --- row bookkeeping ---------------------------------------------------------------------
     async def _arm(
-        self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime, action: NextAction,
+        self, row: DeadlineRow, now: datetime, action: NextAction,
         when: datetime,
     ) -> None:  # fmt: skip
-        await self.store.update(
-            conn, row.id, now, next_action=action, wake_at=when, claim_token=None
-        )
+        await self.store.update(row.id, now, next_action=action, wake_at=when, claim_token=None)
 
-    async def _park(self, conn: aiosqlite.Connection, row: DeadlineRow, now: datetime) -> None:
-        await self.store.update(
-            conn, row.id, now, next_action=None, wake_at=None, claim_token=None
-        )
+    async def _park(self, row: DeadlineRow, now: datetime) -> None:
+        await self.store.update(row.id, now, next_action=None, wake_at=None, claim_token=None)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 
-import aiosqlite
-
 from bot.clock import Now
 from bot.config import Settings
 from bot.deadlines.clocks import ClockKeeper
@@ -38,15 +36,13 @@ def _moves_clocks(action: Action, actor: Actor, state: State) -> bool:
     return bool(moves) or actor is Actor.LKPP or action is Action.SET_PRIORITY or state in FINAL
 
 
-async def replay_ticket(
-    conn: aiosqlite.Connection, services: Services, ticket_id: int, priority: str
-) -> None:
+async def replay_ticket(services: Services, ticket_id: int, priority: str) -> None:
     """Rebuild one ticket's clocks from its events, up to the services' clock."""
     store = RecomputeStore(services.db)
     keeper = ClockKeeper(services)
     now = services.clock()
-    events = await store.events(conn, ticket_id)
-    await store.clear(conn, ticket_id)
+    events = await store.events(ticket_id)
+    await store.clear(ticket_id)
     changes = [e for e in events if e.action == Action.SET_PRIORITY.value]
     current = services.priorities.default if changes else priority
     state: State | None = None
@@ -60,18 +56,18 @@ async def replay_ticket(
             continue
         message_id = event.details.get("message_id")
         await keeper.apply(
-            conn, ticket_id, action, actor, state, target, current, event.at,
+            ticket_id, action, actor, state, target, current, event.at,
             message_id=message_id if isinstance(message_id, str) else None,
         )  # fmt: skip
         state = target
     final = state or State.NEW
-    await keeper.catch_up(conn, ticket_id, now, final, current)
+    await keeper.catch_up(ticket_id, now, final, current)
     deadlines = DeadlineStore(services.db)
     for clock in Clock:
-        row = await deadlines.active(conn, ticket_id, clock)
+        row = await deadlines.active(ticket_id, clock)
         if row is not None and row.state is ClockState.RUNNING and row.due_at <= now:
-            await keeper.lapse(conn, row, now, final, current)
-    await store.quiet_history(conn, ticket_id, now)
+            await keeper.lapse(row, now, final, current)
+    await store.quiet_history(ticket_id, now)
 
 
 async def recompute_pending(services: Services) -> int:
@@ -79,11 +75,11 @@ async def recompute_pending(services: Services) -> int:
     store = RecomputeStore(services.db)
     if not await store.pending():
         return 0
-    async with services.db.transaction() as conn:
-        tickets = await store.tickets_with_history(conn)
+    async with services.db.transaction():
+        tickets = await store.tickets_with_history()
         for ticket_id, priority in tickets:
-            await replay_ticket(conn, services, ticket_id, priority)
-        await store.mark_done(conn, services.clock(), f"{len(tickets)} tiket dihitung ulang")
+            await replay_ticket(services, ticket_id, priority)
+        await store.mark_done(services.clock(), f"{len(tickets)} tiket dihitung ulang")
     log.info("clocks of %d tickets recomputed under the measured-time rules", len(tickets))
     return len(tickets)
 

@@ -85,8 +85,8 @@ class Sweeper:
     async def claim(self, now: datetime) -> tuple[str, list[int]]:
         """Claim the due rows in one transaction; returns the claim token and the row ids."""
         token = uuid.uuid4().hex
-        async with self.services.db.transaction() as conn:
-            ids = await self.store.claim(conn, now, now + self.lease, token, self.batch)
+        async with self.services.db.transaction():
+            ids = await self.store.claim(now, now + self.lease, token, self.batch)
         return token, ids
 
     async def run(self) -> SweepResult:
@@ -97,10 +97,10 @@ class Sweeper:
         result.claimed = len(ids)
         for deadline_id in ids:
             try:
-                async with self.services.workflow.transaction() as conn:
-                    row = await self.store.claimed(conn, deadline_id, token)
+                async with self.services.workflow.transaction():
+                    row = await self.store.claimed(deadline_id, token)
                     if row is not None:
-                        await self.actor.act(conn, row, now, result.outcome)
+                        await self.actor.act(row, now, result.outcome)
             except Exception:
                 # The row stays claimed until its lease ends, then is tried again.
                 result.failed_rows += 1
@@ -187,10 +187,10 @@ class Sweeper:
         after it, the outbox delivers the message: a nudge is never queued twice.
         """
         assert isinstance(self.notifier, QueuedNotifier)
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction():
             for chat in chats:
-                await self.notifier.send(chat, html, buttons, conn=conn)
-            await self.store.mark_sent_in(conn, ids, now)
+                await self.notifier.send(chat, html, buttons)
+            await self.store.mark_sent_in(ids, now)
 
     async def _send(self, chat: int, html: str, buttons: Any) -> None:
         try:
@@ -230,10 +230,10 @@ class Sweeper:
             if user_side is not None:
                 ticket = await self.services.tickets.get_by_id(notice.ticket_id)
                 assert ticket is not None
-                async with self.services.db.transaction() as conn:  # queued and marked at once
-                    queued = await user_side.remind_data(ticket.number, conn)
+                async with self.services.db.transaction():  # queued and marked at once
+                    queued = await user_side.remind_data(ticket.number)
                     error = None if queued else "diblokir"
-                    await self.store.mark_sent_in(conn, [notice.id], now, error=error)
+                    await self.store.mark_sent_in([notice.id], now, error=error)
                 if not queued:
                     log.warning("user %s blocked the bot: reminder not queued", notice.chat_id)
                     continue

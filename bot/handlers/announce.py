@@ -16,8 +16,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.callbacks import TicketVerb, ticket_action
 from bot.notify import LIMIT
 from bot.outbox.pacing import Priority
@@ -42,17 +40,17 @@ class Announcer:
         self.cards = cards
         self.queue = cards.queue
 
-    async def before_round(self, conn: aiosqlite.Connection, now: datetime) -> None:
+    async def before_round(self, now: datetime) -> None:
         """Move long-unannounced tickets ahead of card edits (the one-minute visibility)."""
         await self.queue.store.promote_unannounced(
-            conn, CARD, now - ANNOUNCE_AFTER, int(Priority.URGENT)
+            CARD, now - ANNOUNCE_AFTER, int(Priority.URGENT)
         )
 
-    async def pick(self, conn: aiosqlite.Connection, head: OutRow, now: datetime) -> OutRow:
+    async def pick(self, head: OutRow, now: datetime) -> OutRow:
         """What the lane sends instead of ``head`` (a card row): itself, or an announcement."""
         if not head.payload.get("new"):
             return head
-        fresh = await self.queue.store.unannounced(conn, head.chat_id, CARD, ANNOUNCE_MAX)
+        fresh = await self.queue.store.unannounced(head.chat_id, CARD, ANNOUNCE_MAX)
         if len(fresh) <= 1:
             return fresh[0] if fresh else head  # a lone new ticket: its card announces it
         tickets: list[Ticket] = []
@@ -67,10 +65,10 @@ class Announcer:
             html, buttons = self.render(tickets)
         announced = [r.id for r in fresh if r.ticket_id in {t.id for t in tickets}]
         row_id = await self.queue.add(
-            conn, head.chat_id, TEXT, {"html": html, "buttons": buttons}, Priority.NEW
+            head.chat_id, TEXT, {"html": html, "buttons": buttons}, Priority.NEW
         )
-        await self.queue.store.mark_announced(conn, announced, now, int(Priority.NEW))
-        announcement = await self.queue.store.get(conn, row_id)
+        await self.queue.store.mark_announced(announced, now, int(Priority.NEW))
+        announcement = await self.queue.store.get(row_id)
         assert announcement is not None
         return announcement
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest
 
@@ -234,10 +233,10 @@ class Cards:
     async def send_detail(self, ticket: Ticket) -> None:
         """Details and full timeline (split if long), then the ticket's files under them."""
         html = await self.detail_html(ticket)
-        async with self.services.db.transaction() as conn:
-            first = await self.queue.staff(conn, html, ticket_id=ticket.id, remember=NOTICE)
+        async with self.services.db.transaction():
+            first = await self.queue.staff(html, ticket_id=ticket.id, remember=NOTICE)
             for attachment in ticket.attachments:
-                await self.queue_attachment(conn, ticket, attachment, Priority.ACTION, first)
+                await self.queue_attachment(ticket, attachment, Priority.ACTION, first)
 
     async def remember(self, message: Message, ticket: Ticket, kind: str) -> None:
         """Map a directly sent ``message`` (a ForceReply prompt) to the ticket."""
@@ -249,7 +248,6 @@ class Cards:
     # --- queueing (inside the step's transaction) -------------------------------------------
     async def queue_attachment(
         self,
-        conn: aiosqlite.Connection,
         ticket: Ticket,
         attachment: Attachment,
         priority: Priority,
@@ -262,22 +260,22 @@ class Cards:
             "staf_lampiran.keterangan", nomor=ticket.number, nama=attachment.file_name
         )
         await self.queue.file(
-            conn, self.staff_chat, file_id=attachment.telegram_file_id,
+            self.staff_chat, file_id=attachment.telegram_file_id,
             photo=(attachment.mime_type or "").startswith("image/"), caption=caption,
             priority=priority, ticket_id=ticket.id, remember=ATTACHMENT,
             reply_card=under is None, reply_row=under,
         )  # fmt: skip
 
-    async def queue_new(self, conn: aiosqlite.Connection, ticket: Ticket) -> None:
+    async def queue_new(self, ticket: Ticket) -> None:
         """Queue the card of a new report, its attachments, and a long description in full."""
         assert ticket.id is not None
-        await self.queue.card(conn, ticket.id, new=True)
+        await self.queue.card(ticket.id, new=True)
         for attachment in ticket.attachments:
-            await self.queue_attachment(conn, ticket, attachment, Priority.NEW)
+            await self.queue_attachment(ticket, attachment, Priority.NEW)
         if len(ticket.description) > DESCRIPTION_ON_CARD:
             html = self.services.texts.render("staf_uraian", t=ticket)
             await self.queue.staff(
-                conn, html, None, Priority.NEW, ticket_id=ticket.id, remember=NOTICE,
+                html, None, Priority.NEW, ticket_id=ticket.id, remember=NOTICE,
                 reply_card=True,
             )  # fmt: skip
 
@@ -291,16 +289,16 @@ class Cards:
             if await self.messages.card(ticket.id) is None:
                 full = await self.services.tickets.get_by_id(ticket.id)
                 if full is not None and not await self.queue.store.has_queued_card(full.id):
-                    async with self.services.db.transaction() as conn:
-                        await self.queue_new(conn, full)
+                    async with self.services.db.transaction():
+                        await self.queue_new(full)
                     posted += 1
         return posted
 
     async def refresh(self, ticket: Ticket) -> None:
         """Queue an edit of the card to the ticket's current state (pending edits collapse)."""
         assert ticket.id is not None
-        async with self.services.db.transaction() as conn:
-            await self.queue.card(conn, ticket.id, new=False)
+        async with self.services.db.transaction():
+            await self.queue.card(ticket.id, new=False)
 
     async def refresh_number(self, number: str) -> None:
         """Refresh by ticket number, for components that hold only the number."""
@@ -312,7 +310,7 @@ class Cards:
         where = await self.messages.card(ticket.id)
         return None if where is None or where[0] != self.staff_chat else where[1]
 
-    async def queue_notice(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def queue_notice(self, applied: Applied) -> None:
         """A short notice under the card about a step staff did not just do here."""
         texts = self.services.texts
         ticket, step, details = applied.ticket, applied.step, applied.details
@@ -337,11 +335,11 @@ class Cards:
         if verb is not None and not self._bot_does_next(step.action):
             buttons = [[(self.label(verb), ticket_action(verb, ticket.number))]]
         first = await self.queue.staff(
-            conn, html, buttons, Priority.EDIT, ticket_id=ticket.id, remember=NOTICE,
+            html, buttons, Priority.EDIT, ticket_id=ticket.id, remember=NOTICE,
             reply_card=True,
         )  # fmt: skip
         for attachment in new_files:
-            await self.queue_attachment(conn, ticket, attachment, Priority.EDIT, first)
+            await self.queue_attachment(ticket, attachment, Priority.EDIT, first)
 
     # --- the card kind of the outbox ---------------------------------------------------------
     async def send_card(self, row: OutRow) -> Message | None:
@@ -396,13 +394,11 @@ class Cards:
         self._shown[ticket.id] = (message.chat_id, message.message_id, html, repr(buttons))
         return message
 
-    async def card_sent(
-        self, conn: aiosqlite.Connection, row: OutRow, message: Message | None
-    ) -> None:
+    async def card_sent(self, row: OutRow, message: Message | None) -> None:
         """Map a posted card to its ticket, in the transaction that marks the row sent."""
         if message is not None and row.ticket_id is not None:
             await self.messages.remember_in(
-                conn, message.chat_id, message.message_id, row.ticket_id, CARD,
+                message.chat_id, message.message_id, row.ticket_id, CARD,
                 self.services.clock(),
             )  # fmt: skip
 
@@ -411,7 +407,7 @@ class Cards:
         return self.services.workflow.automatic_step(action) is not None
 
     # --- the workflow listener ---------------------------------------------------------------
-    async def on_step(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def on_step(self, applied: Applied) -> None:
         """Inside every step's transaction: queue the card (or its edit) and the notice.
 
         A step the caller confirms itself (a staff command's "Tiket diambil") gets no notice
@@ -420,8 +416,8 @@ class Cards:
         ticket, action = applied.ticket, applied.step.action
         assert ticket.id is not None
         if action is Action.REPORT:
-            await self.queue_new(conn, ticket)
+            await self.queue_new(ticket)
             return
-        await self.queue.card(conn, ticket.id, new=False)
+        await self.queue.card(ticket.id, new=False)
         if action not in SILENT and not applied.confirmed_by_caller:
-            await self.queue_notice(conn, applied)
+            await self.queue_notice(applied)

@@ -54,16 +54,16 @@ async def cmd_libur(update: Update, context: Context) -> None:
     by = by_of(update)
     store = services.tickets
     if verb == "hapus":
-        async with services.db.transaction() as conn:
-            removed = await store.delete_override(conn, day)
+        async with services.db.transaction():
+            removed = await store.delete_override(day)
         key = "staf_info.libur_dihapus" if removed else "staf_info.libur_tidak_ada"
         reply = texts.msg(key, tanggal=texts.date(day))
     else:
         if not note:
             raise Usage("staf_pakai.libur")
         kind = "tutup" if verb == "tambah" else "buka"
-        async with services.db.transaction() as conn:
-            await store.set_override(conn, day, kind, note, by.id, services.clock())
+        async with services.db.transaction():
+            await store.set_override(day, kind, note, by.id, services.clock())
         key = "staf_info.libur_ditambah" if kind == "tutup" else "staf_info.libur_dibuka"
         reply = texts.msg(key, tanggal=texts.date(day), keterangan=note)
     await services.reload_calendar()

@@ -20,7 +20,6 @@ import logging
 from functools import partial
 from typing import Any
 
-import aiosqlite
 from markupsafe import Markup
 from telegram import Message, Update
 from telegram.ext import (
@@ -71,25 +70,25 @@ def _button(services: Services, key: str, verb: str, arg: object) -> tuple[str, 
 
 
 # --- the workflow hooks --------------------------------------------------------------------------
-async def on_step(services: Services, conn: aiosqlite.Connection, applied: Applied) -> None:
+async def on_step(services: Services, applied: Applied) -> None:
     """In the step's transaction: index a solved ticket; draft an entry from LKPP's guide."""
     action = applied.step.action
     ticket, text = applied.ticket, str(applied.details.get("text") or "")
     assert ticket.id is not None
     kb = knowledge_of(services)
     if action is Action.USER_REOPENS:  # not solved after all: not an example for others
-        await kb.store.unindex_ticket(conn, ticket.id)
+        await kb.store.unindex_ticket(ticket.id)
         return
     if action not in SOLUTIONS:
         return
     try:
         await kb.index_ticket(
-            conn, ticket.id, ticket.title, ticket.description, text, ticket.application
+            ticket.id, ticket.title, ticket.description, text, ticket.application
         )
         if action is Action.LKPP_GUIDE and text.strip():
             draft = _draft_of(ticket, text, Source.LKPP_GUIDE)
-            await kb.draft(conn, draft, ticket.id)
-            await queue_entry(services, draft, ticket, proposal=True, conn=conn)
+            await kb.draft(draft, ticket.id)
+            await queue_entry(services, draft, ticket, proposal=True)
     except Exception:  # the SOP step matters more than its knowledge-base copy
         log.exception("knowledge base not updated for %s %s", ticket.number, action)
 
@@ -145,7 +144,6 @@ async def queue_entry(
     entry: Entry,
     ticket: Ticket | None = None,
     proposal: bool = False,
-    conn: aiosqlite.Connection | None = None,
 ) -> int:
     """Queue the entry's message (under the ticket's card, if any); returns its outbox row.
 
@@ -154,18 +152,16 @@ async def queue_entry(
     assert entry.id is not None
     return await cards_of(services).notifier.staff(
         entry_html(services, entry, proposal), entry_buttons(services, entry),
-        conn=conn, kind=ENTRY_KIND, extra={"entry": entry.id},
+        kind=ENTRY_KIND, extra={"entry": entry.id},
         ticket_id=ticket.id if ticket is not None else None, reply_card=ticket is not None,
     )  # fmt: skip
 
 
-async def _entry_sent(
-    services: Services, conn: aiosqlite.Connection, row: OutRow, message: Message | None
-) -> None:
+async def _entry_sent(services: Services, row: OutRow, message: Message | None) -> None:
     """In the transaction that marks the row sent: replies to the message edit the entry."""
     if message is not None:
         await knowledge_of(services).store.remember_message(
-            conn, message.chat_id, message.message_id, row.payload["entry"], services.clock()
+            message.chat_id, message.message_id, row.payload["entry"], services.clock()
         )
 
 
@@ -389,7 +385,7 @@ async def index_solved(services: Services, batch: int = 500) -> int:
     states = (*(s.value for s in SOLVED), State.LPSE_AUTHORITY.value)
     done = 0
     while ids := await kb.store.unindexed_solved(states, batch):
-        async with services.db.transaction() as conn:
+        async with services.db.transaction():
             for ticket_id in ids:
                 ticket = await store.get_by_id(ticket_id)
                 if ticket is None:
@@ -397,7 +393,7 @@ async def index_solved(services: Services, batch: int = 500) -> int:
                 last = await store.last_event(ticket_id, tuple(SOLUTIONS))
                 text = str(last.details.get("text") or "") if last is not None else ""
                 await kb.index_ticket(
-                    conn, ticket_id, ticket.title, ticket.description, text, ticket.application
+                    ticket_id, ticket.title, ticket.description, text, ticket.application
                 )
                 done += 1
     return done

@@ -127,13 +127,11 @@ async def relay_to_user(
     """
     workflow = services.workflow
     take = reply_takes_first((await workflow.get(number)).facts)
-    async with workflow.transaction() as conn:
+    async with workflow.transaction():
         if take:
-            await workflow.apply_in(
-                conn, number, Action.TAKE, Actor.STAFF, by, confirmed_by_caller=True
-            )
+            await workflow.apply_in(number, Action.TAKE, Actor.STAFF, by, confirmed_by_caller=True)
         applied = await workflow.apply_in(
-            conn, number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments,
+            number, Action.REPLY_TO_USER, Actor.STAFF, by, {"text": text}, attachments,
             confirmed_by_caller=True,
         )  # fmt: skip
     ticket = applied.ticket

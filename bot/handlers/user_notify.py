@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aiosqlite
-
 from bot.callbacks import Prefix, pack
 from bot.conversations import additional_data
 from bot.conversations.common import USER_KIND, drafts_of, label
@@ -63,12 +61,12 @@ class UserNotifier:
         self.queue = queue_of(services)
         self.messages = MessageMap(services.db)
 
-    async def __call__(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def __call__(self, applied: Applied) -> None:
         """The workflow listener: the messages (or none) of one applied step."""
         handler = getattr(self, f"_on_{applied.step.action.name.lower()}", None)
         if handler is None:
             return
-        await handler(applied)  # ``conn`` is the task's transaction: see _step_conn
+        await handler(applied)  # inside the step's transaction: messages commit with it
 
     # --- per action ------------------------------------------------------------------------
     async def _on_report(self, applied: Applied) -> None:
@@ -107,9 +105,7 @@ class UserNotifier:
         files = await self._files(applied.event_id)
         if not files:
             files = await self._files_of_last(ticket, Action.LKPP_REQUEST_DATA)
-        await additional_data.start_collection(
-            self.services, ticket.user_chat_id, ticket.number, self._step_conn()
-        )
+        await additional_data.start_collection(self.services, ticket.user_chat_id, ticket.number)
         html = self.services.texts.render(
             "pengguna_permintaan_data", nomor=ticket.number, teks=applied.details.get("text", "")
         )
@@ -159,11 +155,10 @@ class UserNotifier:
         await self._send(ticket, html)
 
     # --- for other components ---------------------------------------------------------------
-    async def remind_data(self, number: str, conn: aiosqlite.Connection) -> bool:
+    async def remind_data(self, number: str) -> bool:
         """Queue a reminder that staff still wait for the data LKPP asked for (steps 7-8).
 
-        Args:
-            conn: The caller's transaction, which this task holds: the reminder is queued in it.
+        Called inside the caller's transaction (the sweep's): the reminder commits with it.
 
         Returns:
             ``False`` if the user is known to have blocked the bot (nothing queued).
@@ -180,14 +175,6 @@ class UserNotifier:
         return True
 
     # --- queueing ----------------------------------------------------------------------------
-    def _step_conn(self) -> aiosqlite.Connection:
-        """The transaction this task holds (the step's, or the sweep's for a reminder).
-
-        Messages are queued only inside one, so they commit with the change that causes them;
-        :attr:`Database.conn` raises outside a transaction.
-        """
-        return self.services.db.conn
-
     async def _solved(self, ticket: Ticket, text: str | None, lkpp: bool) -> None:
         html = self.services.texts.render(
             "pengguna_solusi", nomor=ticket.number, teks=text or "", lkpp=lkpp
@@ -198,9 +185,9 @@ class UserNotifier:
         await self._send(ticket, self.services.texts.msg(key, nomor=ticket.number))
 
     async def _send(self, ticket: Ticket, html: str, buttons: Keyboard | None = None) -> None:
-        conn = self._step_conn()
+        # Queued only inside the step's transaction (the queue's store raises outside one).
         await self.queue.text(
-            conn, ticket.user_chat_id, html, buttons, Priority.ACTION,
+            ticket.user_chat_id, html, buttons, Priority.ACTION,
             ticket_id=ticket.id, remember=USER_KIND,
         )  # fmt: skip
 
@@ -214,7 +201,6 @@ class UserNotifier:
 
     async def _send_files(self, ticket: Ticket, files: list[Attachment]) -> None:
         """Each file by its Telegram file id, or uploaded from storage (LKPP's email files)."""
-        conn = self._step_conn()
         for attachment in files:
             if not attachment.telegram_file_id and not attachment.storage_path:
                 log.warning(
@@ -222,7 +208,7 @@ class UserNotifier:
                 )
                 continue
             await self.queue.file(
-                conn, ticket.user_chat_id, file_id=attachment.telegram_file_id or None,
+                ticket.user_chat_id, file_id=attachment.telegram_file_id or None,
                 path=None if attachment.telegram_file_id else attachment.storage_path,
                 filename=attachment.file_name,
                 photo=(attachment.mime_type or "").startswith("image/"),

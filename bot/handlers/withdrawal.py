@@ -20,7 +20,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-import aiosqlite
 from telegram import Update
 
 from bot.callbacks import Prefix, TicketVerb, pack, ticket_action
@@ -126,11 +125,11 @@ def draft_preview(services: Services, ticket: Ticket, reason: str | None) -> str
     return f"Subjek: {draft.subject}\n\n{draft.body}"
 
 
-def listener(cards: Cards) -> Callable[[aiosqlite.Connection, Applied], Awaitable[None]]:
+def listener(cards: Cards) -> Callable[[Applied], Awaitable[None]]:
     """The workflow listener that shows staff the LKPP draft once an escalated report is
     withdrawn: queued in the step's transaction, so the draft commits with the withdrawal."""
 
-    async def on_step(conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def on_step(applied: Applied) -> None:
         ticket = applied.ticket
         if applied.step.action is not Action.USER_CANCELS or ticket.escalated_at is None:
             return
@@ -148,7 +147,7 @@ def listener(cards: Cards) -> Callable[[aiosqlite.Connection, Applied], Awaitabl
                 )
             ]
         ]
-        await cards.queue.staff(conn, html, buttons, ticket_id=ticket.id, reply_card=True)
+        await cards.queue.staff(html, buttons, ticket_id=ticket.id, reply_card=True)
 
     return on_step
 

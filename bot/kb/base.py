@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.clock import Now
 from bot.domain.kb_entries import Entry, Source, Status
 from bot.kb.analysis import analyse
@@ -95,22 +93,22 @@ class KnowledgeBase:
         """
         now = self.clock()
         added = updated = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for entry in entries:
                 if origin and entry.status is Status.ACTIVE and not entry.confirmed_by:
                     entry.confirmed_by, entry.confirmed_at = origin, now
                 ticket_id = (
-                    await self.store.ticket_id(conn, entry.ticket_number)
+                    await self.store.ticket_id(entry.ticket_number)
                     if entry.ticket_number
                     else None
                 )
-                existing = await self.store.id_by_title(conn, entry.title)
+                existing = await self.store.id_by_title(entry.title)
                 if existing is None:
-                    await self.store.insert(conn, entry, entry_index(entry), now, ticket_id)
+                    await self.store.insert(entry, entry_index(entry), now, ticket_id)
                     added += 1
                 else:
                     entry.id = existing
-                    await self.store.update(conn, entry, entry_index(entry), now)
+                    await self.store.update(entry, entry_index(entry), now)
                     updated += 1
         self.entry_search.changed()
         return ImportResult(added, updated)
@@ -121,12 +119,10 @@ class KnowledgeBase:
     async def get(self, entry_id: int) -> Entry | None:
         return await self.store.get(entry_id)
 
-    async def draft(self, conn: aiosqlite.Connection, entry: Entry, ticket_id: int | None) -> int:
+    async def draft(self, entry: Entry, ticket_id: int | None) -> int:
         """Store ``entry`` as a draft inside the caller's transaction (not yet searchable)."""
         entry.status = Status.DRAFT
-        entry_id = await self.store.insert(
-            conn, entry, entry_index(entry), self.clock(), ticket_id
-        )
+        entry_id = await self.store.insert(entry, entry_index(entry), self.clock(), ticket_id)
         return entry_id
 
     async def draft_from_ticket(
@@ -136,8 +132,8 @@ class KnowledgeBase:
         existing = await self.store.draft_of_ticket(ticket_id, source)
         if existing is not None:
             return existing, False
-        async with self.db.transaction() as conn:
-            await self.draft(conn, entry, ticket_id)
+        async with self.db.transaction():
+            await self.draft(entry, ticket_id)
         return entry, True
 
     async def save(self, entry: Entry, by: By | None = None) -> None:
@@ -145,9 +141,9 @@ class KnowledgeBase:
         now = self.clock()
         if by is not None and entry.status is Status.ACTIVE:
             entry.confirmed_by, entry.confirmed_at = by.name, now
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             await self.store.update(
-                conn, entry, entry_index(entry), now, by.id if by is not None else None
+                entry, entry_index(entry), now, by.id if by is not None else None
             )
         self.entry_search.changed()
 
@@ -162,7 +158,6 @@ class KnowledgeBase:
     # --- solved tickets --------------------------------------------------------------------
     async def index_ticket(
         self,
-        conn: aiosqlite.Connection,
         ticket_id: int,
         title: str,
         problem: str,
@@ -171,7 +166,7 @@ class KnowledgeBase:
     ) -> None:
         """Make a solved ticket findable by staff (inside the transaction that solved it)."""
         index = ticket_index(title, problem, solution, application)
-        await self.store.index_ticket(conn, ticket_id, index)
+        await self.store.index_ticket(ticket_id, index)
         self.ticket_search.changed(" ".join(index.columns))
 
     # --- searching -------------------------------------------------------------------------
@@ -233,9 +228,9 @@ class KnowledgeBase:
         self, entry_ids: list[int], chat_id: int, channel: str, outcome: str
     ) -> None:
         now = self.clock()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for entry_id in entry_ids:
-                await self.store.record_use(conn, entry_id, chat_id, channel, outcome, now)
+                await self.store.record_use(entry_id, chat_id, channel, outcome, now)
 
     async def usage(self, start: datetime, end: datetime, top: int = 5) -> UsageFigures:
         counts = await self.store.use_counts(start, end)

@@ -212,9 +212,9 @@ class Ingestor:
         except Exception as exc:  # one bad email must never stop the bridge
             log.exception("email %s (%s) could not be processed", row.id, row.message_id)
             reason = f"galat_internal: {type(exc).__name__}"
-            async with self.services.db.transaction() as conn:
+            async with self.services.db.transaction():
                 await self.store.set_inbox(
-                    conn, row.id, state=QUARANTINED, at=self.services.clock(), reason=reason,
+                    row.id, state=QUARANTINED, at=self.services.clock(), reason=reason,
                     problems=[repr(exc)[:500]],
                 )  # fmt: skip
             return IngestResult(row.id, QUARANTINED, reason=reason)
@@ -287,9 +287,9 @@ class Ingestor:
         paths = await self._save(row.id, files)
         confirmed: LkppReplyClass | None = None
         action_error = None
-        async with workflow.transaction() as conn:
+        async with workflow.transaction():
             applied = await workflow.apply_in(
-                conn, ticket.number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, by,
+                ticket.number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP, by,
                 details={"message_id": parsed.message_id, "dari": parsed.from_addr,
                          "subjek": parsed.subject[:300], "kelas_usulan": verdict.cls.value,
                          "tanda": verdict.by_tag, "cocok_lewat": matched_by},
@@ -303,7 +303,7 @@ class Ingestor:
                 ]  # fmt: skip
                 try:
                     await workflow.apply_in(
-                        conn, ticket.number, action, Actor.LKPP, SYSTEM,
+                        ticket.number, action, Actor.LKPP, SYSTEM,
                         details={"message_id": parsed.message_id, "tanda": verdict.cls.tag,
                                  "text": clean},
                         attachments=attachments,
@@ -313,7 +313,7 @@ class Ingestor:
                     exc.number = ticket.number
                     action_error = Markup(self.services.texts.error(exc)).unescape()
             reply_id = await self.store.add_reply(
-                conn, inbox_id=row.id, ticket_id=ticket.id, event_id=applied.event_id,
+                inbox_id=row.id, ticket_id=ticket.id, event_id=applied.event_id,
                 message_id=parsed.message_id, matched_by=matched_by, from_addr=parsed.from_addr,
                 subject=parsed.subject[:500], reply_text=clean,
                 full_text=parsed.text, proposed_class=verdict.cls.value, by_tag=verdict.by_tag,
@@ -324,12 +324,12 @@ class Ingestor:
             )  # fmt: skip
             for attachment, path in zip(files, paths, strict=True):
                 await self.store.add_file(
-                    conn, inbox_id=row.id, reply_id=reply_id, ticket_id=ticket.id,
+                    inbox_id=row.id, reply_id=reply_id, ticket_id=ticket.id,
                     file_name=attachment.filename, mime_type=attachment.mime_type,
                     content=attachment.payload, at=now, storage_path=path,
                 )  # fmt: skip
             await self.store.set_inbox(
-                conn, row.id, state=MATCHED, at=now, ticket_id=ticket.id,
+                row.id, state=MATCHED, at=now, ticket_id=ticket.id,
                 from_addr=parsed.from_addr, subject=parsed.subject[:500],
                 reason=f"cocok_lewat: {matched_by}", problems=parsed.problems,
             )  # fmt: skip
@@ -358,9 +358,9 @@ class Ingestor:
         self, row: InboxRow, parsed: ParsedMail, reason: str, number: str | None = None
     ) -> IngestResult:
         ticket_id = await self.store.ticket_id(number) if number is not None else None
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction():
             await self.store.set_inbox(
-                conn, row.id, state=QUARANTINED, at=self.services.clock(), ticket_id=ticket_id,
+                row.id, state=QUARANTINED, at=self.services.clock(), ticket_id=ticket_id,
                 from_addr=parsed.from_addr, subject=parsed.subject[:500], reason=reason,
                 problems=parsed.problems,
             )  # fmt: skip
@@ -380,9 +380,9 @@ class Ingestor:
                 ours = await self.store.outbox_by_message_id(parsed.bounced_message_id)
                 if ours is not None:
                     ticket = await self.services.tickets.get_by_id(ours.ticket_id)
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction():
             await self.store.set_inbox(
-                conn, row.id, state=NOISE, at=self.services.clock(),
+                row.id, state=NOISE, at=self.services.clock(),
                 ticket_id=ticket.id if ticket else None, from_addr=parsed.from_addr,
                 subject=parsed.subject[:500], reason=reason, problems=parsed.problems,
                 alert=bounce and ticket is not None,

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import aiosmtplib
-import aiosqlite
 
 from bot.config import MailSecurity
 from bot.domain.errors import IllegalTransition, TicketNotFound
@@ -104,7 +103,7 @@ class Outbox:
         self.wake = asyncio.Event()
 
     # --- queueing (inside the workflow's transaction) -------------------------------------
-    async def on_step(self, conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def on_step(self, applied: Applied) -> None:
         """Workflow listener: queue the email a step asks for, in the step's transaction."""
         kind = QUEUE_KINDS.get(applied.step.action)
         if kind is None:
@@ -129,7 +128,6 @@ class Outbox:
             draft.body = edited.rstrip() + "\n"
         in_reply_to, references = compose.thread_headers(await self.store.thread(ticket.id))
         await self.store.queue(
-            conn,
             ticket_id=ticket.id,
             event_id=applied.event_id,
             kind=kind,
@@ -293,15 +291,15 @@ class Outbox:
 
     async def _delivered(self, row: OutboxRow) -> None:
         workflow = self.services.workflow
-        async with workflow.transaction() as conn:
+        async with workflow.transaction():
             now = self.services.clock()
-            await self.store.mark_sent(conn, row.id, now)
+            await self.store.mark_sent(row.id, now)
             ticket = await self.services.tickets.get_by_id(row.ticket_id)
             if ticket is None or row.kind not in DELIVERED:
                 return
             try:
                 await workflow.apply_in(
-                    conn, ticket.number, DELIVERED[row.kind], Actor.SYSTEM,
+                    ticket.number, DELIVERED[row.kind], Actor.SYSTEM,
                     details={"message_id": row.message_id, "percobaan": row.attempts + 1},
                 )  # fmt: skip
             except (IllegalTransition, TicketNotFound) as exc:

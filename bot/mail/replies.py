@@ -74,19 +74,19 @@ class MailReplies:
         workflow = self.services.workflow
         ticket = await self.services.tickets.get_by_id(reply.ticket_id)
         assert ticket is not None
-        async with workflow.transaction() as conn:
+        async with workflow.transaction():
             current = await self.store.reply(reply.id)
             if current is None or current.confirmed_class is not None:
                 return Outcome.ALREADY_HANDLED
             assert cls.action is not None and ticket.id is not None
             files = [f.as_attachment(ticket.id) for f in await self.store.files(reply.id)]
             await workflow.apply_in(
-                conn, ticket.number, cls.action, Actor.LKPP, by,
+                ticket.number, cls.action, Actor.LKPP, by,
                 details={"message_id": reply.message_id, "dikonfirmasi_staf": True,
                          "text": reply.reply_text},
                 attachments=files if cls in PASS_ACTIONS else None,
             )  # fmt: skip
-            await self.store.confirm(conn, reply.id, cls.value, by.id, by.name,
+            await self.store.confirm(reply.id, cls.value, by.id, by.name,
                                      self.services.clock())  # fmt: skip
         return Outcome.DONE
 
@@ -101,7 +101,7 @@ class MailReplies:
         assert ticket is not None and ticket.id is not None
         files = await self.store.files(reply.id)
         attachments = [f.as_attachment(ticket.id) for f in files]
-        async with workflow.transaction() as conn:
+        async with workflow.transaction():
             current = await self.store.reply(reply.id)
             if current is None or current.forwarded_at is not None or not current.confirmed_class:
                 return Outcome.ALREADY_HANDLED
@@ -109,12 +109,12 @@ class MailReplies:
             if action is None:
                 return Outcome.ALREADY_HANDLED
             await workflow.apply_in(
-                conn, ticket.number, action, Actor.STAFF, by,
+                ticket.number, action, Actor.STAFF, by,
                 details={"text": current.reply_text or current.full_text or "-",
                          "message_id": current.message_id},
                 attachments=attachments,
             )  # fmt: skip
-            await self.store.mark_forwarded(conn, reply.id, self.services.clock())
+            await self.store.mark_forwarded(reply.id, self.services.clock())
         return Outcome.DONE
 
     async def attach(self, inbox_id: int, number: str, by: By) -> Outcome:

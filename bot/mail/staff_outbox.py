@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import aiosqlite
 from telegram import Bot, InputFile, Message
 
 from bot.outbox.limits import cut_caption
@@ -50,12 +49,10 @@ class MailKinds:
             reply_parameters=await self.sender.reply_target(row), **outbox_args(self.bot),
         )  # fmt: skip
 
-    async def reply_sent(
-        self, conn: aiosqlite.Connection, row: OutRow, message: Message | None
-    ) -> None:
+    async def reply_sent(self, row: OutRow, message: Message | None) -> None:
         if message is not None:
             await self.shown.set_reply_message(
-                conn, row.payload["reply"], message.chat_id, message.message_id
+                row.payload["reply"], message.chat_id, message.message_id
             )
 
     async def send_file(self, row: OutRow) -> Message | None:
@@ -69,8 +66,6 @@ class MailKinds:
             reply_parameters=await self.sender.reply_target(row), **outbox_args(self.bot),
         )  # fmt: skip
 
-    async def file_sent(
-        self, conn: aiosqlite.Connection, row: OutRow, message: Message | None
-    ) -> None:
+    async def file_sent(self, row: OutRow, message: Message | None) -> None:
         if message is not None and message.document is not None:
-            await self.shown.set_file_id(conn, row.payload["file"], message.document.file_id)
+            await self.shown.set_file_id(row.payload["file"], message.document.file_id)

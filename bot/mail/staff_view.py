@@ -190,9 +190,9 @@ class StaffView:
         number = ticket.number if ticket else str(reply.ticket_id)
         files = await self.store.files(reply.id)
         html = self.reply_html(reply, number, len(files))
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction():
             first = await self.queue.add(
-                conn, self.queue.staff_chat, REPLY_KIND,
+                self.queue.staff_chat, REPLY_KIND,
                 {"html": html, "buttons": _rows(self.reply_buttons(reply)), "reply": reply.id,
                  "reply_card": True, "remember": NOTICE_KIND},
                 Priority.EDIT, ticket_id=reply.ticket_id,
@@ -201,12 +201,12 @@ class StaffView:
                 if file.telegram_file_id:
                     continue
                 await self.queue.add(
-                    conn, self.queue.staff_chat, FILE_KIND,
+                    self.queue.staff_chat, FILE_KIND,
                     {"file": file.id, "caption": number, "reply_row": first,
                      "remember": NOTICE_KIND},
                     Priority.EDIT, ticket_id=reply.ticket_id,
                 )  # fmt: skip
-            await self.shown.mark_reply_queued(conn, reply.id, self.services.clock())
+            await self.shown.mark_reply_queued(reply.id, self.services.clock())
 
     async def post_inbox(self, row: InboxRow) -> None:
         """Queue a quarantined email (with ``q:`` buttons) or a bounce of our own mail."""
@@ -220,13 +220,13 @@ class StaffView:
                                      dari=row.from_addr, subjek=row.subject)  # fmt: skip
         elif row.state == QUARANTINED:
             html, buttons = self.quarantine_html(row), self.quarantine_buttons(row)
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction():
             if html is not None:
                 await self.queue.staff(
-                    conn, html, buttons, Priority.EDIT, ticket_id=row.ticket_id,
+                    html, buttons, Priority.EDIT, ticket_id=row.ticket_id,
                     reply_card=row.ticket_id is not None,
                 )  # fmt: skip
-            await self.shown.mark_inbox_queued(conn, row.id, self.services.clock())
+            await self.shown.mark_inbox_queued(row.id, self.services.clock())
 
     def quarantine_html(self, row: InboxRow) -> str:
         reason = row.reason or "-"
@@ -263,10 +263,10 @@ class StaffView:
             "surel_ditolak", nomor=number, jenis=self.texts.plain_msg(f"surel_jenis.{row.kind}"),
             galat=row.last_error or "-",
         )  # fmt: skip
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction():  # the group and the admins, or none
             await self.notifier.staff(html, ticket_id=row.ticket_id, reply_card=True,
-                                      priority=Priority.ALERT, conn=conn)  # fmt: skip
-            await self.notifier.admins(html, conn=conn)
+                                      priority=Priority.ALERT)  # fmt: skip
+            await self.notifier.admins(html)
 
     # --- buttons ---------------------------------------------------------------------------
     def _from_staff(self, update: Update) -> bool:

@@ -44,8 +44,8 @@ async def edit_message(
     """
     if is_group(chat_id):
         queue = queue_of(services)
-        async with services.db.transaction() as conn:
-            await queue.edit(conn, chat_id, message_id, html, buttons)
+        async with services.db.transaction():
+            await queue.edit(chat_id, message_id, html, buttons)
         return
     try:
         if html is None:

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 from telegram.ext import filters
 
 from bot.outbox.pacing import Priority, is_group
@@ -87,10 +86,8 @@ class Incidents:
         settings = self.services.settings
         stored = await self.queue.store.staff_chat()
         if stored is None:
-            async with self.services.db.transaction() as conn:
-                await self.queue.store.set_staff_chat(
-                    conn, settings.staff_chat_id, self.queue.clock()
-                )
+            async with self.services.db.transaction():
+                await self.queue.store.set_staff_chat(settings.staff_chat_id, self.queue.clock())
         elif stored != settings.staff_chat_id:
             log.warning(
                 "the staff group moved to %s (STAFF_CHAT_ID still says %s): using %s; "
@@ -112,15 +109,15 @@ class Incidents:
     async def migrated(self, old: int, new: int) -> None:
         """A group became a supergroup: move its lane, switch the staff chat, tell the admins."""
         settings = self.services.settings
-        async with self.services.db.transaction() as conn:
-            moved = await self.queue.store.move_lane(conn, old, new)
+        async with self.services.db.transaction():
+            moved = await self.queue.store.move_lane(old, new)
             if old != settings.staff_chat_id:
                 log.info("chat %s became %s: %d queued messages follow it", old, new, moved)
                 return
-            await self.queue.store.set_staff_chat(conn, new, self.queue.clock())
+            await self.queue.store.set_staff_chat(new, self.queue.clock())
             settings.staff_chat_id = new
             html = self.texts.msg("antrean_telegram.grup_pindah", lama=old, baru=new)
-            await self.queue.admins(conn, html, Priority.ACTION)
+            await self.queue.admins(html, Priority.ACTION)
         self.retarget(old, new)
         log.warning(
             "the staff group %s was upgraded to supergroup %s: the bot now uses %s; "
@@ -136,14 +133,14 @@ class Incidents:
         self._alerted[chat_id] = now
         log.error("cannot post in group %s: %s", chat_id, reason)
         html = self.texts.msg("antrean_telegram.grup_tak_terjangkau", grup=chat_id, alasan=reason)
-        async with self.services.db.transaction() as conn:
-            await self.queue.admins(conn, html, Priority.ACTION)
+        async with self.services.db.transaction():
+            await self.queue.admins(html, Priority.ACTION)
 
     def reachable(self, chat_id: int) -> None:
         """A group accepted a message again: the next failure is reported at once."""
         self._alerted.pop(chat_id, None)
 
-    async def undeliverable(self, conn: aiosqlite.Connection, row: OutRow, reason: str) -> None:
+    async def undeliverable(self, row: OutRow, reason: str) -> None:
         """A message given up for good: the admins hear of it (never about their own alerts)."""
         if row.chat_id in self.services.settings.admin_user_ids:
             return
@@ -155,7 +152,7 @@ class Incidents:
             "antrean_telegram.gagal_kirim", grup=is_group(row.chat_id), chat=row.chat_id,
             nomor=number, percobaan=row.attempts + 1, alasan=reason[:300],
         )  # fmt: skip
-        await self.queue.admins(conn, html)
+        await self.queue.admins(html)
 
     async def user_blocked(self, row: OutRow) -> None:
         for hook in self.on_user_blocked:

@@ -1,15 +1,13 @@
 """The outbox with :class:`bot.notify.Notifier`'s shape, for code outside a workflow step.
 
 A staff command's answer in the group, the ``/tiket`` details, an LKPP email shown to staff:
-each is queued in a transaction of its own (or the caller's, given ``conn``) and delivered by
+each is queued in the caller's transaction (or one of its own when there is none) and delivered by
 the sender at the class given, so it counts in the group's budget like everything else.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-import aiosqlite
 
 from bot.outbox.pacing import Priority
 
@@ -32,19 +30,18 @@ class QueuedNotifier:
         buttons: Keyboard | None = None,
         reply_to: int | None = None,
         *,
-        conn: aiosqlite.Connection | None = None,
         priority: Priority | None = None,
         **kwargs: Any,
     ) -> int:
+        """Queue in the caller's transaction, or in one of its own when there is none."""
         priority = self.priority if priority is None else priority
-        if conn is not None:
-            return await self.queue.text(
-                conn, chat_id, html, buttons, priority, reply_to=reply_to, **kwargs
-            )
-        async with self.queue.services.db.transaction() as own:
-            return await self.queue.text(
-                own, chat_id, html, buttons, priority, reply_to=reply_to, **kwargs
-            )
+        db = self.queue.services.db
+        if db.in_transaction:  # no savepoint: the caller's transaction decides
+            return await self.queue.text(chat_id, html, buttons, priority, reply_to=reply_to,
+                                         **kwargs)  # fmt: skip
+        async with db.transaction():
+            return await self.queue.text(chat_id, html, buttons, priority, reply_to=reply_to,
+                                         **kwargs)  # fmt: skip
 
     async def staff(
         self,
@@ -55,6 +52,6 @@ class QueuedNotifier:
     ) -> int:
         return await self.send(self.queue.staff_chat, html, buttons, reply_to, **kwargs)
 
-    async def admins(self, html: str, *, conn: aiosqlite.Connection | None = None) -> None:
+    async def admins(self, html: str) -> None:
         for admin in self.queue.services.settings.admin_user_ids:
-            await self.send(admin, html, conn=conn, priority=Priority.ALERT)
+            await self.send(admin, html, priority=Priority.ALERT)

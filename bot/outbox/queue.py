@@ -12,8 +12,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
 from bot.clock import Now, utc_now
 from bot.outbox.limits import cut_caption, split_html
 from bot.outbox.pacing import Priority
@@ -55,7 +53,6 @@ class TelegramQueue:
 
     async def add(
         self,
-        conn: aiosqlite.Connection,
         chat_id: int,
         kind: str,
         payload: dict[str, Any],
@@ -67,7 +64,7 @@ class TelegramQueue:
     ) -> int:
         """Queue one row of any kind; returns its id."""
         row_id = await self.store.enqueue(
-            conn, chat_id, kind, payload, int(priority), self.clock(),
+            chat_id, kind, payload, int(priority), self.clock(),
             ticket_id=ticket_id, coalesce_key=coalesce_key, merge=merge,
         )  # fmt: skip
         self.wake()
@@ -75,7 +72,6 @@ class TelegramQueue:
 
     async def text(
         self,
-        conn: aiosqlite.Connection,
         chat_id: int,
         html: str,
         buttons: Keyboard | None = None,
@@ -115,14 +111,13 @@ class TelegramQueue:
                 payload.update(reply_to=reply_to, reply_card=reply_card, reply_row=reply_row)
             last = index == len(parts) - 1
             row_id = await self.add(
-                conn, chat_id, kind if last else TEXT, payload, priority, ticket_id=ticket_id
+                chat_id, kind if last else TEXT, payload, priority, ticket_id=ticket_id
             )
             first = first or row_id
         return first
 
     async def file(
         self,
-        conn: aiosqlite.Connection,
         chat_id: int,
         *,
         file_id: str | None = None,
@@ -143,40 +138,36 @@ class TelegramQueue:
             "caption": cut_caption(caption) if caption else None, "remember": remember,
             "reply_to": reply_to, "reply_card": reply_card, "reply_row": reply_row,
         }  # fmt: skip
-        return await self.add(conn, chat_id, FILE, payload, priority, ticket_id=ticket_id)
+        return await self.add(chat_id, FILE, payload, priority, ticket_id=ticket_id)
 
     async def staff(
         self,
-        conn: aiosqlite.Connection,
         html: str,
         buttons: Keyboard | None = None,
         priority: Priority = Priority.ACTION,
         **kwargs: Any,
     ) -> int:
         """Queue ``html`` for the staff group (see :meth:`text` for the keywords)."""
-        return await self.text(conn, self.staff_chat, html, buttons, priority, **kwargs)
+        return await self.text(self.staff_chat, html, buttons, priority, **kwargs)
 
-    async def admins(
-        self, conn: aiosqlite.Connection, html: str, priority: Priority = Priority.ALERT
-    ) -> None:
+    async def admins(self, html: str, priority: Priority = Priority.ALERT) -> None:
         """Queue ``html`` for every admin in private."""
         for admin in self.services.settings.admin_user_ids:
-            await self.text(conn, admin, html, None, priority)
+            await self.text(admin, html, None, priority)
 
-    async def card(self, conn: aiosqlite.Connection, ticket_id: int, *, new: bool) -> int:
+    async def card(self, ticket_id: int, *, new: bool) -> int:
         """Queue the ticket's card: posted (``new``) or brought up to date (one pending edit)."""
         if new:
             return await self.add(
-                conn, self.staff_chat, CARD, {"new": True}, Priority.NEW, ticket_id=ticket_id
+                self.staff_chat, CARD, {"new": True}, Priority.NEW, ticket_id=ticket_id
             )
         return await self.add(
-            conn, self.staff_chat, CARD, {"new": False}, Priority.EDIT,
+            self.staff_chat, CARD, {"new": False}, Priority.EDIT,
             ticket_id=ticket_id, coalesce_key=f"kartu:{ticket_id}",
         )  # fmt: skip
 
     async def edit(
         self,
-        conn: aiosqlite.Connection,
         chat_id: int,
         message_id: int,
         html: str | None,
@@ -193,7 +184,7 @@ class TelegramQueue:
         if html is not None:
             payload["html"] = split_html(html)[0]
         return await self.add(
-            conn, chat_id, EDIT, payload, priority,
+            chat_id, EDIT, payload, priority,
             coalesce_key=f"ubah:{chat_id}:{message_id}", merge=True,
         )  # fmt: skip
 
@@ -202,8 +193,8 @@ class TelegramQueue:
         priority: Priority = Priority.ACTION, **kwargs: Any,
     ) -> int:  # fmt: skip
         """Queue ``html`` in a transaction of its own (no change of state goes with it)."""
-        async with self.services.db.transaction() as conn:
-            return await self.text(conn, chat_id, html, buttons, priority, **kwargs)
+        async with self.services.db.transaction():
+            return await self.text(chat_id, html, buttons, priority, **kwargs)
 
 
 def queue_of(services: Services) -> TelegramQueue:

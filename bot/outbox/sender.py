@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -69,9 +68,9 @@ KEEP_SENT = timedelta(days=2)
 
 SendFn = Callable[[OutRow], Awaitable["Message | None"]]
 """Sends one row; returns the message Telegram made (``None`` when nothing had to be sent)."""
-SentFn = Callable[[aiosqlite.Connection, OutRow, "Message | None"], Awaitable[None]]
+SentFn = Callable[[OutRow, "Message | None"], Awaitable[None]]
 """Records what a kind needs once its row is sent, in the transaction that marks it sent."""
-PickFn = Callable[[aiosqlite.Connection, OutRow, datetime], Awaitable[OutRow]]
+PickFn = Callable[[OutRow, datetime], Awaitable[OutRow]]
 """Chooses what a lane's head becomes (new cards announced together as one message)."""
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -131,7 +130,7 @@ class Sender:
             EDIT: Kind(self._send_edit),
         }
         self.pickers: dict[str, PickFn] = {}
-        self.before_round: list[Callable[[aiosqlite.Connection, datetime], Awaitable[None]]] = []
+        self.before_round: list[Callable[[datetime], Awaitable[None]]] = []
         self._flying: dict[int, asyncio.Task[None]] = {}
         self._paused: dict[int, datetime] = {}
         self._last: dict[int, datetime] = {}
@@ -214,10 +213,10 @@ class Sender:
             self._pruned = now
             await self.store.prune(now - KEEP_SENT)
         wait = IDLE_SECONDS
-        async with self.queue.services.db.transaction() as conn:
+        async with self.queue.services.db.transaction():
             for prepare in self.before_round:
-                await prepare(conn, now)
-            heads = [h for h in await self.store.lane_heads(conn) if h.chat_id not in self._flying]
+                await prepare(now)
+            heads = [h for h in await self.store.lane_heads() if h.chat_id not in self._flying]
             heads.sort(key=lambda h: (h.priority, h.id))
             groups = [h.chat_id for h in heads if is_group(h.chat_id)]
             windows = await self.store.sent_since(groups, now - self.limits.group_window)
@@ -244,8 +243,8 @@ class Sender:
                 row = head
                 picker = self.pickers.get(head.kind)
                 if picker is not None:
-                    row = await picker(conn, head, now)
-                await self.store.claim(conn, row.id, now)
+                    row = await picker(head, now)
+                await self.store.claim(row.id, now)
                 self._bucket.spend(now)
                 self._last[row.chat_id] = now
                 self._flying[row.chat_id] = asyncio.create_task(
@@ -267,8 +266,8 @@ class Sender:
         db = self.queue.services.db
         kind = self.kinds.get(row.kind)
         if kind is None:
-            async with db.transaction() as conn:
-                await self.store.fail(conn, row.id, f"unknown kind {row.kind}")
+            async with db.transaction():
+                await self.store.fail(row.id, f"unknown kind {row.kind}")
             log.error("Telegram outbox row %s has an unknown kind %r", row.id, row.kind)
             return
         try:
@@ -277,15 +276,13 @@ class Sender:
             until = self.queue.clock() + timedelta(seconds=retry_seconds(exc))
             self._paused[row.chat_id] = until
             log.warning("chat %s: flood control, lane paused until %s", row.chat_id, until)
-            async with db.transaction() as conn:
-                await self.store.retry(conn, row.id, until, str(exc), count_attempt=False)
+            async with db.transaction():
+                await self.store.retry(row.id, until, str(exc), count_attempt=False)
             return
         except ChatMigrated as exc:
             await self.incidents.migrated(row.chat_id, exc.new_chat_id)
-            async with db.transaction() as conn:
-                await self.store.retry(
-                    conn, row.id, self.queue.clock(), str(exc), count_attempt=False
-                )
+            async with db.transaction():
+                await self.store.retry(row.id, self.queue.clock(), str(exc), count_attempt=False)
             return
         except Forbidden as exc:
             await self._unreachable(row, exc)
@@ -304,16 +301,16 @@ class Sender:
             await self._later(row, exc)
             return
         now = self.queue.clock()
-        async with db.transaction() as conn:
-            await self.store.mark_sent(conn, row.id, message.message_id if message else None, now)
+        async with db.transaction():
+            await self.store.mark_sent(row.id, message.message_id if message else None, now)
             remember = row.payload.get("remember")
             if message is not None and remember and row.ticket_id is not None:
                 await self.messages.remember_in(
-                    conn, message.chat_id, message.message_id, row.ticket_id, remember, now
+                    message.chat_id, message.message_id, row.ticket_id, remember, now
                 )
             if kind.sent is not None:
-                await kind.sent(conn, row, message)
-            await self._follow(conn, row.payload.get(THEN))
+                await kind.sent(row, message)
+            await self._follow(row.payload.get(THEN))
         if is_group(row.chat_id):
             self.incidents.reachable(row.chat_id)
 
@@ -329,14 +326,14 @@ class Sender:
         )
         log.warning("Telegram message %s to %s not sent (%s): retry in %s", row.id,
                     row.chat_id, exc, delay)  # fmt: skip
-        async with self.queue.services.db.transaction() as conn:
-            await self.store.retry(conn, row.id, self.queue.clock() + delay, repr(exc))
+        async with self.queue.services.db.transaction():
+            await self.store.retry(row.id, self.queue.clock() + delay, repr(exc))
 
     async def _give_up(self, row: OutRow, exc: BaseException) -> None:
         log.error("Telegram message %s to %s given up: %s", row.id, row.chat_id, exc)
-        async with self.queue.services.db.transaction() as conn:
-            await self.store.fail(conn, row.id, repr(exc))
-            await self.incidents.undeliverable(conn, row, str(exc))
+        async with self.queue.services.db.transaction():
+            await self.store.fail(row.id, repr(exc))
+            await self.incidents.undeliverable(row, str(exc))
 
     async def _unreachable(self, row: OutRow, exc: TelegramError) -> None:
         """Forbidden or chat not found: a user blocked the bot, or the bot left a group."""
@@ -344,19 +341,19 @@ class Sender:
             await self.incidents.group_unreachable(row.chat_id, str(exc))
             await self._later(row, exc)
             return
-        async with self.queue.services.db.transaction() as conn:
-            await self.store.fail(conn, row.id, repr(exc))
-            dropped = await self.store.fail_lane(conn, row.chat_id, "diblokir")
-            await self._follow(conn, row.payload.get(IF_BLOCKED))
+        async with self.queue.services.db.transaction():
+            await self.store.fail(row.id, repr(exc))
+            dropped = await self.store.fail_lane(row.chat_id, "diblokir")
+            await self._follow(row.payload.get(IF_BLOCKED))
         log.warning("chat %s blocked the bot: %d more messages dropped", row.chat_id, dropped)
         await self.incidents.user_blocked(row)
 
-    async def _follow(self, conn: aiosqlite.Connection, follow: dict[str, Any] | None) -> None:
+    async def _follow(self, follow: dict[str, Any] | None) -> None:
         """Queue the message a row asked for once it was sent (``THEN``) or refused
         (``IF_BLOCKED``), in the transaction that records the outcome."""
         if follow:
             await self.queue.text(
-                conn, int(follow["chat_id"]), follow["html"], reply_to=follow.get("reply_to")
+                int(follow["chat_id"]), follow["html"], reply_to=follow.get("reply_to")
             )
 
     # --- the built-in kinds ---------------------------------------------------------------------
@@ -368,8 +365,7 @@ class Sender:
             card = await self.messages.card(row.ticket_id)
             target = card[1] if card is not None and card[0] == row.chat_id else None
         if target is None and payload.get("reply_row"):
-            async with self.queue.services.db.reading() as conn:
-                other = await self.store.get(conn, payload["reply_row"])
+            other = await self.store.get(payload["reply_row"])
             target = other.message_id if other is not None else None
         return ReplyParameters(target, allow_sending_without_reply=True) if target else None
 

@@ -7,7 +7,9 @@ connection in a ContextVar. Here that connection is the one *writer*:
   writer connection, held (behind an ``asyncio.Lock``) for the whole block, so a state change and
   its event either both commit or both roll back, and writers from concurrent updates queue.
 - While the block runs, a ContextVar names the writer and the task that owns it. In that task,
-  :meth:`fetchone` and friends read through the writer (a step sees its own writes) and a nested
+  :meth:`fetchone` and friends read through the writer (a step sees its own writes), a store's
+  write finds the connection as :attr:`Database.conn` (no connection is passed by hand; it
+  raises outside a transaction, so a write cannot happen outside one), and a nested
   :meth:`transaction` becomes a ``SAVEPOINT`` instead of waiting on a lock it holds itself. A
   task started inside the block inherits the ContextVar but is not its owner: it reads committed
   data and its own transaction waits for the writer like any other task's.

@@ -12,8 +12,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.sop import Action, Clock, Responsible
 from bot.storage.db import Database, Row
 from bot.storage.timefmt import from_db, from_db_opt, to_db
@@ -167,10 +165,9 @@ class DeadlineStore:
         self.db = db
 
     # --- clocks (inside a transaction) -----------------------------------------------------
-    async def active(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock
-    ) -> DeadlineRow | None:
+    async def active(self, ticket_id: int, clock: Clock) -> DeadlineRow | None:
         """The running or paused row of ``clock`` for the ticket (at most one exists)."""
+        conn = self.db.conn
         async with conn.execute(
             "SELECT * FROM deadlines WHERE ticket_id = ? AND clock = ? AND state IN (?, ?)",
             (ticket_id, clock.value, *ACTIVE),
@@ -178,10 +175,9 @@ class DeadlineStore:
             row = await cursor.fetchone()
         return None if row is None else deadline_row(row)
 
-    async def unstopped_breaches(
-        self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock
-    ) -> list[DeadlineRow]:
+    async def unstopped_breaches(self, ticket_id: int, clock: Clock) -> list[DeadlineRow]:
         """Breached rows whose clock has not been stopped yet (their time is still unknown)."""
+        conn = self.db.conn
         async with conn.execute(
             "SELECT * FROM deadlines WHERE ticket_id = ? AND clock = ? AND state = ? "
             "AND stopped_at IS NULL",
@@ -190,10 +186,9 @@ class DeadlineStore:
             rows = await cursor.fetchall()
         return [deadline_row(r) for r in rows]
 
-    async def email_recorded(
-        self, conn: aiosqlite.Connection, ticket_id: int, message_id: str, at: datetime
-    ) -> bool:
+    async def email_recorded(self, ticket_id: int, message_id: str, at: datetime) -> bool:
         """Whether LKPP's email ``message_id`` was already recorded on the ticket by ``at``."""
+        conn = self.db.conn
         async with conn.execute(
             "SELECT 1 FROM events WHERE ticket_id = ? AND action = ? AND at <= ? "
             "AND json_extract(details, '$.message_id') = ? LIMIT 1",
@@ -201,7 +196,8 @@ class DeadlineStore:
         ) as cursor:
             return await cursor.fetchone() is not None
 
-    async def last_sequence(self, conn: aiosqlite.Connection, ticket_id: int, clock: Clock) -> int:
+    async def last_sequence(self, ticket_id: int, clock: Clock) -> int:
+        conn = self.db.conn
         async with conn.execute(
             "SELECT COALESCE(MAX(sequence), 0) FROM deadlines WHERE ticket_id = ? AND clock = ?",
             (ticket_id, clock.value),
@@ -211,7 +207,6 @@ class DeadlineStore:
 
     async def insert(
         self,
-        conn: aiosqlite.Connection,
         *,
         ticket_id: int,
         clock: Clock,
@@ -225,6 +220,7 @@ class DeadlineStore:
         wake_at: datetime,
         start_message_id: str | None = None,
     ) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT INTO deadlines (ticket_id, clock, sequence, state, started_at, due_at,
@@ -241,10 +237,9 @@ class DeadlineStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    async def update(
-        self, conn: aiosqlite.Connection, deadline_id: int, at: datetime, **columns: Any
-    ) -> None:
+    async def update(self, deadline_id: int, at: datetime, **columns: Any) -> None:
         """Set ``columns``; datetimes, durations and enums are converted to storage form."""
+        conn = self.db.conn
         unknown = set(columns) - _COLUMNS
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -257,7 +252,7 @@ class DeadlineStore:
 
     # --- the sweep ---------------------------------------------------------------------------
     async def claim(
-        self, conn: aiosqlite.Connection, now: datetime, lease_until: datetime, token: str,
+        self, now: datetime, lease_until: datetime, token: str,
         limit: int,
     ) -> list[int]:  # fmt: skip
         """Claim up to ``limit`` rows due at ``now``: they wake again at ``lease_until``.
@@ -266,15 +261,15 @@ class DeadlineStore:
         come due again when the lease ends. Acting on a row checks the token, so a row claimed
         twice is acted on by one sweep only.
         """
+        conn = self.db.conn
         async with conn.execute(
             _CLAIM, (token, to_db(now), to_db(lease_until), to_db(now), limit)
         ) as cursor:
             rows = await cursor.fetchall()
         return sorted(r[0] for r in rows)
 
-    async def claimed(
-        self, conn: aiosqlite.Connection, deadline_id: int, token: str
-    ) -> DeadlineRow | None:
+    async def claimed(self, deadline_id: int, token: str) -> DeadlineRow | None:
+        conn = self.db.conn
         async with conn.execute(
             "SELECT * FROM deadlines WHERE id = ? AND claim_token = ?", (deadline_id, token)
         ) as cursor:
@@ -289,13 +284,13 @@ class DeadlineStore:
     # --- breaches and notices ---------------------------------------------------------------
     async def add_breach(
         self,
-        conn: aiosqlite.Connection,
         row: DeadlineRow,
         responsible: Responsible,
         detected_at: datetime,
         elapsed: timedelta,
     ) -> int | None:
         """Record the breach of ``row``; ``None`` when it already has its one record."""
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT OR IGNORE INTO breaches (deadline_id, ticket_id, clock, sequence, responsible,
@@ -310,10 +305,9 @@ class DeadlineStore:
         )  # fmt: skip
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    async def set_breach_time(
-        self, conn: aiosqlite.Connection, deadline_id: int, elapsed: timedelta
-    ) -> None:
+    async def set_breach_time(self, deadline_id: int, elapsed: timedelta) -> None:
         """The breach's real time, once the late step has happened."""
+        conn = self.db.conn
         await conn.execute(
             "UPDATE breaches SET elapsed_seconds = ? WHERE deadline_id = ?",
             (elapsed.total_seconds(), deadline_id),
@@ -321,7 +315,6 @@ class DeadlineStore:
 
     async def add_notice(
         self,
-        conn: aiosqlite.Connection,
         *,
         ticket_id: int,
         deadline_id: int | None,
@@ -333,6 +326,7 @@ class DeadlineStore:
         buttons: list[list[tuple[str, str]]] | None,
         at: datetime,
     ) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT INTO deadline_notices (ticket_id, deadline_id, kind, audience, chat_id, html,
@@ -373,13 +367,12 @@ class DeadlineStore:
     async def mark_sent(self, ids: list[int], at: datetime, error: str | None = None) -> None:
         if not ids:
             return
-        async with self.db.transaction() as conn:
-            await self.mark_sent_in(conn, ids, at, error)
+        async with self.db.transaction():
+            await self.mark_sent_in(ids, at, error)
 
-    async def mark_sent_in(
-        self, conn: aiosqlite.Connection, ids: list[int], at: datetime, error: str | None = None
-    ) -> None:
+    async def mark_sent_in(self, ids: list[int], at: datetime, error: str | None = None) -> None:
         """:meth:`mark_sent` inside the caller's transaction (the one queueing the message)."""
+        conn = self.db.conn
         await conn.executemany(
             "UPDATE deadline_notices SET sent_at = ?, error = ? WHERE id = ?",
             [(to_db(at), error, notice_id) for notice_id in ids],

@@ -12,8 +12,6 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Now
 from bot.domain.ticket import Attachment
 from bot.storage.db import Database
@@ -70,13 +68,12 @@ class DraftStore:
         return None if raw is None else json.loads(raw)
 
     async def put(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
-        async with self.db.transaction() as conn:
-            await self.put_in(conn, chat_id, kind, data)
+        async with self.db.transaction():
+            await self.put_in(chat_id, kind, data)
 
-    async def put_in(
-        self, conn: aiosqlite.Connection, chat_id: int, kind: str, data: dict[str, Any]
-    ) -> None:
+    async def put_in(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
         """:meth:`put` inside the caller's transaction (a workflow step's)."""
+        conn = self.db.conn
         await conn.execute(
             "INSERT INTO user_drafts (chat_id, kind, data, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (chat_id, kind) DO UPDATE SET data = excluded.data, "
@@ -86,11 +83,12 @@ class DraftStore:
 
     async def delete(self, chat_id: int, kind: str) -> bool:
         """Remove a draft; ``False`` if there was none (a second press of the same button)."""
-        async with self.db.transaction() as conn:
-            return await self.delete_in(conn, chat_id, kind)
+        async with self.db.transaction():
+            return await self.delete_in(chat_id, kind)
 
-    async def delete_in(self, conn: aiosqlite.Connection, chat_id: int, kind: str) -> bool:
+    async def delete_in(self, chat_id: int, kind: str) -> bool:
         """:meth:`delete` inside the caller's transaction."""
+        conn = self.db.conn
         cursor = await conn.execute(
             "DELETE FROM user_drafts WHERE chat_id = ? AND kind = ?", (chat_id, kind)
         )

@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.kb_entries import Entry, Source, Status
 from bot.storage.db import Database, Row
 from bot.storage.timefmt import from_db_opt, to_db
@@ -78,13 +76,13 @@ class KnowledgeStore:
     # --- entries (writes inside a transaction) -------------------------------------------
     async def insert(
         self,
-        conn: aiosqlite.Connection,
         entry: Entry,
         index: IndexedText,
         at: datetime,
         ticket_id: int | None = None,
         confirmed_by_id: int | None = None,
     ) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             "INSERT INTO kb_entries (title, symptom, answer, keywords, application, source, "
             "ticket_id, status, confirmed_by_id, confirmed_by_name, confirmed_at, created_at, "
@@ -99,17 +97,17 @@ class KnowledgeStore:
         )  # fmt: skip
         assert cursor.lastrowid is not None
         entry.id = cursor.lastrowid
-        await self._index(conn, entry, index)
+        await self._index(entry, index)
         return entry.id
 
     async def update(
         self,
-        conn: aiosqlite.Connection,
         entry: Entry,
         index: IndexedText,
         at: datetime,
         confirmed_by_id: int | None = None,
     ) -> None:
+        conn = self.db.conn
         assert entry.id is not None
         await conn.execute(
             "UPDATE kb_entries SET title = ?, symptom = ?, answer = ?, keywords = ?, "
@@ -122,10 +120,11 @@ class KnowledgeStore:
                 to_db(entry.confirmed_at) if entry.confirmed_at else None, to_db(at), entry.id,
             ),
         )  # fmt: skip
-        await self._index(conn, entry, index)
+        await self._index(entry, index)
 
-    async def _index(self, conn: aiosqlite.Connection, entry: Entry, index: IndexedText) -> None:
+    async def _index(self, entry: Entry, index: IndexedText) -> None:
         """Only active entries are searchable: drafts and retired ones leave the index."""
+        conn = self.db.conn
         await conn.execute("DELETE FROM kb_entry_index WHERE rowid = ?", (entry.id,))
         if entry.status is Status.ACTIVE:
             await conn.execute(
@@ -134,9 +133,8 @@ class KnowledgeStore:
                 (entry.id, *index.columns),
             )
 
-    async def index_ticket(
-        self, conn: aiosqlite.Connection, ticket_id: int, index: IndexedText
-    ) -> None:
+    async def index_ticket(self, ticket_id: int, index: IndexedText) -> None:
+        conn = self.db.conn
         await conn.execute("DELETE FROM kb_ticket_index WHERE rowid = ?", (ticket_id,))
         await conn.execute(
             "INSERT INTO kb_ticket_index (rowid, title, problem, solution, application) "
@@ -144,7 +142,8 @@ class KnowledgeStore:
             (ticket_id, *index.columns),
         )
 
-    async def unindex_ticket(self, conn: aiosqlite.Connection, ticket_id: int) -> None:
+    async def unindex_ticket(self, ticket_id: int) -> None:
+        conn = self.db.conn
         await conn.execute("DELETE FROM kb_ticket_index WHERE rowid = ?", (ticket_id,))
 
     # --- entries (reads) -------------------------------------------------------------------
@@ -165,7 +164,8 @@ class KnowledgeStore:
         )
         return [_entry(row) for row in rows]
 
-    async def id_by_title(self, conn: aiosqlite.Connection, title: str) -> int | None:
+    async def id_by_title(self, title: str) -> int | None:
+        conn = self.db.conn
         async with conn.execute(
             "SELECT id FROM kb_entries WHERE lower(title) = lower(?) AND status != 'pensiun' "
             "ORDER BY id LIMIT 1",
@@ -174,7 +174,8 @@ class KnowledgeStore:
             row = await cursor.fetchone()
         return None if row is None else int(row[0])
 
-    async def ticket_id(self, conn: aiosqlite.Connection, number: str) -> int | None:
+    async def ticket_id(self, number: str) -> int | None:
+        conn = self.db.conn
         async with conn.execute("SELECT id FROM tickets WHERE number = ?", (number,)) as cursor:
             row = await cursor.fetchone()
         return None if row is None else int(row[0])
@@ -289,13 +290,13 @@ class KnowledgeStore:
     # --- uses ------------------------------------------------------------------------------
     async def record_use(
         self,
-        conn: aiosqlite.Connection,
         entry_id: int,
         chat_id: int,
         channel: str,
         outcome: str,
         at: datetime,
     ) -> None:
+        conn = self.db.conn
         await conn.execute(
             "INSERT INTO kb_uses (entry_id, chat_id, channel, outcome, at) VALUES (?, ?, ?, ?, ?)",
             (entry_id, chat_id, channel, outcome, to_db(at)),
@@ -324,10 +325,11 @@ class KnowledgeStore:
 
     # --- staff editor messages -----------------------------------------------------------
     async def remember_message(
-        self, conn: aiosqlite.Connection, chat_id: int, message_id: int, entry_id: int,
+        self, chat_id: int, message_id: int, entry_id: int,
         at: datetime,
     ) -> None:  # fmt: skip
         """In the transaction that marks the entry's outbox row sent: replies to it edit it."""
+        conn = self.db.conn
         await conn.execute(
             "INSERT OR REPLACE INTO kb_staff_messages (chat_id, message_id, entry_id, "
             "created_at) VALUES (?, ?, ?, ?)",

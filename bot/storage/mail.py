@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.db import Database
 from bot.storage.mail_rows import (
     DISCARDED,
@@ -53,7 +51,8 @@ __all__ = [
 
 
 class MailStore:
-    """The bridge's tables. ``conn`` arguments belong to the caller's open transaction."""
+    """The bridge's tables. Methods without a transaction of their own run in the caller's
+    (:attr:`Database.conn` raises when there is none)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -61,7 +60,6 @@ class MailStore:
     # --- outbox ----------------------------------------------------------------------------
     async def queue(
         self,
-        conn: aiosqlite.Connection,
         *,
         ticket_id: int,
         event_id: int | None,
@@ -76,6 +74,7 @@ class MailStore:
         automatic: bool,
         at: datetime,
     ) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT INTO mail_outbox (ticket_id, event_id, kind, message_id, in_reply_to, refs,
@@ -121,7 +120,8 @@ class MailStore:
         )
         return from_db_opt(value)
 
-    async def mark_sent(self, conn: aiosqlite.Connection, outbox_id: int, at: datetime) -> None:
+    async def mark_sent(self, outbox_id: int, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_outbox SET state = ?, sent_at = ?, attempts = attempts + 1, "
             "last_error = NULL WHERE id = ?",
@@ -223,7 +223,6 @@ class MailStore:
 
     async def set_inbox(
         self,
-        conn: aiosqlite.Connection,
         inbox_id: int,
         *,
         state: str,
@@ -235,6 +234,7 @@ class MailStore:
         problems: Sequence[str] | None = None,
         alert: bool = False,
     ) -> None:
+        conn = self.db.conn
         await conn.execute(
             """
             UPDATE mail_inbox SET state = ?, ticket_id = ?, from_addr = ?, subject = ?,
@@ -288,7 +288,8 @@ class MailStore:
             return cursor.rowcount == 1
 
     # --- LKPP replies ----------------------------------------------------------------------
-    async def add_reply(self, conn: aiosqlite.Connection, **values: Any) -> int:
+    async def add_reply(self, **values: Any) -> int:
+        conn = self.db.conn
         values = dict(values)
         values["matched"] = json.dumps(values.get("matched", []), ensure_ascii=False)
         values["by_tag"] = int(bool(values.get("by_tag")))
@@ -305,7 +306,6 @@ class MailStore:
 
     async def add_file(
         self,
-        conn: aiosqlite.Connection,
         *,
         inbox_id: int,
         reply_id: int | None,
@@ -316,6 +316,7 @@ class MailStore:
         at: datetime,
         storage_path: str | None = None,
     ) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT INTO mail_attachments (inbox_id, reply_id, ticket_id, file_name, mime_type,
@@ -356,7 +357,6 @@ class MailStore:
 
     async def confirm(
         self,
-        conn: aiosqlite.Connection,
         reply_id: int,
         cls: str,
         by_id: int | None,
@@ -364,15 +364,15 @@ class MailStore:
         at: datetime,
         action_error: str | None = None,
     ) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_lkpp_replies SET confirmed_class = ?, confirmed_by = ?, "
             "confirmed_by_name = ?, confirmed_at = ?, action_error = ? WHERE id = ?",
             (cls, by_id, by_name, to_db(at), action_error, reply_id),
         )
 
-    async def mark_forwarded(
-        self, conn: aiosqlite.Connection, reply_id: int, at: datetime
-    ) -> None:
+    async def mark_forwarded(self, reply_id: int, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_lkpp_replies SET forwarded_at = ? WHERE id = ?", (to_db(at), reply_id)
         )

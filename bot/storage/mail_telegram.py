@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import Database
 from bot.storage.mail_rows import MailFile, file_row
 from bot.storage.timefmt import to_db
@@ -20,24 +18,21 @@ class MailTelegramStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def mark_reply_queued(
-        self, conn: aiosqlite.Connection, reply_id: int, at: datetime
-    ) -> None:
+    async def mark_reply_queued(self, reply_id: int, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_lkpp_replies SET posted_at = ? WHERE id = ?", (to_db(at), reply_id)
         )
 
-    async def set_reply_message(
-        self, conn: aiosqlite.Connection, reply_id: int, chat_id: int, message_id: int
-    ) -> None:
+    async def set_reply_message(self, reply_id: int, chat_id: int, message_id: int) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_lkpp_replies SET staff_chat_id = ?, staff_message_id = ? WHERE id = ?",
             (chat_id, message_id, reply_id),
         )
 
-    async def mark_inbox_queued(
-        self, conn: aiosqlite.Connection, inbox_id: int, at: datetime
-    ) -> None:
+    async def mark_inbox_queued(self, inbox_id: int, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_inbox SET posted_at = ? WHERE id = ?", (to_db(at), inbox_id)
         )
@@ -46,9 +41,8 @@ class MailTelegramStore:
         row = await self.db.fetchone("SELECT * FROM mail_attachments WHERE id = ?", (file_id,))
         return None if row is None else file_row(row)
 
-    async def set_file_id(
-        self, conn: aiosqlite.Connection, file_id: int, telegram_file_id: str
-    ) -> None:
+    async def set_file_id(self, file_id: int, telegram_file_id: str) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE mail_attachments SET telegram_file_id = ? WHERE id = ?",
             (telegram_file_id, file_id),

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db, to_db
 
@@ -46,23 +44,24 @@ class RecomputeStore:
             )
         )
 
-    async def mark_done(
-        self, conn: aiosqlite.Connection, at: datetime, note: str, name: str = RECOMPUTE_CLOCKS
-    ) -> None:
+    async def mark_done(self, at: datetime, note: str, name: str = RECOMPUTE_CLOCKS) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE maintenance_tasks SET done_at = ?, note = ? WHERE name = ?",
             (to_db(at), note, name),
         )
 
-    async def tickets_with_history(self, conn: aiosqlite.Connection) -> list[tuple[int, str]]:
+    async def tickets_with_history(self) -> list[tuple[int, str]]:
         """Every ticket that ever had a clock, with its current priority."""
+        conn = self.db.conn
         async with conn.execute(
             "SELECT t.id, t.priority FROM tickets t WHERE EXISTS "
             "(SELECT 1 FROM deadlines d WHERE d.ticket_id = t.id) ORDER BY t.id"
         ) as cursor:
             return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
-    async def events(self, conn: aiosqlite.Connection, ticket_id: int) -> list[ReplayEvent]:
+    async def events(self, ticket_id: int) -> list[ReplayEvent]:
+        conn = self.db.conn
         async with conn.execute(
             "SELECT action, actor, to_state, at, details FROM events WHERE ticket_id = ? "
             "ORDER BY at, id",
@@ -77,22 +76,22 @@ class RecomputeStore:
             for r in rows
         ]  # fmt: skip
 
-    async def clear(self, conn: aiosqlite.Connection, ticket_id: int) -> None:
+    async def clear(self, ticket_id: int) -> None:
         """Drop the ticket's clocks and breaches; sent notices stay, detached from them."""
+        conn = self.db.conn
         await conn.execute(
             "UPDATE deadline_notices SET deadline_id = NULL WHERE ticket_id = ?", (ticket_id,)
         )
         await conn.execute("DELETE FROM breaches WHERE ticket_id = ?", (ticket_id,))
         await conn.execute("DELETE FROM deadlines WHERE ticket_id = ?", (ticket_id,))
 
-    async def quiet_history(
-        self, conn: aiosqlite.Connection, ticket_id: int, now: datetime
-    ) -> None:
+    async def quiet_history(self, ticket_id: int, now: datetime) -> None:
         """Replayed breaches were alerted (and LKPP asked) before: the sweep owes none again.
 
         A running clock's early warning that lies in the past was sent too: it goes straight to
         its deadline.
         """
+        conn = self.db.conn
         await conn.execute(
             "UPDATE deadlines SET next_action = NULL, wake_at = NULL WHERE ticket_id = ? "
             "AND state NOT IN ('running', 'paused')",

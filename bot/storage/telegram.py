@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import Database
 from bot.storage.timefmt import to_db
 
@@ -24,12 +22,11 @@ class MessageMap:
 
         Runs in its own transaction: it follows a send, which cannot be rolled back anyway.
         """
-        async with self.db.transaction() as conn:
-            await self.remember_in(conn, chat_id, message_id, ticket_id, kind, at)
+        async with self.db.transaction():
+            await self.remember_in(chat_id, message_id, ticket_id, kind, at)
 
     async def remember_in(
         self,
-        conn: aiosqlite.Connection,
         chat_id: int,
         message_id: int,
         ticket_id: int,
@@ -37,13 +34,14 @@ class MessageMap:
         at: datetime,
     ) -> None:
         """:meth:`remember` inside the caller's transaction (the outbox marking a row sent)."""
+        conn = self.db.conn
         await conn.execute(
             "INSERT OR REPLACE INTO telegram_messages "
             "(chat_id, message_id, ticket_id, kind, created_at) VALUES (?, ?, ?, ?, ?)",
             (chat_id, message_id, ticket_id, kind, to_db(at)),
         )
 
-    async def move_chat(self, conn: aiosqlite.Connection, old: int, new: int) -> None:
+    async def move_chat(self, old: int, new: int) -> None:
         """Nothing: message ids stay valid in their old chat; a new card is posted on demand."""
 
     async def ticket_for(self, chat_id: int, message_id: int) -> int | None:

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db, from_db_opt, to_db
 
@@ -81,7 +79,6 @@ class TelegramOutboxStore:
     # --- writing rows (in the caller's transaction) -----------------------------------------
     async def enqueue(
         self,
-        conn: aiosqlite.Connection,
         chat_id: int,
         kind: str,
         payload: dict[str, Any],
@@ -100,6 +97,7 @@ class TelegramOutboxStore:
         ``None`` value removes the key): a "remove the buttons" edit queued after a text edit
         of the same message keeps that text.
         """
+        conn = self.db.conn
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         if coalesce_key is not None:
             value = "json_patch(payload, ?)" if merge else "?"
@@ -137,8 +135,9 @@ class TelegramOutboxStore:
             )
 
     # --- the sender's side (each in the sender's own short transaction) ----------------------
-    async def lane_heads(self, conn: aiosqlite.Connection) -> list[OutRow]:
+    async def lane_heads(self) -> list[OutRow]:
         """The next queued row of every lane (most urgent class, then oldest)."""
+        conn = self.db.conn
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY chat_id "
             "ORDER BY priority, id) AS n FROM telegram_outbox WHERE state = ?) WHERE n = 1",
@@ -146,17 +145,16 @@ class TelegramOutboxStore:
         ) as cursor:
             return [_row(r) for r in await cursor.fetchall()]
 
-    async def get(self, conn: aiosqlite.Connection, row_id: int) -> OutRow | None:
-        async with conn.execute(
+    async def get(self, row_id: int) -> OutRow | None:
+        """One row, in the task's transaction or, outside one, as last committed."""
+        found = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM telegram_outbox WHERE id = ?", (row_id,)
-        ) as cursor:
-            found = await cursor.fetchone()
+        )
         return None if found is None else _row(found)
 
-    async def unannounced(
-        self, conn: aiosqlite.Connection, chat_id: int, kind: str, limit: int
-    ) -> list[OutRow]:
+    async def unannounced(self, chat_id: int, kind: str, limit: int) -> list[OutRow]:
         """Queued new-ticket rows of a lane not yet announced, oldest first."""
+        conn = self.db.conn
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM telegram_outbox WHERE chat_id = ? AND kind = ? "
             "AND state = ? AND announced_at IS NULL AND json_extract(payload, '$.new') "
@@ -165,10 +163,9 @@ class TelegramOutboxStore:
         ) as cursor:
             return [_row(r) for r in await cursor.fetchall()]
 
-    async def promote_unannounced(
-        self, conn: aiosqlite.Connection, kind: str, before: datetime, priority: int
-    ) -> None:
+    async def promote_unannounced(self, kind: str, before: datetime, priority: int) -> None:
         """New-ticket rows queued since before ``before`` and not announced move up a class."""
+        conn = self.db.conn
         await conn.execute(
             "UPDATE telegram_outbox SET priority = ? WHERE kind = ? AND state = ? "
             "AND announced_at IS NULL AND json_extract(payload, '$.new') AND priority > ? "
@@ -217,26 +214,25 @@ class TelegramOutboxStore:
         )
         return {chat: from_db(at) for chat, at in rows if at is not None}
 
-    async def claim(self, conn: aiosqlite.Connection, row_id: int, at: datetime) -> None:
+    async def claim(self, row_id: int, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE telegram_outbox SET state = ?, started_at = ?, attempts = attempts + 1 "
             "WHERE id = ?",
             (SENDING, to_db(at), row_id),
         )
 
-    async def mark_announced(
-        self, conn: aiosqlite.Connection, row_ids: Sequence[int], at: datetime, priority: int
-    ) -> None:
+    async def mark_announced(self, row_ids: Sequence[int], at: datetime, priority: int) -> None:
         """The tickets were announced together: their own cards follow at ``priority``."""
+        conn = self.db.conn
         marks = ",".join("?" * len(row_ids))
         await conn.execute(
             f"UPDATE telegram_outbox SET announced_at = ?, priority = ? WHERE id IN ({marks})",
             (to_db(at), priority, *row_ids),
         )
 
-    async def mark_sent(
-        self, conn: aiosqlite.Connection, row_id: int, message_id: int | None, at: datetime
-    ) -> None:
+    async def mark_sent(self, row_id: int, message_id: int | None, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE telegram_outbox SET state = ?, sent_at = ?, message_id = ?, "
             "last_error = NULL WHERE id = ?",
@@ -245,7 +241,6 @@ class TelegramOutboxStore:
 
     async def retry(
         self,
-        conn: aiosqlite.Connection,
         row_id: int,
         at: datetime,
         error: str,
@@ -253,28 +248,32 @@ class TelegramOutboxStore:
         count_attempt: bool = True,
     ) -> None:
         """Back to the queue, due at ``at``; a 429 (``count_attempt=False``) is no failure."""
+        conn = self.db.conn
         await conn.execute(
             "UPDATE telegram_outbox SET state = ?, next_attempt_at = ?, last_error = ?, "
             "started_at = NULL, attempts = attempts - ? WHERE id = ?",
             (QUEUED, to_db(at), error[:500], 0 if count_attempt else 1, row_id),
         )
 
-    async def fail(self, conn: aiosqlite.Connection, row_id: int, error: str) -> None:
+    async def fail(self, row_id: int, error: str) -> None:
+        conn = self.db.conn
         await conn.execute(
             "UPDATE telegram_outbox SET state = ?, last_error = ?, started_at = NULL WHERE id = ?",
             (FAILED, error[:500], row_id),
         )
 
-    async def fail_lane(self, conn: aiosqlite.Connection, chat_id: int, error: str) -> int:
+    async def fail_lane(self, chat_id: int, error: str) -> int:
         """Give up every queued row of a chat (the user blocked the bot)."""
+        conn = self.db.conn
         cursor = await conn.execute(
             "UPDATE telegram_outbox SET state = ?, last_error = ? WHERE chat_id = ? AND state = ?",
             (FAILED, error[:500], chat_id, QUEUED),
         )
         return cursor.rowcount
 
-    async def move_lane(self, conn: aiosqlite.Connection, old: int, new: int) -> int:
+    async def move_lane(self, old: int, new: int) -> int:
         """Point every undelivered row of chat ``old`` at ``new`` (a group became a supergroup)."""
+        conn = self.db.conn
         cursor = await conn.execute(
             "UPDATE telegram_outbox SET chat_id = ? WHERE chat_id = ? AND state IN (?, ?)",
             (new, old, QUEUED, SENDING),
@@ -369,7 +368,8 @@ class TelegramOutboxStore:
         )
         return None if value is None else int(value)
 
-    async def set_staff_chat(self, conn: aiosqlite.Connection, chat_id: int, at: datetime) -> None:
+    async def set_staff_chat(self, chat_id: int, at: datetime) -> None:
+        conn = self.db.conn
         await conn.execute(
             "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.sop import Action, Actor, State
 from bot.domain.ticket import Attachment, Contact, Ticket, TicketType, UserRole, format_number
 from bot.storage.db import Database, Row
@@ -102,7 +100,8 @@ class TicketStore:
         self.db = db
 
     # --- writes (inside a transaction) ---------------------------------------------------
-    async def next_number(self, conn: aiosqlite.Connection, lpse_code: str, year: int) -> str:
+    async def next_number(self, lpse_code: str, year: int) -> str:
+        conn = self.db.conn
         await conn.execute(
             "INSERT INTO ticket_counters (year, last_seq) VALUES (?, 1) "
             "ON CONFLICT (year) DO UPDATE SET last_seq = last_seq + 1",
@@ -115,7 +114,8 @@ class TicketStore:
         assert row is not None
         return format_number(lpse_code, year, row[0])
 
-    async def insert(self, conn: aiosqlite.Connection, ticket: Ticket) -> int:
+    async def insert(self, ticket: Ticket) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT INTO tickets (number, state, type, role, application, title, description,
@@ -134,10 +134,9 @@ class TicketStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    async def update(
-        self, conn: aiosqlite.Connection, ticket_id: int, at: datetime, **columns: Any
-    ) -> None:
+    async def update(self, ticket_id: int, at: datetime, **columns: Any) -> None:
         """Set ``columns`` (already in storage form), bump the version and ``updated_at``."""
+        conn = self.db.conn
         allowed = {
             "state", "assignee_id", "assignee_name", "escalated_at", "priority", "rating",
             "closed_at",
@@ -153,7 +152,6 @@ class TicketStore:
 
     async def add_event(
         self,
-        conn: aiosqlite.Connection,
         *,
         ticket_id: int,
         action: Action,
@@ -166,6 +164,7 @@ class TicketStore:
         at: datetime,
         details: dict[str, Any],
     ) -> int:
+        conn = self.db.conn
         cursor = await conn.execute(
             """
             INSERT INTO events (ticket_id, action, sop_step, actor, actor_id, actor_name,
@@ -181,9 +180,8 @@ class TicketStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    async def add_attachment(
-        self, conn: aiosqlite.Connection, attachment: Attachment, event_id: int | None = None
-    ) -> int:
+    async def add_attachment(self, attachment: Attachment, event_id: int | None = None) -> int:
+        conn = self.db.conn
         if attachment.created_at is None:
             raise ValueError("attachment.created_at is required")
         cursor = await conn.execute(
@@ -264,13 +262,13 @@ class TicketStore:
 
     async def set_override(
         self,
-        conn: aiosqlite.Connection,
         day: date,
         kind: str,
         note: str,
         by: int | None,
         at: datetime,
     ) -> None:
+        conn = self.db.conn
         await conn.execute(
             "INSERT INTO calendar_overrides (day, kind, note, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, "
@@ -279,7 +277,8 @@ class TicketStore:
             (day.isoformat(), kind, note, by, to_db(at)),
         )
 
-    async def delete_override(self, conn: aiosqlite.Connection, day: date) -> bool:
+    async def delete_override(self, day: date) -> bool:
+        conn = self.db.conn
         cursor = await conn.execute(
             "DELETE FROM calendar_overrides WHERE day = ?", (day.isoformat(),)
         )

@@ -88,8 +88,8 @@ async def _queue_link(services: Services, update: Update, html: str, bot_name: s
             "chat_id": chat.id, "reply_to": message.message_id,
             "html": texts.msg("web.dasbor.terkirim", nama=user.first_name),
         }  # fmt: skip
-    async with services.db.transaction() as conn:
-        await queue_of(services).text(conn, user.id, html, extra=extra)
+    async with services.db.transaction():
+        await queue_of(services).text(user.id, html, extra=extra)
 
 
 async def start(

@@ -14,9 +14,9 @@ async def queue_email(services: Services, at: datetime, *, failed: bool = False)
     ticket = (await reported(services)).ticket
     assert ticket.id is not None
     store = MailStore(services.db)
-    async with services.db.transaction() as conn:
+    async with services.db.transaction():
         outbox_id = await store.queue(
-            conn, ticket_id=ticket.id, event_id=None, kind="eskalasi",
+            ticket_id=ticket.id, event_id=None, kind="eskalasi",
             message_id=f"<health.{ticket.number}@batangkab.go.id>", in_reply_to=None,
             references=[], recipient="helpdesk@lkpp.go.id", subject=f"Eskalasi {ticket.number}",
             body="Isi email\n", attachment_ids=[], automatic=False, at=at,
@@ -32,5 +32,5 @@ async def quarantine(services: Services, key: str, at: datetime) -> None:
     await store.store_raw(key, b"Subject: ?\r\n\r\nisi\r\n", at)
     stored = await store.inbox_by_message_id(key)
     assert stored is not None
-    async with services.db.transaction() as conn:
-        await store.set_inbox(conn, stored.id, state=QUARANTINED, at=at, reason="pengirim")
+    async with services.db.transaction():
+        await store.set_inbox(stored.id, state=QUARANTINED, at=at, reason="pengirim")

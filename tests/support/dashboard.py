@@ -112,9 +112,9 @@ async def seed(services: Services, clock: FakeClock) -> dict[str, str]:
     await mail.store_raw("<lkpp-1@lkpp.go.id>", b"raw", clock())
     inbox = await mail.inbox_by_message_id("<lkpp-1@lkpp.go.id>")
     assert inbox is not None and ticket_id is not None
-    async with services.db.transaction() as conn:
+    async with services.db.transaction():
         reply = await mail.add_reply(
-            conn, inbox_id=inbox.id, ticket_id=ticket_id, message_id="<lkpp-1@lkpp.go.id>",
+            inbox_id=inbox.id, ticket_id=ticket_id, message_id="<lkpp-1@lkpp.go.id>",
             matched_by="message_id", from_addr="helpdesk@lkpp.go.id",
             subject=f"Re: [{numbers['eskalasi']}] Gagal unggah",
             reply_text="Mohon kirimkan tangkapan layar kesalahan beserta kode paket.",
@@ -123,7 +123,7 @@ async def seed(services: Services, clock: FakeClock) -> dict[str, str]:
             proposed_class="minta_data", received_at=clock(),
         )  # fmt: skip
         await mail.add_file(
-            conn, inbox_id=inbox.id, reply_id=reply, ticket_id=ticket_id,
+            inbox_id=inbox.id, reply_id=reply, ticket_id=ticket_id,
             file_name="panduan<b>.html", mime_type="text/html",
             content=b"<script>alert(1)</script>", at=clock(),
         )  # fmt: skip

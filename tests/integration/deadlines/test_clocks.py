@@ -106,9 +106,9 @@ async def test_lkpp_status_skips_cuti_bersama_and_christmas(
 
 async def test_lkpp_status_skips_a_local_closure(dl_services: Env, clock: FakeClock) -> None:
     services, _ = dl_services
-    async with services.db.transaction() as conn:
+    async with services.db.transaction():
         await services.workflow.store.set_override(
-            conn, date(2026, 11, 27), "tutup", "Rapat kerja", None, clock()
+            date(2026, 11, 27), "tutup", "Rapat kerja", None, clock()
         )
     await services.reload_calendar()
     clock.set(wib(2026, 11, 26, 10, 0))

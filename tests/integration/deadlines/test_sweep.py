@@ -344,9 +344,9 @@ async def test_a_closure_added_while_the_clock_runs_postpones_the_breach(
     clock.set(wib(2026, 11, 26, 10, 0))  # Thursday: LKPP status due Monday 10:00
     number = await report(services)
     await walk(services, number, *TO_DELIVERED)
-    async with services.db.transaction() as conn:  # then staff close the office on Friday
+    async with services.db.transaction():  # then staff close the office on Friday
         await services.workflow.store.set_override(
-            conn, datetime(2026, 11, 27).date(), "tutup", "Banjir", None, clock()
+            datetime(2026, 11, 27).date(), "tutup", "Banjir", None, clock()
         )
     await services.reload_calendar()
     clock.set(wib(2026, 11, 30, 10, 0))
@@ -366,7 +366,7 @@ async def test_user_reminder_goes_through_the_user_side_when_installed(
     reminded: list[str] = []
 
     class UserSide:
-        async def remind_data(self, number: str, conn: object) -> bool:
+        async def remind_data(self, number: str) -> bool:
             reminded.append(number)
             return True
 

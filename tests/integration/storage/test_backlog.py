@@ -23,8 +23,8 @@ async def test_waiting_failed_and_quarantined_mail_are_counted_apart(
     await queue_email(services, clock.now - timedelta(minutes=2))
     await queue_email(services, clock.now - timedelta(hours=5), failed=True)
     sent = await queue_email(services, clock.now - timedelta(hours=6))
-    async with services.db.transaction() as conn:
-        await MailStore(services.db).mark_sent(conn, sent, clock.now)
+    async with services.db.transaction():
+        await MailStore(services.db).mark_sent(sent, clock.now)
     await quarantine(services, "<a@asing.example>", clock.now)
     await quarantine(services, "<b@asing.example>", clock.now)
 

@@ -61,7 +61,7 @@ async def test_unknown_ticket(services):
 async def test_state_change_and_event_roll_back_together_when_a_listener_fails(services):
     number = (await reported(services)).ticket.number
 
-    async def failing(conn, applied):
+    async def failing(applied):
         raise RuntimeError("outbox down")
 
     services.workflow.add_listener(failing)
@@ -75,7 +75,7 @@ async def test_state_change_and_event_roll_back_together_when_a_listener_fails(s
 async def test_listeners_run_in_the_transaction_and_hooks_after_commit(services):
     seen_inside, seen_after = [], []
 
-    async def listener(conn, applied):
+    async def listener(applied):
         assert services.db.in_transaction
         seen_inside.append(applied.step.action)
 
@@ -95,15 +95,15 @@ async def test_listeners_run_in_the_transaction_and_hooks_after_commit(services)
 async def test_chained_steps_commit_together(services):
     number = await escalated(services)
     wf = services.workflow
-    async with wf.transaction() as conn:
-        await wf.apply_in(conn, number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP)
-        await wf.apply_in(conn, number, Action.LKPP_REQUEST_DATA, Actor.LKPP)
+    async with wf.transaction():
+        await wf.apply_in(number, Action.LKPP_REPLY_RECEIVED, Actor.LKPP)
+        await wf.apply_in(number, Action.LKPP_REQUEST_DATA, Actor.LKPP)
     assert (await wf.get(number)).state is State.LKPP_REQUESTED_DATA
 
     with pytest.raises(IllegalTransition):
-        async with wf.transaction() as conn:
-            await wf.apply_in(conn, number, Action.PASS_REQUEST_TO_USER, Actor.STAFF, STAFF)
-            await wf.apply_in(conn, number, Action.USER_CONFIRMS, Actor.USER)  # not allowed now
+        async with wf.transaction():
+            await wf.apply_in(number, Action.PASS_REQUEST_TO_USER, Actor.STAFF, STAFF)
+            await wf.apply_in(number, Action.USER_CONFIRMS, Actor.USER)  # not allowed now
             # → both roll back
     assert (await wf.get(number)).state is State.LKPP_REQUESTED_DATA
 
@@ -215,7 +215,7 @@ async def test_listeners_hear_which_steps_the_caller_confirms_itself(services):
     number = (await reported(services)).ticket.number
     heard = []
 
-    async def listener(conn, applied):
+    async def listener(applied):
         heard.append((applied.step.action, applied.confirmed_by_caller))
 
     services.workflow.add_listener(listener)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from bot.domain.sop import Action, Actor
@@ -24,13 +23,10 @@ class CrashInStep(Exception):
     """Stands for the process dying inside the withdrawal's transaction."""
 
 
-async def _drafts(bot: StaffBot, conn: aiosqlite.Connection | None = None) -> int:
+async def _drafts(bot: StaffBot) -> int:
+    """Queued drafts, as the task sees them (inside its transaction: its own writes too)."""
     sql = "SELECT COUNT(*) FROM telegram_outbox WHERE json_extract(payload, '$.html') LIKE ?"
-    if conn is None:
-        return int(await bot.services.db.fetchval(sql, (f"%{DRAFT}%",)))
-    async with conn.execute(sql, (f"%{DRAFT}%",)) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    return int(await bot.services.db.fetchval(sql, (f"%{DRAFT}%",)))
 
 
 async def test_the_draft_is_queued_inside_the_withdrawal_and_rolls_back_with_it(
@@ -41,9 +37,9 @@ async def test_the_draft_is_queued_inside_the_withdrawal_and_rolls_back_with_it(
     seen: list[int] = []
     crash = True
 
-    async def after_everyone(conn: aiosqlite.Connection, applied: Applied) -> None:
+    async def after_everyone(applied: Applied) -> None:
         if applied.step.action is Action.USER_CANCELS:
-            seen.append(await _drafts(staff_bot, conn))  # visible inside the transaction
+            seen.append(await _drafts(staff_bot))  # visible inside the transaction
             if crash:
                 raise CrashInStep
 

@@ -158,7 +158,7 @@ async def test_the_list_is_paginated_and_keeps_its_filters(seeded: Any) -> None:
 
     dashboard, _, _ = seeded
     store = dashboard.services.workflow.store
-    async with dashboard.services.db.transaction() as conn:  # straight in: no cards to post
+    async with dashboard.services.db.transaction():  # straight in: no cards to post
         for i in range(52):
             ticket = sample_ticket(
                 id=None,
@@ -166,7 +166,7 @@ async def test_the_list_is_paginated_and_keeps_its_filters(seeded: Any) -> None:
                 title=f"Akun terkunci nomor {i}",
                 application="SiRUP",
             )
-            await store.insert(conn, ticket)  # fmt: skip
+            await store.insert(ticket)  # fmt: skip
     first = await _get(seeded, "/tiket?aplikasi=SiRUP")
     assert "52 tiket · halaman 1 dari 2" in first
     assert "Akun terkunci nomor 51" in first and "Akun terkunci nomor 1<" not in first

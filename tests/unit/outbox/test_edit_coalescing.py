@@ -13,9 +13,9 @@ GROUP = -1001234567890
 
 
 async def _edit(store: TelegramOutboxStore, db: Database, payload: dict[str, object]) -> int:
-    async with db.transaction() as conn:
+    async with db.transaction():
         return await store.enqueue(
-            conn, GROUP, "ubah", payload, 0, AT, coalesce_key=f"ubah:{GROUP}:7", merge=True
+            GROUP, "ubah", payload, 0, AT, coalesce_key=f"ubah:{GROUP}:7", merge=True
         )
 
 
@@ -26,8 +26,7 @@ async def test_a_keyboard_edit_after_a_text_edit_keeps_the_text(tmp_path: Path) 
         first = await _edit(store, db, {"message_id": 7, "html": "Draf", "buttons": [["a", "b"]]})
         second = await _edit(store, db, {"message_id": 7, "buttons": None})
         assert second == first  # one row: its place in the lane is kept
-        async with db.reading() as conn:
-            row = await store.get(conn, first)
+        row = await store.get(first)
         assert row is not None
         assert row.payload == {"message_id": 7, "html": "Draf"}  # text kept, buttons gone
 
@@ -38,8 +37,7 @@ async def test_the_newest_text_and_keyboard_win(tmp_path: Path) -> None:
         store = TelegramOutboxStore(db)
         first = await _edit(store, db, {"message_id": 7, "buttons": [[["Tinggi", "t:p"]]]})
         await _edit(store, db, {"message_id": 7, "html": "Baru", "buttons": [[["Kirim", "t:k"]]]})
-        async with db.reading() as conn:
-            row = await store.get(conn, first)
+        row = await store.get(first)
         assert row is not None
         assert row.payload == {"message_id": 7, "html": "Baru", "buttons": [[["Kirim", "t:k"]]]}
         count = await db.fetchval("SELECT COUNT(*) FROM telegram_outbox WHERE kind = 'ubah'")
