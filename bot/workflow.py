@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Now
 from bot.domain.errors import IllegalTransition, InvalidInput, TicketNotFound
 from bot.domain.priority import PriorityTable
@@ -122,7 +120,7 @@ class Workflow:
         self.after_commit.append(hook)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[None]:
         """A transaction in which several :meth:`apply_in` calls commit together.
 
         The after-commit hooks run for each applied step once the whole transaction commits,
@@ -131,8 +129,8 @@ class Workflow:
         pending: list[Applied] = []
         token = self._pending.set(pending)
         try:
-            async with self.db.transaction() as conn:
-                yield conn
+            async with self.db.transaction():
+                yield
         finally:
             self._pending.reset(token)
         for applied in pending:

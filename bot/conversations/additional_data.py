@@ -48,7 +48,8 @@ async def start_collection(services: Services, chat_id: int, number: str) -> Non
     Inside the caller's transaction when there is one (the step that passes LKPP's request on).
     """
     data = {"number": number, "texts": [], "files": []}
-    await drafts_of(services).put(chat_id, DATA, data)
+    async with services.db.joined():
+        await drafts_of(services).put_in(chat_id, DATA, data)
 
 
 async def pending(services: Services, chat_id: int) -> dict[str, Any] | None:

@@ -35,13 +35,10 @@ class QueuedNotifier:
     ) -> int:
         """Queue in the caller's transaction, or in one of its own when there is none."""
         priority = self.priority if priority is None else priority
-        db = self.queue.services.db
-        if db.in_transaction:  # no savepoint: the caller's transaction decides
-            return await self.queue.text(chat_id, html, buttons, priority, reply_to=reply_to,
-                                         **kwargs)  # fmt: skip
-        async with db.transaction():
-            return await self.queue.text(chat_id, html, buttons, priority, reply_to=reply_to,
-                                         **kwargs)  # fmt: skip
+        async with self.queue.services.db.joined():
+            return await self.queue.text(
+                chat_id, html, buttons, priority, reply_to=reply_to, **kwargs
+            )
 
     async def staff(
         self,

@@ -264,6 +264,16 @@ class Database:
             self._writers -= 1
 
     @asynccontextmanager
+    async def joined(self) -> AsyncIterator[None]:
+        """The task's open transaction, else a new one: for a write that must commit with its
+        caller's change when there is one (no savepoint: a failure there undoes it too)."""
+        if self._own() is not None:
+            yield
+            return
+        async with self.transaction():
+            yield
+
+    @asynccontextmanager
     async def _savepoint(self, held: _Held) -> AsyncIterator[None]:
         name = f"nested_{held.depth}"
         held.depth += 1

@@ -183,6 +183,22 @@ async def test_a_read_does_not_queue_behind_transactions_waiting_for_the_writer(
     assert await db.fetchval(_COUNT) == 2
 
 
+async def test_joined_writes_commit_with_the_caller_or_on_their_own(db):
+    await db.upgrade()
+
+    async def note(day: str) -> None:
+        async with db.joined():
+            await db.conn.execute(_INSERT, (day,))
+
+    await note("2026-11-25")  # no caller's transaction: one of its own, committed
+    assert await asyncio.create_task(db.fetchval(_COUNT)) == 1
+    with pytest.raises(RuntimeError, match="caller failed"):
+        async with db.transaction():
+            await note("2026-11-26")  # joins, no savepoint
+            raise RuntimeError("caller failed")
+    assert await db.fetchval(_COUNT) == 1  # undone with the caller's change
+
+
 async def test_one_row_reads_leave_no_statement_open(db):
     """A read whose query has more rows than it takes still ends its statement, so the next
     read of that connection is not a snapshot from before a later commit."""
